@@ -1,0 +1,68 @@
+// Three bundles: the standalone server (one file, no node_modules beside it), the extension (CommonJS, vscode
+// external) and the explorer webview (browser). `node esbuild.mjs [server|extension|webview]… [--watch]`.
+import { build, context } from 'esbuild';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const args = process.argv.slice(2);
+const watch = args.includes('--watch');
+const wanted = args.filter((a) => !a.startsWith('--'));
+const production = process.env.NODE_ENV !== 'development';
+
+const shared = { bundle: true, logLevel: 'warning', legalComments: 'none', minify: production, sourcemap: !production };
+
+const targets = {
+  server: {
+    ...shared,
+    entryPoints: ['server/src/index.ts'],
+    outfile: 'server/dist/index.js',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // CommonJS dependencies inside an ES module bundle still call require().
+    banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  },
+  extension: {
+    ...shared,
+    entryPoints: ['extension/src/extension.ts'],
+    outfile: 'dist/extension.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  webview: {
+    ...shared,
+    entryPoints: { main: 'webview/src/main.ts', styles: 'webview/src/styles.css' },
+    outdir: 'dist/webview',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: false,
+  },
+};
+
+async function copyCodicons() {
+  const css = require.resolve('@vscode/codicons/dist/codicon.css');
+  await mkdir('dist/webview', { recursive: true });
+  await copyFile(css, 'dist/webview/codicon.css');
+  await copyFile(join(dirname(css), 'codicon.ttf'), 'dist/webview/codicon.ttf');
+}
+
+const names = wanted.length > 0 ? wanted : Object.keys(targets);
+for (const name of names) {
+  const options = targets[name];
+  if (!options) {
+    console.error(`unknown bundle "${name}"; choose from ${Object.keys(targets).join(', ')}`);
+    process.exit(2);
+  }
+  if (watch) {
+    await (await context(options)).watch();
+  } else {
+    await build(options);
+  }
+  if (name === 'webview') await copyCodicons();
+}
+if (!watch) console.error(`built ${names.join(', ')}`);

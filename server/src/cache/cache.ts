@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../log';
+
+/**
+ * Kinds of cached things. Digest-addressed kinds are immutable (kept forever, also on disk); the others change
+ * upstream and live in memory for a TTL.
+ */
+export const CACHE_KINDS = {
+  manifest: { digestAddressed: true, ttlMs: 0 },
+  blob: { digestAddressed: true, ttlMs: 0 },
+  tagDigest: { digestAddressed: false, ttlMs: 10 * 60_000 },
+  tagList: { digestAddressed: false, ttlMs: 15 * 60_000 },
+  hubSearch: { digestAddressed: false, ttlMs: 5 * 60_000 },
+  hubTags: { digestAddressed: false, ttlMs: 15 * 60_000 },
+  hubRepository: { digestAddressed: false, ttlMs: 60 * 60_000 },
+  hubNamespace: { digestAddressed: false, ttlMs: 10 * 60_000 },
+  scout: { digestAddressed: false, ttlMs: 60 * 60_000 },
+} as const;
+export type CacheKind = keyof typeof CACHE_KINDS;
+
+export interface KindStats {
+  hits: number;
+  misses: number;
+  entries: number;
+  bytes: number;
+}
+
+export interface CacheStats {
+  maxBytes: number;
+  memoryBytes: number;
+  memoryEntries: number;
+  hits: number;
+  misses: number;
+  hitRate: number;
+  byKind: Record<string, KindStats>;
+  disk: { enabled: boolean; directory?: string; entries: number; bytes: number };
+}
+
+/** A level below memory and disk shared by many instances (Redis); optional. */
+export interface SharedStore {
+  get(kind: CacheKind, key: string): Promise<Buffer | undefined>;
+  set(kind: CacheKind, key: string, value: Buffer, ttlMs: number): Promise<void>;
+  clear(): Promise<void>;
+}
+
+export interface CacheOptions {
+  maxBytes: number;
+  directory?: string;
+  log: Logger;
+  /** Benchmarks only: stands for a server without any cache. */
+  disabled?: boolean;
+  shared?: SharedStore;
+}
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** The one cache: size-bounded memory LRU with TTL per kind, over a digest-verified disk store. */
+export class Cache {
+  private readonly memory: LRUCache<string, Buffer>;
+  private readonly counters = new Map<CacheKind, { hits: number; misses: number }>();
+  private readonly loading = new Map<string, Promise<Buffer>>();
+  private shared?: SharedStore;
+
+  constructor(private readonly options: CacheOptions) {
+    this.memory = new LRUCache<string, Buffer>({
+      maxSize: options.maxBytes,
+      sizeCalculation: (value, key) => value.length + key.length + 64,
+      ttlAutopurge: false,
+      allowStale: false,
+    });
+    this.shared = options.shared;
+  }
+
+  useSharedStore(store: SharedStore | undefined): void {
+    this.shared = store;
+  }
+
+  /**
+   * The value for (kind, key): memory, then disk, then the shared store, then `load`. Identical concurrent loads
+   * are one load. For digest-addressed kinds `key` is the digest and the bytes are verified against it.
+   */
+  async getOrLoad(kind: CacheKind, key: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    if (this.options.disabled) return load();
+    const found = await this.get(kind, key);
+    if (found) return found;
+    const id = `${kind}:${key}`;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = load()
+        .then(async (value) => {
+          await this.set(kind, key, value);
+          return value;
+        })
+        .finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  async getJson<T>(kind: CacheKind, key: string, load: () => Promise<T>): Promise<T> {
+    const bytes = await this.getOrLoad(kind, key, async () => Buffer.from(JSON.stringify(await load())));
+    return JSON.parse(bytes.toString('utf8')) as T;
+  }
+
+  async get(kind: CacheKind, key: string): Promise<Buffer | undefined> {
+    if (this.options.disabled) return undefined;
+    const id = `${kind}:${key}`;
+    const counter = this.counter(kind);
+    const inMemory = this.memory.get(id);
+    if (inMemory) {
+      counter.hits++;
+      return inMemory;
+    }
+    const spec = CACHE_KINDS[kind];
+    const fromDisk = spec.digestAddressed ? await this.readDisk(kind, key) : undefined;
+    if (fromDisk) {
+      counter.hits++;
+      this.remember(kind, id, fromDisk);
+      return fromDisk;
+    }
+    const fromShared = await this.readShared(kind, key);
+    if (fromShared) {
+      counter.hits++;
+      this.remember(kind, id, fromShared);
+      if (spec.digestAddressed) await this.writeDisk(kind, key, fromShared);
+      return fromShared;
+    }
+    counter.misses++;
+    return undefined;
+  }
+
+  async set(kind: CacheKind, key: string, value: Buffer): Promise<void> {
+    if (this.options.disabled) return;
+    const spec = CACHE_KINDS[kind];
+    if (spec.digestAddressed && !verifies(key, value)) {
+      this.options.log.warn('refused to cache bytes that do not match their digest', { kind, key });
+      return;
+    }
+    this.remember(kind, `${kind}:${key}`, value);
+    if (spec.digestAddressed) await this.writeDisk(kind, key, value);
+    if (this.shared) {
+      await this.shared.set(kind, key, value, spec.ttlMs).catch((err) => {
+        this.options.log.debug('shared cache write failed', { kind, error: String(err) });
+      });
+    }
+  }
+
+  /** Forgets a tag → digest style entry (e.g. after a delete). */
+  delete(kind: CacheKind, key: string): void {
+    this.memory.delete(`${kind}:${key}`);
+  }
+
+  async clear(): Promise<{ memoryEntries: number; diskEntries: number }> {
+    const memoryEntries = this.memory.size;
+    this.memory.clear();
+    this.counters.clear();
+    let diskEntries = 0;
+    if (this.options.directory) {
+      diskEntries = (await this.diskUsage()).entries;
+      await rm(this.options.directory, { recursive: true, force: true });
+    }
+    if (this.shared) await this.shared.clear().catch(() => undefined);
+    return { memoryEntries, diskEntries };
+  }
+
+  async stats(): Promise<CacheStats> {
+    const byKind: Record<string, KindStats> = {};
+    for (const kind of Object.keys(CACHE_KINDS) as CacheKind[]) {
+      const counter = this.counter(kind);
+      byKind[kind] = { hits: counter.hits, misses: counter.misses, entries: 0, bytes: 0 };
+    }
+    for (const [id, value] of this.memory.entries()) {
+      const kind = id.slice(0, id.indexOf(':'));
+      const entry = byKind[kind];
+      if (entry) {
+        entry.entries++;
+        entry.bytes += value.length;
+      }
+    }
+    const hits = Object.values(byKind).reduce((sum, k) => sum + k.hits, 0);
+    const misses = Object.values(byKind).reduce((sum, k) => sum + k.misses, 0);
+    const disk = this.options.directory ? await this.diskUsage() : { entries: 0, bytes: 0 };
+    return {
+      maxBytes: this.options.maxBytes,
+      memoryBytes: this.memory.calculatedSize,
+      memoryEntries: this.memory.size,
+      hits,
+      misses,
+      hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+      byKind,
+      disk: { enabled: Boolean(this.options.directory), directory: this.options.directory, ...disk },
+    };
+  }
+
+  private counter(kind: CacheKind): { hits: number; misses: number } {
+    let counter = this.counters.get(kind);
+    if (!counter) {
+      counter = { hits: 0, misses: 0 };
+      this.counters.set(kind, counter);
+    }
+    return counter;
+  }
+
+  private remember(kind: CacheKind, id: string, value: Buffer): void {
+    const ttl = CACHE_KINDS[kind].ttlMs;
+    this.memory.set(id, value, ttl > 0 ? { ttl } : {});
+  }
+
+  private async readShared(kind: CacheKind, key: string): Promise<Buffer | undefined> {
+    if (!this.shared) return undefined;
+    const value = await this.shared.get(kind, key).catch(() => undefined);
+    if (value && CACHE_KINDS[kind].digestAddressed && !verifies(key, value)) {
+      this.options.log.warn('shared cache held bytes that do not match their digest; ignored', { kind, key });
+      return undefined;
+    }
+    return value;
+  }
+
+  private diskPath(kind: CacheKind, digest: string): string | undefined {
+    if (!this.options.directory || !DIGEST.test(digest)) return undefined;
+    return join(this.options.directory, kind, 'sha256', digest.slice('sha256:'.length));
+  }
+
+  private async readDisk(kind: CacheKind, digest: string): Promise<Buffer | undefined> {
+    const path = this.diskPath(kind, digest);
+    if (!path) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      return undefined;
+    }
+    if (!verifies(digest, bytes)) {
+      this.options.log.warn('dropped a corrupt cache file', { kind, digest });
+      await unlink(path).catch(() => undefined);
+      return undefined;
+    }
+    return bytes;
+  }
+
+  private async writeDisk(kind: CacheKind, digest: string, bytes: Buffer): Promise<void> {
+    const path = this.diskPath(kind, digest);
+    if (!path) return;
+    try {
+      await mkdir(join(path, '..'), { recursive: true });
+      // Write then rename, so a reader (another instance sharing the folder) never sees half a file.
+      const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(temporary, bytes);
+      await rename(temporary, path);
+    } catch (err) {
+      this.options.log.warn('could not write the disk cache', { error: String(err) });
+    }
+  }
+
+  private async diskUsage(): Promise<{ entries: number; bytes: number }> {
+    let entries = 0;
+    let bytes = 0;
+    for (const kind of Object.keys(CACHE_KINDS)) {
+      const folder = join(this.options.directory!, kind, 'sha256');
+      let names: string[];
+      try {
+        names = await readdir(folder);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (name.endsWith('.tmp')) continue;
+        const info = await stat(join(folder, name)).catch(() => undefined);
+        if (info) {
+          entries++;
+          bytes += info.size;
+        }
+      }
+    }
+    return { entries, bytes };
+  }
+}
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+}
+
+/** Only sha256 is checked; other algorithms are trusted as sent (none is in use on Docker Hub). */
+function verifies(digest: string, bytes: Buffer): boolean {
+  if (!digest.startsWith('sha256:')) return true;
+  return sha256Digest(bytes) === digest;
+}

@@ -1,0 +1,104 @@
+import type { LogLevel } from './log';
+
+/** Everything the server reads from its environment, validated once at start-up. */
+export interface Config {
+  username?: string;
+  token?: string;
+  hubApiUrl: string;
+  registryUrl: string;
+  scoutUrl: string;
+  /** Registry host (as written in references, e.g. `ghcr.io`, `localhost:5000`) → base URL override. */
+  registryEndpoints: Map<string, string>;
+  cacheDir?: string;
+  cacheMaxBytes: number;
+  timeoutMs: number;
+  logLevel: LogLevel;
+  httpToken?: string;
+  redisUrl?: string;
+}
+
+/** A bad environment value: the CLI prints the message and exits 2. */
+export class ConfigError extends Error {}
+
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value ? value : undefined;
+  };
+  const username = text('DOCKERHUB_USERNAME');
+  const token = text('DOCKERHUB_TOKEN');
+  if (token && !username) {
+    // An organisation access token is used with the organisation name; a PAT with the Docker ID. Both need a name.
+    throw new ConfigError('DOCKERHUB_TOKEN is set but DOCKERHUB_USERNAME is not: set both, or neither for anonymous use');
+  }
+  const cacheMaxMb = integer(env, 'DOCKERHUB_MCP_CACHE_MAX_MB', 64, 1, 65536);
+  const logLevel = (text('DOCKERHUB_MCP_LOG_LEVEL') ?? 'warn').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError(`DOCKERHUB_MCP_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const redisUrl = text('DOCKERHUB_MCP_REDIS_URL');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('DOCKERHUB_MCP_REDIS_URL must start with redis:// or rediss://');
+  }
+  return {
+    username,
+    token,
+    hubApiUrl: baseUrl('DOCKERHUB_API_URL', text('DOCKERHUB_API_URL') ?? 'https://hub.docker.com'),
+    registryUrl: baseUrl('DOCKERHUB_REGISTRY_URL', text('DOCKERHUB_REGISTRY_URL') ?? 'https://registry-1.docker.io'),
+    scoutUrl: baseUrl('DOCKERHUB_SCOUT_URL', text('DOCKERHUB_SCOUT_URL') ?? 'https://api.scout.docker.com/v1/graphql'),
+    registryEndpoints: parseEndpoints(text('DOCKERHUB_MCP_REGISTRY_ENDPOINTS')),
+    cacheDir: text('DOCKERHUB_MCP_CACHE_DIR'),
+    cacheMaxBytes: cacheMaxMb * 1024 * 1024,
+    timeoutMs: integer(env, 'DOCKERHUB_MCP_TIMEOUT_MS', 15000, 100, 600000),
+    logLevel: logLevel as LogLevel,
+    httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
+    redisUrl,
+  };
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** A base URL: https anywhere, plain http only on loopback; no trailing slash. */
+export function baseUrl(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute URL (got "${value}")`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new ConfigError(`${name} must use https (plain http is accepted only for loopback hosts; got "${value}")`);
+  }
+  if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials in the URL`);
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseEndpoints(raw: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  if (!raw) return map;
+  for (const pair of raw.split(',')) {
+    const trimmed = pair.trim();
+    if (!trimmed) continue;
+    const eq = trimmed.indexOf('=');
+    if (eq <= 0) {
+      throw new ConfigError(`DOCKERHUB_MCP_REGISTRY_ENDPOINTS entries must be host=url (got "${trimmed}")`);
+    }
+    const host = trimmed.slice(0, eq).trim().toLowerCase();
+    map.set(host, baseUrl(`DOCKERHUB_MCP_REGISTRY_ENDPOINTS (${host})`, trimmed.slice(eq + 1).trim()));
+  }
+  return map;
+}

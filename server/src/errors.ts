@@ -1,0 +1,92 @@
+/** The one error type of the server. Its code is the contract's; its message is a sentence a person can act on. */
+export const ERROR_CODES = [
+  'INVALID_INPUT',
+  'NOT_FOUND',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'TIMEOUT',
+  'UPSTREAM_ERROR',
+  'UNSUPPORTED',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DockerMcpError extends Error {
+  readonly code: ErrorCode;
+  /** Seconds to wait before retrying, when upstream said so (RATE_LIMITED). */
+  readonly retryAfterSeconds?: number;
+  /** HTTP status that caused the error, when there was one. */
+  readonly status?: number;
+
+  constructor(code: ErrorCode, message: string, extra: { retryAfterSeconds?: number; status?: number; cause?: unknown } = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'DockerMcpError';
+    this.code = code;
+    this.retryAfterSeconds = extra.retryAfterSeconds;
+    this.status = extra.status;
+  }
+
+  /** The text a tool returns: `CODE: sentence`. */
+  toText(): string {
+    return `${this.code}: ${this.message}`;
+  }
+}
+
+export function invalidInput(argument: string, rule: string): DockerMcpError {
+  return new DockerMcpError('INVALID_INPUT', `argument "${argument}" ${rule}`);
+}
+
+/** Maps an upstream HTTP status to the contract's error, naming what was asked for. */
+export function errorFromStatus(
+  status: number,
+  what: string,
+  detail?: string,
+  retryAfterSeconds?: number,
+): DockerMcpError {
+  const suffix = detail ? ` (${oneLine(detail)})` : '';
+  switch (status) {
+    case 400:
+      return new DockerMcpError('INVALID_INPUT', `upstream refused the request for ${what}${suffix}.`, { status });
+    case 401:
+      return new DockerMcpError(
+        'UNAUTHORIZED',
+        `${what} needs credentials: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token) with access to it${suffix}.`,
+        { status },
+      );
+    case 403:
+      return new DockerMcpError('FORBIDDEN', `access to ${what} is denied for these credentials${suffix}.`, { status });
+    case 404:
+      return new DockerMcpError('NOT_FOUND', `${what} was not found${suffix}.`, { status });
+    case 405:
+    case 501:
+      return new DockerMcpError('UNSUPPORTED', `the upstream service does not support this for ${what}${suffix}.`, { status });
+    case 429:
+      return rateLimited(what, retryAfterSeconds);
+    default:
+      return new DockerMcpError('UPSTREAM_ERROR', `upstream answered HTTP ${status} for ${what}${suffix}; try again later.`, {
+        status,
+      });
+  }
+}
+
+export function rateLimited(what: string, retryAfterSeconds?: number): DockerMcpError {
+  const when =
+    retryAfterSeconds !== undefined
+      ? `retry in ${retryAfterSeconds} s (after ${new Date(Date.now() + retryAfterSeconds * 1000).toISOString()})`
+      : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
+  return new DockerMcpError('RATE_LIMITED', `rate limit reached for ${what}: ${when}.`, { status: 429, retryAfterSeconds });
+}
+
+/** Any thrown value to the contract's error; unknown faults become UPSTREAM_ERROR without internals. */
+export function toDockerMcpError(err: unknown): DockerMcpError {
+  if (err instanceof DockerMcpError) return err;
+  return new DockerMcpError('UPSTREAM_ERROR', `unexpected failure: ${oneLine(err instanceof Error ? err.message : String(err))}.`, {
+    cause: err,
+  });
+}
+
+/** Upstream bodies and messages are cut to one short line so no raw page reaches a caller. */
+export function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}

@@ -1,0 +1,298 @@
+import { Agent, request as undiciRequest } from 'undici';
+import { DockerMcpError, oneLine } from '../errors';
+import type { Logger } from '../log';
+import { CircuitBreaker } from './breaker';
+import { parseRateLimit, type RateLimitSnapshot } from './rateLimit';
+import { redactHeaders } from './redact';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Follow 3xx (at most 5); Authorization is dropped when the redirect leaves the origin. */
+  followRedirects?: boolean;
+  /** Largest body accepted; more is refused rather than buffered. */
+  maxBytes?: number;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Buffer;
+  /** Final URL after redirects. */
+  url: string;
+}
+
+export interface HttpClientOptions {
+  timeoutMs: number;
+  log: Logger;
+  maxRetries?: number;
+  baseDelayMs?: number;
+  /** A Retry-After longer than this is not waited for: the caller gets RATE_LIMITED with the wait instead. */
+  maxRetryWaitMs?: number;
+  breakerThreshold?: number;
+  breakerCooldownMs?: number;
+  /** Off only for benchmarks that stand for a client without coalescing. */
+  coalesce?: boolean;
+  userAgent?: string;
+}
+
+const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * The one HTTP stack: timeouts, bounded retries with backoff and Retry-After, a circuit breaker per host,
+ * coalescing of identical in-flight reads, rate-limit header capture. Non-2xx replies are returned, not thrown:
+ * the caller knows what was asked for and names it in the error.
+ */
+export class HttpClient {
+  readonly rateLimits = new Map<string, RateLimitSnapshot>();
+  /** Requests that reached the network, by host; what the cache saved is visible here. */
+  readonly upstreamRequests = new Map<string, number>();
+  private readonly inFlight = new Map<string, SharedFetch>();
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  private readonly rateLimitListeners: ((host: string, snapshot: RateLimitSnapshot) => void)[] = [];
+  private readonly opts: Required<Omit<HttpClientOptions, 'log'>> & { log: Logger };
+
+  constructor(options: HttpClientOptions) {
+    this.opts = {
+      maxRetries: 3,
+      baseDelayMs: 200,
+      maxRetryWaitMs: 10_000,
+      breakerThreshold: 5,
+      breakerCooldownMs: 30_000,
+      coalesce: true,
+      userAgent: 'dockerhub-mcp',
+      ...options,
+    };
+  }
+
+  onRateLimit(listener: (host: string, snapshot: RateLimitSnapshot) => void): void {
+    this.rateLimitListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  request(req: HttpRequest): Promise<HttpResponse> {
+    const idempotentRead = req.method === 'GET' || req.method === 'HEAD';
+    if (!idempotentRead || !this.opts.coalesce) return this.withRetries(req, req.signal);
+    const key = `${req.method} ${req.url} ${req.headers?.authorization ?? req.headers?.Authorization ?? ''} ${
+      req.headers?.accept ?? ''
+    }`;
+    let shared = this.inFlight.get(key);
+    if (!shared) {
+      const controller = new AbortController();
+      const created: SharedFetch = { controller, waiters: 0, promise: Promise.resolve(undefined as never) };
+      created.promise = this.withRetries(req, controller.signal).finally(() => {
+        if (this.inFlight.get(key) === created) this.inFlight.delete(key);
+      });
+      this.inFlight.set(key, created);
+      shared = created;
+    }
+    return joinShared(shared, req.signal);
+  }
+
+  private breakerFor(host: string): CircuitBreaker {
+    let breaker = this.breakers.get(host);
+    if (!breaker) {
+      breaker = new CircuitBreaker(this.opts.breakerThreshold, this.opts.breakerCooldownMs);
+      this.breakers.set(host, breaker);
+    }
+    return breaker;
+  }
+
+  private async withRetries(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    const host = new URL(req.url).host;
+    const breaker = this.breakerFor(host);
+    const retryable = req.method === 'GET' || req.method === 'HEAD';
+    for (let attempt = 0; ; attempt++) {
+      const waitSeconds = breaker.refuseFor();
+      if (waitSeconds !== undefined) {
+        throw new DockerMcpError(
+          'UPSTREAM_ERROR',
+          `${host} failed repeatedly, so calls to it are paused; retry in ${waitSeconds} s.`,
+        );
+      }
+      let response: HttpResponse;
+      try {
+        response = await this.followingRedirects(req, signal);
+      } catch (err) {
+        const failure = err instanceof DockerMcpError ? err : networkError(err, host, this.opts.timeoutMs, signal);
+        if (failure.code !== 'TIMEOUT' && failure.code !== 'UPSTREAM_ERROR') throw failure;
+        if (signal?.aborted) throw failure;
+        breaker.recordFailure();
+        if (!retryable || attempt >= this.opts.maxRetries) throw failure;
+        this.opts.log.debug('retrying after network fault', { host, attempt: attempt + 1, reason: failure.message });
+        await sleep(backoff(this.opts.baseDelayMs, attempt), signal);
+        continue;
+      }
+      if (response.status >= 500) breaker.recordFailure();
+      else breaker.recordSuccess();
+      if (!retryable || !RETRYABLE_STATUS.has(response.status) || attempt >= this.opts.maxRetries) return response;
+      const retryAfterMs = retryAfter(response.headers);
+      if (retryAfterMs !== undefined && retryAfterMs > this.opts.maxRetryWaitMs) return response;
+      const delay = retryAfterMs ?? backoff(this.opts.baseDelayMs, attempt);
+      this.opts.log.debug('retrying', { host, status: response.status, attempt: attempt + 1, delayMs: delay });
+      await sleep(delay, signal);
+    }
+  }
+
+  private async followingRedirects(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+    let url = req.url;
+    let headers = { ...(req.headers ?? {}) };
+    for (let hop = 0; ; hop++) {
+      const response = await this.once({ ...req, url, headers }, signal);
+      const location = response.headers.location;
+      if (!req.followRedirects || response.status < 300 || response.status >= 400 || !location) return response;
+      if (hop >= 5) throw new DockerMcpError('UPSTREAM_ERROR', `too many redirects from ${new URL(req.url).host}.`);
+      const next = new URL(location, url);
+      if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+        throw new DockerMcpError('UPSTREAM_ERROR', `refused a redirect to a ${next.protocol} URL.`);
+      }
+      if (next.origin !== new URL(url).origin) {
+        // Credentials are for the host that asked for them; a CDN gets a signed URL instead.
+        headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+      }
+      url = next.toString();
+    }
+  }
+
+  private async once(req: HttpRequest, outerSignal: AbortSignal | undefined): Promise<HttpResponse> {
+    const url = new URL(req.url);
+    this.upstreamRequests.set(url.host, (this.upstreamRequests.get(url.host) ?? 0) + 1);
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = outerSignal ? AbortSignal.any([outerSignal, timeout]) : timeout;
+    const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...(req.headers ?? {}) };
+    this.opts.log.debug('http', { method: req.method, url: req.url, headers: redactHeaders(headers) });
+    const res = await undiciRequest(url, {
+      method: req.method,
+      headers,
+      body: req.body,
+      signal,
+      dispatcher: this.agent,
+      maxRedirections: 0,
+    } as Parameters<typeof undiciRequest>[1]);
+    const responseHeaders: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const body = await readBody(res.body, req.maxBytes ?? DEFAULT_MAX_BYTES, url.host);
+    const snapshot = parseRateLimit(responseHeaders);
+    if (snapshot) {
+      this.rateLimits.set(url.host, snapshot);
+      for (const listener of this.rateLimitListeners) listener(url.host, snapshot);
+    }
+    this.opts.log.debug('http reply', { method: req.method, url: req.url, status: res.statusCode, bytes: body.length });
+    return { status: res.statusCode, headers: responseHeaders, body, url: req.url };
+  }
+}
+
+interface SharedFetch {
+  controller: AbortController;
+  waiters: number;
+  promise: Promise<HttpResponse>;
+}
+
+/** A caller joins a shared fetch; the fetch is aborted only when every caller has gone. */
+function joinShared(shared: SharedFetch, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  shared.waiters++;
+  if (!signal) return shared.promise;
+  if (signal.aborted) {
+    leave(shared);
+    return Promise.reject(abortError());
+  }
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const onAbort = () => {
+      leave(shared);
+      reject(abortError());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function leave(shared: SharedFetch): void {
+  shared.waiters--;
+  if (shared.waiters <= 0) shared.controller.abort();
+}
+
+function abortError(): DockerMcpError {
+  return new DockerMcpError('UPSTREAM_ERROR', 'the request was cancelled.');
+}
+
+async function readBody(body: AsyncIterable<Buffer> & { destroy?: () => void }, maxBytes: number, host: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      body.destroy?.();
+      throw new DockerMcpError('UPSTREAM_ERROR', `${host} sent more than ${maxBytes} bytes; refused.`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function networkError(err: unknown, host: string, timeoutMs: number, signal: AbortSignal | undefined): DockerMcpError {
+  const name = (err as { name?: string })?.name;
+  const code = (err as { code?: string })?.code;
+  if (signal?.aborted) return abortError();
+  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+    return new DockerMcpError('TIMEOUT', `${host} did not answer within ${timeoutMs} ms; try again later.`, { cause: err });
+  }
+  const reason = code ?? (err instanceof Error ? oneLine(err.message, 80) : 'network error');
+  return new DockerMcpError('UPSTREAM_ERROR', `could not reach ${host} (${reason}); check the network and try again.`, {
+    cause: err,
+  });
+}
+
+/** Milliseconds from `Retry-After` (seconds or HTTP date) or Hub's older `X-Retry-After` (unix time). */
+export function retryAfter(headers: Record<string, string>): number | undefined {
+  const value = headers['retry-after'];
+  if (value !== undefined) {
+    if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+    const date = Date.parse(value);
+    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  }
+  const unix = headers['x-retry-after'];
+  if (unix !== undefined && /^\d+$/.test(unix.trim())) return Math.max(0, Number(unix.trim()) * 1000 - Date.now());
+  return undefined;
+}
+
+function backoff(baseMs: number, attempt: number): number {
+  const ceiling = baseMs * 2 ** attempt;
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

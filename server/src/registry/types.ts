@@ -1,0 +1,112 @@
+/**
+ * Shapes shared by the registry client, analysis functions and tools. Field names follow the OCI image spec and
+ * Docker's image config (Config, History, RootFS) so they can be read off upstream JSON without renaming.
+ */
+
+/** A parsed, normalised Docker reference (`nginx` → docker.io/library/nginx:latest). */
+export interface ImageReference {
+  /** Registry host as written by people: `docker.io`, `ghcr.io`, `localhost:5000`. */
+  registry: string;
+  /** Repository path on that registry: `library/nginx`, `owner/app`. */
+  repository: string;
+  tag?: string;
+  digest?: string;
+  /** `docker.io/library/nginx:latest`, or with `@sha256:…`. */
+  canonical: string;
+  /** The shortest form people write: `nginx:latest`, `ghcr.io/owner/app:1`. */
+  familiar: string;
+}
+
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
+export interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  platform?: Platform & { 'os.version'?: string; 'os.features'?: string[] };
+  annotations?: Record<string, string>;
+  artifactType?: string;
+}
+
+/** Docker manifest list or OCI index. */
+export interface IndexManifest {
+  schemaVersion: number;
+  mediaType?: string;
+  manifests: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** Docker schema2 or OCI image manifest. */
+export interface ImageManifest {
+  schemaVersion: number;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+  subject?: Descriptor;
+  artifactType?: string;
+}
+
+export interface HistoryEntry {
+  created?: string;
+  created_by?: string;
+  author?: string;
+  comment?: string;
+  empty_layer?: boolean;
+}
+
+/** The image config blob (only what we read). */
+export interface ImageConfig {
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
+  author?: string;
+  config?: {
+    User?: string;
+    Env?: string[];
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    WorkingDir?: string;
+    ExposedPorts?: Record<string, object>;
+    Volumes?: Record<string, object>;
+    Labels?: Record<string, string> | null;
+    StopSignal?: string;
+    Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; Retries?: number };
+  };
+  rootfs?: { type: string; diff_ids: string[] };
+  history?: HistoryEntry[];
+}
+
+/** A manifest as fetched: its digest (computed over the exact bytes), media type and parsed body. */
+export interface FetchedManifest {
+  reference: ImageReference;
+  digest: string;
+  mediaType: string;
+  size: number;
+  kind: 'index' | 'image';
+  index?: IndexManifest;
+  image?: ImageManifest;
+}
+
+/** One platform's image, resolved from a reference (through an index when there is one). */
+export interface ResolvedImage {
+  reference: ImageReference;
+  /** Digest of the index or list when the reference pointed at one. */
+  indexDigest?: string;
+  /** Digest of the platform's image manifest. */
+  digest: string;
+  mediaType: string;
+  platform: Platform;
+  /** How the platform was chosen, for the text summary: `requested`, `default` (linux/amd64), `first`, `only`. */
+  platformChoice: 'requested' | 'default' | 'first' | 'only';
+  /** Every non-attestation platform of the index (`os/arch[/variant]`), or the single one. */
+  availablePlatforms: string[];
+  manifest: ImageManifest;
+  configDigest: string;
+  config: ImageConfig;
+}

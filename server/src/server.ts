@@ -1,0 +1,80 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { toDockerMcpError } from './errors';
+import { redactSecrets } from './http/redact';
+import { registerPrompts } from './prompts';
+import { registerResources } from './resources';
+import type { Services } from './services';
+import { TOOLS } from './tools';
+import { parseArguments, type ToolDefinition } from './tools/tool';
+import { VERSION } from './version';
+
+const INSTRUCTIONS =
+  'Tools for Docker Hub and any OCI registry. Image arguments use Docker reference syntax (nginx, nginx:1.27, ' +
+  'ghcr.io/owner/app:tag, name@sha256:…). Results are cached by digest, so repeating a call is cheap; manifest reads ' +
+  'use HEAD first so they do not spend Docker Hub pull quota where avoidable.';
+
+/** Builds the MCP server: the tools (listed and called here, so errors follow the contract), resources, prompts. */
+export function createMcpServer(services: Services): McpServer {
+  const server = new McpServer(
+    { name: 'dockerhub-mcp', title: 'Docker Hub', version: VERSION },
+    { capabilities: { tools: { listChanged: false }, logging: {} }, instructions: INSTRUCTIONS },
+  );
+  registerTools(server, TOOLS, services);
+  registerResources(server, services);
+  registerPrompts(server);
+  return server;
+}
+
+/**
+ * Tools are served from our own handlers rather than McpServer.registerTool, because the contract wants argument
+ * errors as `INVALID_INPUT: argument "x" …` tool results, which the SDK's own validation does not produce.
+ */
+function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], services: Services): void {
+  const byName = new Map(tools.map((tool) => [tool.name, tool]));
+  const listing = tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(z.object(tool.input), 'input'),
+    outputSchema: jsonSchema(z.object(tool.output), 'output'),
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = byName.get(request.params.name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
+    return callTool(tool, request.params.arguments, services, extra.signal);
+  });
+}
+
+export async function callTool(
+  tool: ToolDefinition<any, any>,
+  rawArgs: unknown,
+  services: Services,
+  signal: AbortSignal,
+): Promise<CallToolResult> {
+  const started = Date.now();
+  try {
+    const args = parseArguments(tool, rawArgs);
+    const result = await tool.handler(args, services, signal);
+    const structured = z.object(tool.output).parse(result) as Record<string, unknown>;
+    services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
+    return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
+  } catch (err) {
+    const error = toDockerMcpError(err);
+    if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
+      services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
+    } else {
+      services.log.info('tool call failed', { tool: tool.name, code: error.code, ms: Date.now() - started });
+    }
+    return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
+  }
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  delete json.$schema;
+  return { ...json, type: 'object' };
+}

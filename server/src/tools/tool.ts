@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { invalidInput } from '../errors';
+import type { Services } from '../services';
+
+export interface ToolAnnotations {
+  readOnlyHint?: boolean;
+  destructiveHint?: boolean;
+  idempotentHint?: boolean;
+  openWorldHint?: boolean;
+}
+
+/** One tool: its name, a description written for the model, its schemas, its handler and its text summary. */
+export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  /** Facts only; the same object becomes structuredContent and, through `summarize`, the text. */
+  handler(args: z.output<z.ZodObject<I>>, services: Services, signal: AbortSignal): Promise<z.input<z.ZodObject<O>>>;
+  summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
+  /** An example call for docs/API.md. */
+  example: z.input<z.ZodObject<I>>;
+}
+
+export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
+  return tool;
+}
+
+export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: true };
+
+/** Validates arguments; the first problem becomes INVALID_INPUT naming the argument and the rule. */
+export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, z.ZodRawShape>, args: unknown) {
+  const schema = z.strictObject(tool.input);
+  const parsed = schema.safeParse(args ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : argumentOf(issue);
+  throw invalidInput(argument, ruleOf(issue));
+}
+
+function argumentOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
+  return '(arguments)';
+}
+
+function ruleOf(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `must be at least ${issue.minimum} characters long`
+        : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `must be at most ${issue.maximum} characters long` : `must be at most ${issue.maximum}`;
+    case 'unrecognized_keys':
+      return 'is not an argument of this tool';
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: ').toLowerCase().startsWith('is')
+        ? issue.message
+        : `is invalid: ${issue.message}`;
+  }
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
