@@ -137,6 +137,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       async reset() {
         proxy.reset();
         tokenServer.reset();
+        hub.control.reset();
         if (baseMoved) await restoreBase();
         proxy.resetCounts();
       },

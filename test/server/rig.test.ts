@@ -82,12 +82,12 @@ describe('test rig: registry behind Docker Hub behaviour', () => {
   it('adds rate-limit headers to manifest GET and HEAD, counting only GET', async () => {
     const bearer = await token('library/demo');
     const first = await manifest('library/demo', 'latest', bearer, 'HEAD');
-    assert.equal(first.headers.get('ratelimit-limit'), '100;w=21600');
-    assert.equal(first.headers.get('ratelimit-remaining'), '100;w=21600');
+    assert.equal(first.headers.get('ratelimit-limit'), '100;w=3600');
+    assert.equal(first.headers.get('ratelimit-remaining'), '100;w=3600');
     assert.equal(first.headers.get('docker-ratelimit-source'), '127.0.0.1');
     await (await manifest('library/demo', 'latest', bearer)).arrayBuffer();
     const afterGet = await manifest('library/demo', 'latest', bearer, 'HEAD');
-    assert.equal(afterGet.headers.get('ratelimit-remaining'), '99;w=21600');
+    assert.equal(afterGet.headers.get('ratelimit-remaining'), '99;w=3600');
   });
 
   it('answers 429 TOOMANYREQUESTS once the limit is used up, while HEAD still works', async () => {

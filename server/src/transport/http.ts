@@ -88,7 +88,9 @@ export async function startHttpTransport(
     const path = (req.url ?? '/').split('?')[0];
     if (!hostAllowed(req.headers.host)) return reply(res, 403, 'Host not allowed');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) return reply(res, 403, 'Origin not allowed');
+    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase()) && !sameOrigin(origin, req.headers.host)) {
+      return reply(res, 403, 'Origin not allowed');
+    }
     if (path === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
@@ -161,6 +163,15 @@ export async function startHttpTransport(
       server.closeAllConnections();
     },
   };
+}
+
+/** A page served from the very host the request names (already allowed) is not a cross-origin caller. */
+function sameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 function sha256(text: string): Buffer {
