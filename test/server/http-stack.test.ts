@@ -48,8 +48,9 @@ describe('http stack', () => {
   it('honours Retry-After on 429 and does not retry other 4xx', async () => {
     let n = 0;
     const s = await start((req, res) => {
-      if (req.url === '/limited') return ++n === 1 ? res.writeHead(429, { 'retry-after': '1' }).end() : res.writeHead(200).end();
-      res.writeHead(404).end();
+      if (req.url !== '/limited') res.writeHead(404).end();
+      else if (++n === 1) res.writeHead(429, { 'retry-after': '1' }).end();
+      else res.writeHead(200).end();
     });
     const started = Date.now();
     const ok = await client().request({ method: 'GET', url: `${s.url}/limited` });
