@@ -9,8 +9,7 @@ import { fromSample, fromSchema, shapeProblems, union, type Shape } from '../rig
 import type { CatalogueTag, RigUserLike } from '../rig/hub/types';
 import { buildCatalogue, rigUsers } from '../rig/images';
 
-const referenceDir = process.env.DOCKERHUB_MCP_REFERENCE_DIR
-  ?? fileURLToPath(new URL('../../../shared/reference/', import.meta.url));
+const referenceDir = fileURLToPath(new URL('../reference/', import.meta.url));
 const readReference = (name: string) => readFileSync(`${referenceDir}/${name}`, 'utf8');
 const fixture = (name: string): unknown => JSON.parse(readReference(`fixtures/${name}`));
 

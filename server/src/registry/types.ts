@@ -110,3 +110,57 @@ export interface ResolvedImage {
   configDigest: string;
   config: ImageConfig;
 }
+
+/** What a HEAD of a manifest says, without spending a pull. */
+export interface ManifestHead {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** Lower-cased response headers (rate-limit headers included). */
+  headers: Record<string, string>;
+}
+
+/** One page of a registry's tag list (`/v2/<name>/tags/list`). */
+export interface TagPage {
+  tags: string[];
+  /** Pass as `last` to continue; absent at the end. */
+  next?: string;
+}
+
+/** One in-toto statement of an attestation manifest (BuildKit stores one per layer). */
+export interface AttestationStatement {
+  /** `in-toto.io/predicate-type`, e.g. https://spdx.dev/Document, https://slsa.dev/provenance/v0.2 */
+  predicateType: string;
+  kind: 'sbom' | 'provenance' | 'other';
+  digest: string;
+  size: number;
+  /** SBOM: document format and version (`SPDX-2.3`, `CycloneDX 1.5`). */
+  format?: string;
+  /** SBOM: packages (SPDX) or components (CycloneDX). */
+  packages?: number;
+  /** Provenance: the builder's id (SLSA v0.2 predicate.builder.id, v1 runDetails.builder.id). */
+  builderId?: string;
+  buildType?: string;
+  /** Provenance: inputs recorded (materials / resolvedDependencies). */
+  materials?: number;
+  finishedOn?: string;
+  /** Why no summary was read (too large, not JSON). */
+  note?: string;
+}
+
+/** Attestations of an index: which platforms have them, and the statements for one platform. */
+export interface AttestationReport {
+  reference: ImageReference;
+  digest: string;
+  mediaType: string;
+  kind: 'index' | 'image';
+  /** Non-attestation platforms of the index. */
+  platforms: string[];
+  /** Platforms with an attestation manifest. */
+  attestedPlatforms: string[];
+  /** The platform whose statements were read. */
+  platform?: string;
+  platformChoice?: ResolvedImage['platformChoice'];
+  attestationDigest?: string;
+  statements: AttestationStatement[];
+}

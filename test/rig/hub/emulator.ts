@@ -78,6 +78,7 @@ export async function startHubEmulator(opts: HubEmulatorOptions): Promise<HubEmu
     ['GET', 'v2/user', api.currentUser],
     ['GET', 'v2/user/orgs', api.userOrgs],
     ['GET', 'v2/users/:name', api.userProfile],
+    ['GET', 'v2/orgs/:name', api.orgProfile],
     ['GET', 'v2/search/repositories', api.searchV2],
     ['GET', 'api/search/v4', api.searchV4],
     ['POST', 'v2/repositories', api.createRepository],

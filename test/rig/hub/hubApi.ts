@@ -283,6 +283,12 @@ export function hubApi(opts: HubApiOptions) {
       return profile ? { status: 200, body: profile } : objectNotFound();
     },
 
+    /** An organisation's public namespace record (the same object `/v2/user/orgs` lists). */
+    orgProfile(_req: HubRequest, p: Record<string, string>): Reply {
+      const org = state.orgs.get(p.name);
+      return org ? { status: 200, body: org.namespace } : objectNotFound();
+    },
+
     userOrgs(req: HubRequest): Reply {
       if (!req.viewer) return unauthorized();
       const paging = readPaging(req.url, 10);

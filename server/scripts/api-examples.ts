@@ -1,0 +1,90 @@
+/*
+ * Example results for docs/API.md, written by hand where a generated one would say too little. Each is checked
+ * against its tool's output schema when the document is generated, and its text is made by the tool's own
+ * `summarize`, so an example that no longer fits its tool stops the generation instead of misleading a reader.
+ * Values are illustrative (digests and CVE data are not from a real scan). Tools without an entry get a result
+ * generated from their output schema.
+ */
+export const EXAMPLE_RESULTS: Record<string, Record<string, unknown>> = {
+  docker_get_vulnerabilities: {
+    image: 'nginx:1.27',
+    digest: 'sha256:3f7b2c1d9e8a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c',
+    platform: 'linux/arm64/v8',
+    platform_choice: 'requested',
+    available_platforms: ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7'],
+    sbom_state: 'INDEXED',
+    counts: { critical: 1, high: 3, medium: 7, low: 22, unspecified: 2, total: 35 },
+    fixable: 6,
+    package_count: 151,
+    vulnerable_package_count: 19,
+    top_vulnerabilities: [
+      {
+        id: 'CVE-2023-45853',
+        severity: 'critical',
+        cvss_score: 9.8,
+        package: 'zlib',
+        package_type: 'deb',
+        installed_version: '1:1.2.13.dfsg-1',
+        fixed_version: null,
+        url: 'https://scout.docker.com/v/CVE-2023-45853',
+      },
+      {
+        id: 'CVE-2024-6387',
+        severity: 'high',
+        cvss_score: 8.1,
+        package: 'openssh',
+        package_type: 'deb',
+        installed_version: '1:9.2p1-2+deb12u2',
+        fixed_version: '1:9.2p1-2+deb12u3',
+        url: 'https://scout.docker.com/v/CVE-2024-6387',
+      },
+      {
+        id: 'CVE-2023-4911',
+        severity: 'high',
+        cvss_score: 7.8,
+        package: 'glibc',
+        package_type: 'deb',
+        installed_version: '2.36-9+deb12u1',
+        fixed_version: '2.36-9+deb12u3',
+        url: 'https://scout.docker.com/v/CVE-2023-4911',
+      },
+      {
+        id: 'CVE-2024-2961',
+        severity: 'high',
+        cvss_score: 7.3,
+        package: 'glibc',
+        package_type: 'deb',
+        installed_version: '2.36-9+deb12u1',
+        fixed_version: '2.36-9+deb12u7',
+        url: 'https://scout.docker.com/v/CVE-2024-2961',
+      },
+      {
+        id: 'CVE-2024-2398',
+        severity: 'medium',
+        cvss_score: 5.3,
+        package: 'curl',
+        package_type: 'deb',
+        installed_version: '7.88.1-10+deb12u5',
+        fixed_version: '7.88.1-10+deb12u6',
+        url: 'https://scout.docker.com/v/CVE-2024-2398',
+      },
+    ],
+    more: 30,
+  },
+  docker_check_rate_limit: {
+    image: 'ratelimitpreview/test:latest',
+    registry: 'docker.io',
+    method: 'HEAD',
+    headers_present: true,
+    limit: 10,
+    remaining: 7,
+    window_seconds: 3600,
+    window_hours: 1,
+    source: '203.0.113.7',
+    counted_against: 'ip',
+    authenticated: false,
+    credentials_configured: false,
+    checked_at: '2025-05-02T10:15:00.000Z',
+    note: 'Anonymous pulls count against this IP address; a Docker Hub login (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN) raises the limit. Cached digests cost no pulls.',
+  },
+};

@@ -1,0 +1,104 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+
+/**
+ * Prompts are recipes: each tells the model which of our tools to call, in what order, and what to report, so a
+ * person gets a grounded answer from one click. Every tool named here exists (a test checks against TOOLS).
+ */
+export interface PromptDefinition<A extends z.ZodRawShape = z.ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  /** Prompt arguments are strings (MCP); the shape documents and checks them. */
+  args: A;
+  text(args: z.output<z.ZodObject<A>>): string;
+}
+
+function definePrompt<A extends z.ZodRawShape>(prompt: PromptDefinition<A>): PromptDefinition<A> {
+  return prompt;
+}
+
+export const PROMPTS: PromptDefinition<any>[] = [
+  definePrompt({
+    name: 'choose-base-image',
+    title: 'Choose a base image',
+    description:
+      'Compare candidate base images for a language or runtime on size, platforms, vulnerabilities and freshness, ' +
+      'and recommend one pinned by digest.',
+    args: {
+      language: z.string().min(1).max(100).describe('Language or runtime, e.g. "node 22", "python 3.12", "go", "java 21"'),
+      constraints: z
+        .string()
+        .max(500)
+        .optional()
+        .describe('What matters, e.g. "smallest", "arm64 too", "glibc", "no critical CVEs", "non-root user"'),
+    },
+    text: ({ language, constraints }) => chooseBaseImageText(language, constraints),
+  }),
+  definePrompt({
+    name: 'explain-image-size',
+    title: 'Explain an image size',
+    description:
+      'Break an image down by layer and instruction, separate what the base image brings from what the build adds, ' +
+      'and suggest concrete savings.',
+    args: {
+      image: z.string().min(1).max(512).describe('Image reference, e.g. nginx:1.27, bitnami/redis:7.2, ghcr.io/owner/app:tag'),
+    },
+    text: ({ image }) => explainImageSizeText(image),
+  }),
+];
+
+export function registerPrompts(server: McpServer): void {
+  for (const prompt of PROMPTS) {
+    server.registerPrompt(
+      prompt.name,
+      { title: prompt.title, description: prompt.description, argsSchema: prompt.args },
+      (args: Record<string, string | undefined>): GetPromptResult => ({
+        messages: [{ role: 'user', content: { type: 'text', text: prompt.text(args) } }],
+      }),
+    );
+  }
+}
+
+export function chooseBaseImageText(language: string, constraints?: string): string {
+  const wants = constraints?.trim() ? `My constraints: ${constraints.trim()}.` : 'I have no constraints beyond a small, well-maintained image.';
+  return [
+    `Help me choose a base image for ${language.trim()}. ${wants}`,
+    '',
+    'Use the Docker Hub tools in this order:',
+    `1. docker_search_images with a query for the runtime ("${language.trim()}"), first with official_only: true, then ` +
+      'with verified_only: true, to find 2–4 candidate repositories (official images, verified publishers, distroless or slim variants).',
+    '2. docker_list_tags for each candidate, filtered by name (e.g. the version, "slim", "alpine") and, if a platform ' +
+      'matters, by architecture, to find the tags that fit. Prefer tags that name a version over "latest".',
+    '3. docker_get_tag_details for each finalist tag: platforms, per-platform digest and size, last push date.',
+    '4. docker_estimate_pull_size for each finalist on the platform I need (linux/amd64 unless I said otherwise).',
+    '5. docker_get_vulnerabilities for each finalist: counts by severity and CVEs that have a fixed version. If it answers ' +
+      'UNAUTHORIZED, say that Docker Scout needs a Docker Hub login and compare without it.',
+    '6. docker_inspect_image for the front runner: default user (root or not), entrypoint, environment.',
+    '',
+    'Then answer with: a table of the finalists (image:tag, compressed size, platforms, critical/high CVEs, last ' +
+      'pushed), the one you recommend and why, and a ready-to-paste `FROM image:tag@sha256:…` line pinned to the ' +
+      'digest you found. Say what you could not check.',
+  ].join('\n');
+}
+
+export function explainImageSizeText(image: string): string {
+  const ref = image.trim();
+  return [
+    `Explain why the image ${ref} is the size it is, and how it could be smaller.`,
+    '',
+    'Use the Docker Hub tools in this order:',
+    `1. docker_get_manifest for ${ref}: the platforms, and which one the next calls use (linux/amd64 unless only others exist).`,
+    `2. docker_analyze_layers for ${ref}: each layer's compressed size and the instruction that made it, the totals and the largest layers.`,
+    `3. docker_get_dockerfile for ${ref}: the reconstructed Dockerfile, to read the instructions in order.`,
+    `4. docker_track_base_updates for ${ref}: the base image it was built FROM, if it can be detected.`,
+    `5. If a base image was found, docker_compare_images with image_a = the base and image_b = ${ref}: which layers ` +
+      'are shared and how many bytes the build itself adds.',
+    '',
+    'Then answer with: total compressed size; how much comes from the base image and how much from the build; the ' +
+      'three largest layers with their instruction; and concrete changes (a slimmer base, multi-stage builds, ' +
+      'cleaning package caches in the same RUN, .dockerignore, fewer copied files) with the bytes each would likely ' +
+      'save. Quote sizes from the tool results rather than estimating them.',
+  ].join('\n');
+}

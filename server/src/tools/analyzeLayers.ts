@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
+import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
+import { formatBytes } from '../hub/format';
+import { shortDigest } from '../registry/client';
+import { parseReference } from '../registry/reference';
+import { imageArg, limitArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+/** Instructions are one line in this listing; docker_get_dockerfile has them whole. */
+const INSTRUCTION_MAX = 300;
+const SUMMARY_INSTRUCTION_MAX = 100;
+
+const layer = z.object({
+  index: z.number().describe('Position in the manifest, 0 = bottom layer'),
+  digest: z.string(),
+  size: z.number().describe('Compressed bytes'),
+  percent: z.number().describe('Share of the image\'s compressed size, in percent'),
+  instruction: z.string().nullable().describe('The Dockerfile instruction that made the layer, on one line; null when history does not say'),
+  created: z.string().nullable(),
+});
+
+export const analyzeLayers = defineTool({
+  name: 'docker_analyze_layers',
+  title: 'Analyze image layers',
+  description:
+    'Lists the layers of one platform\'s image with their compressed size, share of the total, and the Dockerfile ' +
+    'instruction that made each (read from the config history: RUN, COPY, ADD…), plus totals. Use it to see what ' +
+    'makes an image big: sort "size" with a small limit gives the largest layers. Works for Docker Hub and any OCI ' +
+    'registry. For the whole Dockerfile use docker_get_dockerfile; for every history entry, including those that made ' +
+    'no layer, use docker_get_image_history.',
+  input: {
+    image: imageArg(),
+    platform: platformArg,
+    sort: z.enum(['order', 'size']).default('order').describe('"order": bottom layer first (build order); "size": largest first'),
+    limit: limitArg(500, 50).describe('How many layers to list (1–500, default 50); totals always cover every layer'),
+  },
+  output: {
+    image: z.string(),
+    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    platform: z.string(),
+    layer_count: z.number(),
+    total_size: z.number().describe('Compressed bytes of all layers, a repeated layer counted once'),
+    empty_history_entries: z.number().describe('History entries that made no layer (ENV, CMD, LABEL…)'),
+    sort: z.enum(['order', 'size']),
+    layers: z.array(layer),
+    truncated: z.boolean().describe('True when limit cut the list'),
+    notes: z.array(z.string()),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const pairing = pairLayers(resolved.manifest.layers, resolved.config);
+    const totals = layerTotals(resolved.manifest.layers);
+    const layers = pairing.layers.map((paired) => ({
+      index: paired.index,
+      digest: paired.digest,
+      size: paired.size,
+      percent: percentOf(paired.size, totals.totalSize),
+      instruction: paired.instruction?.text ? oneLineInstruction(paired.instruction.text, INSTRUCTION_MAX) : null,
+      created: paired.created ?? null,
+    }));
+    if (args.sort === 'size') layers.sort((a, b) => b.size - a.size || a.index - b.index);
+    const notes: string[] = [];
+    if (pairing.note) notes.push(`Layers and history disagree: ${pairing.note}.`);
+    if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
+    return {
+      ...imageIdentity(resolved),
+      layer_count: totals.layerCount,
+      total_size: totals.totalSize,
+      empty_history_entries: pairing.emptyHistoryEntries,
+      sort: args.sort,
+      layers: layers.slice(0, args.limit),
+      truncated: layers.length > args.limit,
+      notes,
+    };
+  },
+  summarize(result) {
+    const largest = [...result.layers].sort((a, b) => b.size - a.size).slice(0, 3);
+    const share = (entry: z.output<typeof layer>) => `#${entry.index} ${formatBytes(entry.size)} (${entry.percent}%)`;
+    const instruction = (entry: z.output<typeof layer>) =>
+      entry.instruction ? oneLineInstruction(entry.instruction, SUMMARY_INSTRUCTION_MAX) : '(instruction unknown)';
+    const emptyEntries = result.empty_history_entries;
+    const lines = [
+      `${result.image} (${result.platform}, ${shortDigest(result.digest)}…): ${result.layer_count} layer(s), ` +
+        `${formatBytes(result.total_size)} compressed; ${emptyEntries} history entr${emptyEntries === 1 ? 'y' : 'ies'} made no layer.`,
+    ];
+    if (largest.length > 0) lines.push(`Largest: ${largest.map(share).join(', ')}.`);
+    lines.push(`Layers ${result.sort === 'size' ? 'by size' : 'bottom first'}${result.truncated ? ` (first ${result.layers.length})` : ''}:`);
+    lines.push(...result.layers.map((entry) => `- ${share(entry)} ${instruction(entry)}`));
+    lines.push(...result.notes);
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27', platform: 'linux/amd64', sort: 'size', limit: 5 },
+});

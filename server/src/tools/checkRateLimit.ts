@@ -1,0 +1,150 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { DockerMcpError } from '../errors';
+import { parseRateLimit, type RateLimitSnapshot } from '../http/rateLimit';
+import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
+import type { ImageReference } from '../registry/types';
+import type { Services } from '../services';
+import { imageArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+/** The repository Docker's documentation uses to check the pull limit ("Docker Hub usage and limits"). */
+export const RATE_LIMIT_PROBE_IMAGE = 'ratelimitpreview/test';
+
+export const checkRateLimit = defineTool({
+  name: 'docker_check_rate_limit',
+  title: 'Docker Hub pull rate limit',
+  description:
+    'Reports the Docker Hub pull rate limit that applies to this server: the limit, how many pulls remain, the ' +
+    'window, and what the quota is counted against (an IP address for anonymous pulls, the account when logged ' +
+    'in). It sends a HEAD request for a manifest, which Docker Hub does not count as a pull, so checking costs ' +
+    'nothing. Use it before many image reads, or when a call failed with RATE_LIMITED. When Docker Hub sends no ' +
+    'limit headers (paid plans), the limit is reported as unknown rather than guessed.',
+  input: {
+    image: imageArg(`Docker Hub image whose manifest is checked (default ${RATE_LIMIT_PROBE_IMAGE}, as Docker's docs do)`).optional(),
+  },
+  output: {
+    image: z.string().describe('The image whose manifest was checked'),
+    registry: z.string(),
+    method: z.literal('HEAD').describe('HEAD requests do not count against the pull limit'),
+    headers_present: z.boolean().describe('Whether the registry sent rate-limit headers; paid plans get none'),
+    limit: z.number().nullable().describe('Pulls allowed per window (ratelimit-limit)'),
+    remaining: z.number().nullable().describe('Pulls left in the current window (ratelimit-remaining)'),
+    window_seconds: z.number().nullable().describe('Window length in seconds (the w= of the headers)'),
+    window_hours: z.number().nullable(),
+    source: z.string().nullable().describe('docker-ratelimit-source: the IP address or account the quota is counted against'),
+    counted_against: z.enum(['ip', 'account']).nullable().describe('ip: anonymous pulls; account: authenticated pulls'),
+    authenticated: z
+      .boolean()
+      .nullable()
+      .describe('Whether the check was counted as an authenticated request; null when the registry did not say'),
+    credentials_configured: z.boolean().describe('DOCKERHUB_USERNAME and DOCKERHUB_TOKEN are set'),
+    checked_at: z.string(),
+    note: z.string().describe('What the numbers mean for the next pulls'),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const reference = parseReference(args.image ?? RATE_LIMIT_PROBE_IMAGE);
+    if (reference.registry !== DEFAULT_REGISTRY) {
+      throw new DockerMcpError(
+        'UNSUPPORTED',
+        `pull rate limits are Docker Hub's; "${args.image}" is on ${reference.registry}, which sends no such limits. ` +
+          'Give a Docker Hub image, or no image at all.',
+      );
+    }
+    const started = new Date().toISOString();
+    const snapshot = await probe(services, reference, started, signal);
+    const credentialsConfigured = Boolean(services.config.username && services.config.token);
+    const countedAgainst = countedAgainstOf(snapshot);
+    return {
+      image: reference.familiar,
+      registry: reference.registry,
+      method: 'HEAD' as const,
+      headers_present: snapshot !== undefined,
+      limit: snapshot?.limit ?? null,
+      remaining: snapshot?.remaining ?? null,
+      window_seconds: snapshot?.windowSeconds ?? null,
+      window_hours: snapshot?.windowSeconds === undefined ? null : Math.round((snapshot.windowSeconds / 3600) * 100) / 100,
+      source: snapshot?.source ?? null,
+      counted_against: countedAgainst,
+      authenticated: countedAgainst === null ? (credentialsConfigured ? null : false) : countedAgainst === 'account',
+      credentials_configured: credentialsConfigured,
+      checked_at: snapshot?.observedAt ?? started,
+      note: noteFor(snapshot, countedAgainst, credentialsConfigured),
+    };
+  },
+  summarize(result) {
+    if (!result.headers_present) {
+      return `Docker Hub sent no rate-limit headers for ${result.image}: the pull limit is unknown. ${result.note}`;
+    }
+    const window = result.window_seconds === null ? '' : ` per ${windowText(result.window_seconds)}`;
+    const who =
+      result.counted_against === 'account'
+        ? `counted against the account ${result.source} (authenticated)`
+        : result.counted_against === 'ip'
+          ? `counted against ${result.source} (anonymous)`
+          : 'source not given';
+    return (
+      `Docker Hub pull limit: ${result.remaining ?? '?'} of ${result.limit ?? '?'} pulls left${window}, ${who}. ` +
+      `Checked with a HEAD of ${result.image}, which is not counted. ${result.note}`
+    );
+  },
+  example: {},
+});
+
+/**
+ * The limits the registry sent with the HEAD. A 404 or 429 reply carries them too (the HTTP stack records every
+ * reply's headers), so those are read from what the stack saw during this call rather than failing the check.
+ */
+async function probe(
+  services: Services,
+  reference: ImageReference,
+  started: string,
+  signal: AbortSignal,
+): Promise<RateLimitSnapshot | undefined> {
+  try {
+    const head = await services.registry.headManifest(reference, signal);
+    return parseRateLimit(head.headers);
+  } catch (err) {
+    if (!(err instanceof DockerMcpError) || (err.code !== 'NOT_FOUND' && err.code !== 'RATE_LIMITED')) throw err;
+    const host = new URL(services.registry.baseUrl(reference.registry)).host;
+    const seen = services.http.rateLimits.get(host);
+    if (seen && seen.observedAt >= started) return seen;
+    throw err;
+  }
+}
+
+function noteFor(snapshot: RateLimitSnapshot | undefined, countedAgainst: 'ip' | 'account' | null, credentials: boolean): string {
+  if (!snapshot) {
+    return (
+      'Docker Hub sends no limit headers to accounts on paid plans (Pro, Team, Business), which have no pull limit; ' +
+      `a mirror set as DOCKERHUB_REGISTRY_URL may send none either.${credentials ? '' : ' This check was anonymous.'}`
+    );
+  }
+  const parts: string[] = [];
+  if (snapshot.remaining === 0) {
+    const wait = snapshot.windowSeconds ? ` (at most ${windowText(snapshot.windowSeconds)})` : '';
+    parts.push(`No pulls left: manifest reads will fail with RATE_LIMITED until the window moves on${wait}.`);
+  }
+  if (countedAgainst === 'ip') {
+    parts.push(
+      credentials
+        ? 'This server reads public images anonymously, so its pulls count against this IP address, not the account.'
+        : 'Anonymous pulls count against this IP address; a Docker Hub login (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN) raises the limit.',
+    );
+  }
+  parts.push('Cached digests cost no pulls.');
+  return parts.join(' ');
+}
+
+/** Docker Hub names an IP address (or IPv6 /64) for anonymous pulls and an account id for authenticated ones. */
+function countedAgainstOf(snapshot: RateLimitSnapshot | undefined): 'ip' | 'account' | null {
+  if (!snapshot?.source) return null;
+  return isIP(snapshot.source.replace(/\/\d+$/, '')) ? 'ip' : 'account';
+}
+
+function windowText(seconds: number): string {
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return `${seconds / 60} minutes`;
+  return `${seconds} s`;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { namespaceArg } from './schemas';
+import { defineTool } from './tool';
+
+export const createRepository = defineTool({
+  name: 'docker_create_repository',
+  title: 'Create a Docker Hub repository',
+  description:
+    'Creates an empty repository on Docker Hub in a namespace the login may write to (the personal namespace or ' +
+    'an organisation; see docker_list_namespaces). Ask the user for the name and whether it is private before ' +
+    'calling. Returns the new repository and its web address. Fails with INVALID_INPUT when it already exists. ' +
+    'Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN with write scope.',
+  input: {
+    namespace: namespaceArg,
+    name: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"')
+      .min(2)
+      .max(255)
+      .describe('Repository name, e.g. my-app'),
+    description: z.string().max(100).optional().describe('Short description (at most 100 characters)'),
+    full_description: z.string().max(25000).optional().describe('Overview in Markdown (at most 25,000 characters)'),
+    is_private: z.boolean().default(false).describe('Private repository (default false: public)'),
+  },
+  output: {
+    created: z.literal(true),
+    namespace: z.string(),
+    name: z.string(),
+    image: z.string().describe('Reference to push to, e.g. alice/my-app'),
+    is_private: z.boolean(),
+    description: z.string().nullable(),
+    date_registered: z.string().nullable(),
+    hub_url: z.string(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, services, signal) {
+    services.hubAuth.requireCredentials(`creating repository ${args.namespace}/${args.name}`);
+    const created = await services.hub.createRepository(
+      args.namespace,
+      {
+        name: args.name,
+        description: args.description ?? '',
+        full_description: args.full_description,
+        is_private: args.is_private,
+      },
+      signal,
+    );
+    const namespace = created.namespace ?? args.namespace;
+    const name = created.name ?? args.name;
+    return {
+      created: true as const,
+      namespace,
+      name,
+      image: namespace === 'library' ? name : `${namespace}/${name}`,
+      is_private: created.is_private ?? args.is_private,
+      description: created.description ?? args.description ?? null,
+      date_registered: created.date_registered ?? null,
+      hub_url: services.hub.webUrl(namespace, name),
+    };
+  },
+  summarize(result) {
+    return (
+      `Created ${result.is_private ? 'private' : 'public'} repository ${result.namespace}/${result.name}: ${result.hub_url}\n` +
+      `Push with: docker push ${result.image}:<tag>`
+    );
+  },
+  example: { namespace: 'alice', name: 'my-app', description: 'My application', is_private: true },
+});

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { estimatePull } from '../analysis/pullSize';
+import { formatBytes } from '../hub/format';
+import { shortDigest } from '../registry/client';
+import { platformString } from '../registry/platform';
+import { isDigest, parseReference } from '../registry/reference';
+import { imageArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const LAYERS_LISTED = 50;
+
+const amount = z.object({ count: z.number().describe('Distinct layers'), size: z.number().describe('Compressed bytes') });
+
+export const estimatePullSize = defineTool({
+  name: 'docker_estimate_pull_size',
+  title: 'Estimate pull size',
+  description:
+    'Estimates what `docker pull` downloads for one platform of an image (Docker Hub or any OCI registry): the ' +
+    'compressed size of its distinct layers, minus layers already held locally. Say what is held with `have` (an ' +
+    'image whose layers are already pulled, e.g. the previous version or the base image, read for the same platform) ' +
+    'and/or `have_digests` (layer digests already present). Returns the total, what is held, what remains to ' +
+    'download and which layers. Use it to compare the cost of candidate images or of an upgrade.',
+  input: {
+    image: imageArg('Image to pull'),
+    platform: platformArg,
+    have: imageArg('An image already pulled; its layers (same platform) are not downloaded again').optional(),
+    have_digests: z
+      .array(
+        z.string().refine(isDigest, 'must be a digest such as sha256:<64 hex digits>'),
+      )
+      .max(1000)
+      .optional()
+      .describe('Layer digests already held locally (sha256:…)'),
+  },
+  output: {
+    image: z.string(),
+    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    platform: z.string(),
+    layer_count: z.number().describe('Layers the manifest lists'),
+    distinct_layers: z.number(),
+    total_size: z.number().describe('Compressed bytes of the distinct layers'),
+    config_size: z.number().describe('Bytes of the config blob, downloaded as well'),
+    held: amount.describe('Layers already held (from have / have_digests)'),
+    download: amount.describe('Layers still to download'),
+    layers_to_download: z
+      .array(z.object({ index: z.number().describe('Position in the manifest, 0 = bottom'), digest: z.string(), size: z.number() }))
+      .describe(`Up to ${LAYERS_LISTED} layers, bottom first`),
+    have: z
+      .object({ image: z.string(), digest: z.string(), platform: z.string(), layer_count: z.number() })
+      .nullable()
+      .describe('The held image, as resolved'),
+    have_digests_matched: z.number().describe('How many of have_digests are layers of this image'),
+    notes: z.array(z.string()),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const platform = platformString(resolved.platform);
+    const held = await (args.have
+      ? services.registry.getImage(parseReference(args.have, 'have'), platform, signal)
+      : Promise.resolve(undefined));
+    const heldDigests = new Set([...(args.have_digests ?? []), ...(held?.manifest.layers.map((layer) => layer.digest) ?? [])]);
+    const estimate = estimatePull(resolved.manifest.layers, heldDigests);
+    const ownDigests = new Set(resolved.manifest.layers.map((layer) => layer.digest));
+    const notes: string[] = [];
+    if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
+    if (estimate.distinctLayers < estimate.layerCount) {
+      notes.push(`${estimate.layerCount - estimate.distinctLayers} layer(s) repeat in the manifest and are downloaded once.`);
+    }
+    return {
+      ...imageIdentity(resolved),
+      layer_count: estimate.layerCount,
+      distinct_layers: estimate.distinctLayers,
+      total_size: estimate.totalSize,
+      config_size: resolved.manifest.config.size,
+      held: estimate.held,
+      download: estimate.download,
+      layers_to_download: estimate.layersToDownload.slice(0, LAYERS_LISTED),
+      have: held ? { ...imageIdentity(held), layer_count: held.manifest.layers.length } : null,
+      have_digests_matched: [...new Set(args.have_digests ?? [])].filter((digest) => ownDigests.has(digest)).length,
+      notes,
+    };
+  },
+  summarize(result, args) {
+    const heldFrom = [
+      result.have ? `${result.have.image}` : undefined,
+      result.have_digests_matched > 0 ? `${result.have_digests_matched} given digest(s)` : undefined,
+    ].filter(Boolean);
+    const lines = [
+      `Pulling ${result.image} (${result.platform}, ${shortDigest(result.digest)}…) downloads ${result.download.count} of ` +
+        `${result.distinct_layers} layer(s): ${formatBytes(result.download.size)} of ${formatBytes(result.total_size)} compressed, ` +
+        `plus a ${formatBytes(result.config_size)} config.`,
+    ];
+    if (result.held.count > 0) lines.push(`Already held: ${result.held.count} layer(s), ${formatBytes(result.held.size)} (from ${heldFrom.join(' and ')}).`);
+    else if (args.have || args.have_digests?.length) lines.push('None of the held layers are in this image.');
+    if (result.layers_to_download.length > 0) {
+      lines.push('To download:', ...result.layers_to_download.map((layer) => `- #${layer.index} ${shortDigest(layer.digest)}… ${formatBytes(layer.size)}`));
+    }
+    lines.push(...result.notes);
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27', platform: 'linux/amd64', have: 'nginx:1.26' },
+});

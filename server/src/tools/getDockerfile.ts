@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { baseFromLabels, baseHistoryLength } from '../analysis/baseImage';
+import { reconstructDockerfile, type DockerfileBase } from '../analysis/dockerfile';
+import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { DockerMcpError } from '../errors';
+import { shortDigest } from '../registry/client';
+import { platformString } from '../registry/platform';
+import { parseReference, referenceProblem, withDigest } from '../registry/reference';
+import type { ResolvedImage } from '../registry/types';
+import type { Services } from '../services';
+import { imageArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+export const getDockerfile = defineTool({
+  name: 'docker_get_dockerfile',
+  title: 'Reconstruct Dockerfile',
+  description:
+    'Reconstructs a Dockerfile from one platform\'s image config history (works for Docker Hub and any OCI registry): ' +
+    'RUN, COPY, ADD, ENV, LABEL, EXPOSE, USER, WORKDIR, ENTRYPOINT, CMD, HEALTHCHECK… in build order, with long RUN ' +
+    'lines wrapped, and build arguments a RUN used written as ARG lines. FROM names the base when the image\'s OCI ' +
+    'labels record it (the base\'s own instructions are then left out), else it is a placeholder and the base\'s ' +
+    'instructions are included. What history cannot give back is said in the header and in notes: COPY/ADD sources ' +
+    '(only content hashes are kept), earlier stages of multi-stage builds, comments. Use it to learn how an image was ' +
+    'built; for per-layer sizes use docker_analyze_layers.',
+  input: {
+    image: imageArg(),
+    platform: platformArg,
+  },
+  output: {
+    image: z.string(),
+    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    platform: z.string(),
+    dockerfile: z.string().describe('The reconstructed Dockerfile text'),
+    base: z
+      .object({
+        name: z.string().describe('From org.opencontainers.image.base.name'),
+        digest: z.string().nullable().describe('From org.opencontainers.image.base.digest'),
+        instructions_left_out: z.number().nullable().describe('History entries of the base left out; null when they could not be told apart'),
+      })
+      .nullable()
+      .describe('The base image the labels name; null when the image does not record it'),
+    instruction_count: z.number(),
+    notes: z.array(z.string()),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const notes: string[] = [];
+    const base = await labelledBase(resolved, services, signal, notes);
+    const reconstructed = reconstructDockerfile(resolved.config.history ?? [], {
+      source: `${resolved.reference.familiar} (${platformString(resolved.platform)}, ${resolved.digest})`,
+      base,
+    });
+    if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
+    if ((resolved.config.history ?? []).length === 0) notes.push('The image config has no history: nothing could be reconstructed.');
+    return {
+      ...imageIdentity(resolved),
+      dockerfile: reconstructed.text,
+      base: base ? { name: base.name, digest: base.digest ?? null, instructions_left_out: base.historyEntries ?? null } : null,
+      instruction_count: reconstructed.instructionCount,
+      notes: [...reconstructed.notes, ...notes],
+    };
+  },
+  summarize(result) {
+    return [
+      `Dockerfile of ${result.image} (${result.platform}, ${shortDigest(result.digest)}…), ${result.instruction_count} instructions, reconstructed from history:`,
+      '```dockerfile',
+      result.dockerfile.trimEnd(),
+      '```',
+      ...result.notes.map((note) => `- ${note}`),
+    ].join('\n');
+  },
+  example: { image: 'nginx:1.27' },
+});
+
+/**
+ * The base the labels name, and how many history entries are its own: read from the base as it was when the image
+ * was built (by the digest label), so its history is the one the image started from.
+ */
+async function labelledBase(
+  resolved: ResolvedImage,
+  services: Services,
+  signal: AbortSignal,
+  notes: string[],
+): Promise<DockerfileBase | undefined> {
+  const labelled = baseFromLabels(resolved.config);
+  if (!labelled?.name) return undefined;
+  if (referenceProblem(labelled.name)) {
+    notes.push(`The base label names "${labelled.name}", which is not an image reference; it was not read.`);
+    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+  }
+  const named = parseReference(labelled.name);
+  const reference = labelled.digest ? withDigest(named, labelled.digest) : named;
+  try {
+    const base = await services.registry.getImage(reference, platformString(resolved.platform), signal);
+    const historyEntries = baseHistoryLength(resolved.config.history ?? [], base.config.history ?? []);
+    if (historyEntries === undefined) notes.push(`The history of ${reference.familiar} is not the start of this image's history.`);
+    return {
+      name: labelled.name,
+      ...(labelled.digest ? { digest: labelled.digest } : {}),
+      ...(historyEntries !== undefined ? { historyEntries } : {}),
+    };
+  } catch (err) {
+    if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
+    notes.push(`The base ${reference.familiar} could not be read (${err.toText()}).`);
+    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+  }
+}

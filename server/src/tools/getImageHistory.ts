@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import { instructionOf } from '../analysis/instructions';
+import { pairLayers } from '../analysis/layers';
+import { formatBytes } from '../hub/format';
+import { describePlatformChoice, platformString } from '../registry/platform';
+import { parseReference } from '../registry/reference';
+import { imageArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const entry = z.object({
+  created: z.string().optional().describe('Left out when equal to the previous entry\'s, or unknown'),
+  created_by: z.string().optional(),
+  comment: z.string().optional(),
+  author: z.string().optional(),
+  empty_layer: z.literal(true).optional().describe('The step changed metadata only and made no layer'),
+  layer: z.object({ digest: z.string(), size: z.number() }).optional().describe('The layer this step made (compressed size)'),
+});
+
+export const getImageHistory = defineTool({
+  name: 'docker_get_image_history',
+  title: 'Image history',
+  description:
+    'The build history of an image, like `docker history`, read from its config without pulling: every step in ' +
+    'order (oldest first) with the command that made it, when, and for steps that added files the layer digest and ' +
+    'compressed size; steps that only changed metadata are marked empty_layer. Works for Docker Hub and any OCI ' +
+    'registry; `platform` picks from a multi-platform image (default linux/amd64). For a reconstructed Dockerfile ' +
+    'use docker_get_dockerfile; for sizes per layer use docker_analyze_layers.',
+  input: { image: imageArg(), platform: platformArg },
+  output: {
+    image: z.string(),
+    digest: z.string().describe('Digest of this platform\'s image manifest'),
+    platform: z.string(),
+    platform_choice: z.enum(['requested', 'default', 'first', 'only']),
+    available_platforms: z.array(z.string()),
+    history: z.array(entry).describe('Oldest first'),
+    layers: z.number().describe('Layers in the manifest'),
+    empty_layers: z.number().describe('History entries that made no layer'),
+    note: z.string().optional().describe('Set when history and layers do not pair one to one'),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const history = image.config.history ?? [];
+    const pairing = pairLayers(image.manifest.layers, image.config);
+    const layerByEntry = new Map(
+      pairing.layers.filter((l) => l.historyIndex !== undefined).map((l) => [l.historyIndex!, { digest: l.digest, size: l.size }]),
+    );
+    // Builders stamp many steps with the same time; saying it once per run of steps keeps the answer short.
+    let previousCreated: string | undefined;
+    const entries = history.map((step, index) => {
+      const out: z.input<typeof entry> = {};
+      if (step.created && step.created !== previousCreated) out.created = step.created;
+      previousCreated = step.created;
+      if (step.created_by) out.created_by = step.created_by;
+      if (step.comment) out.comment = step.comment;
+      if (step.author) out.author = step.author;
+      if (step.empty_layer) out.empty_layer = true;
+      const layer = layerByEntry.get(index);
+      if (layer) out.layer = layer;
+      return out;
+    });
+    return {
+      image: image.reference.familiar,
+      digest: image.digest,
+      platform: platformString(image.platform),
+      platform_choice: image.platformChoice,
+      available_platforms: image.availablePlatforms,
+      history: entries,
+      layers: image.manifest.layers.length,
+      empty_layers: pairing.emptyHistoryEntries,
+      ...(pairing.note ? { note: pairing.note } : {}),
+      ...(history.length === 0 ? { note: 'the image config records no history' } : {}),
+    };
+  },
+  summarize(result) {
+    const lines = [
+      `${result.image} ${result.digest}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}:`,
+      `${result.history.length} step(s), ${result.layers} layer(s), ${result.empty_layers} empty.`,
+      ...result.history.map((step, i) => {
+        const text = instructionOf(step.created_by).text || '(no command recorded)';
+        const made = step.layer ? formatBytes(step.layer.size) : step.empty_layer ? 'empty' : 'no layer';
+        return `${i + 1}. [${made}] ${text.length > 120 ? `${text.slice(0, 119)}…` : text}`;
+      }),
+    ];
+    if (result.note) lines.push(`Note: ${result.note}.`);
+    return lines.join('\n');
+  },
+  example: { image: 'httpd:2.4' },
+});

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { formatBytes } from '../hub/format';
+import { shortDigest } from '../registry/client';
+import { formatName } from '../registry/manifest';
+import { attestationSubject, choosePlatform, isAttestation, platformOf, platformString } from '../registry/platform';
+import { parseReference } from '../registry/reference';
+import type { FetchedManifest } from '../registry/types';
+import { imageArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const descriptor = { digest: z.string(), size: z.number().describe('Bytes') };
+
+export const getManifest = defineTool({
+  name: 'docker_get_manifest',
+  title: 'Image manifest',
+  description:
+    'Reads the manifest a reference points to, from Docker Hub or any OCI registry. For a multi-platform image ' +
+    '(OCI index or Docker manifest list) it returns the platforms with their manifest digests and sizes, and which ' +
+    'platforms carry attestations (SBOM/provenance), which are not platforms; for a single image (Docker v2 or OCI ' +
+    'manifest), its config and layers with compressed sizes. Give `platform` to get that platform\'s manifest from an ' +
+    'index. Use it to learn digests, formats and layer sizes; for env, entrypoint or labels use docker_inspect_image. ' +
+    'Costs no Docker Hub pull for a cached digest.',
+  input: {
+    image: imageArg(),
+    platform: platformArg.describe('Platform os/arch[/variant]: read that platform\'s manifest instead of the index'),
+  },
+  output: {
+    image: z.string().describe('The reference as people write it'),
+    digest: z.string().describe('Digest of the manifest shown'),
+    mediaType: z.string(),
+    size: z.number().describe('Manifest bytes'),
+    kind: z.enum(['index', 'image']),
+    index_digest: z.string().optional().describe('The index the platform manifest was read from'),
+    platform: z.string().optional().describe('Platform of the manifest shown, when read from an index'),
+    platforms: z
+      .array(z.object({ platform: z.string(), ...descriptor }))
+      .optional()
+      .describe('Index: image entries (attestations left out)'),
+    attestations: z
+      .array(z.string())
+      .optional()
+      .describe('Index: platforms that have an attestation manifest (SBOM/provenance); details in docker_get_attestations'),
+    config: z.object({ mediaType: z.string(), ...descriptor }).optional(),
+    layers: z.array(z.object(descriptor)).optional().describe('Image: layers bottom to top, compressed sizes'),
+    layer_media_types: z.array(z.string()).optional().describe('Distinct layer media types'),
+    total_size: z.number().optional().describe('Image: config plus layers, compressed bytes'),
+    annotations: z.record(z.string(), z.string()).optional(),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const reference = parseReference(args.image);
+    const top = await services.registry.getManifest(reference, signal);
+    if (!args.platform) return describe(top);
+    if (top.kind === 'index') {
+      const choice = choosePlatform(top.index!, args.platform, `image ${reference.familiar}`);
+      const child = await services.registry.getManifestByDigest(reference, choice.descriptor.digest, signal);
+      return { ...describe(child), index_digest: top.digest, platform: platformString(choice.platform) };
+    }
+    // A single image names its platform only in its config; getImage reads it and refuses a mismatch.
+    const image = await services.registry.getImage(reference, args.platform, signal);
+    return { ...describe(top), platform: platformString(image.platform) };
+  },
+  summarize(result, args) {
+    const head = `${result.image}: ${formatName(result.mediaType)} ${result.digest}`;
+    if (result.kind === 'index') {
+      const platforms = result.platforms ?? [];
+      const attestations = result.attestations ?? [];
+      const lines = [
+        `${head}, ${platforms.length} platform(s): ${platforms.map((p) => p.platform).join(', ') || 'none'}.`,
+        attestations.length > 0
+          ? `Attestations (SBOM/provenance) for ${attestations.join(', ')}; see docker_get_attestations.`
+          : 'No attestations.',
+        'Pass platform to see one platform\'s layers.',
+      ];
+      return lines.join('\n');
+    }
+    const layers = result.layers ?? [];
+    const from = result.index_digest ? ` (${result.platform} from index ${shortDigest(result.index_digest)}…)` : '';
+    const lines = [
+      `${head}${from}.`,
+      `${layers.length} layer(s), ${formatBytes(result.total_size)} compressed; config ${shortDigest(result.config?.digest ?? '')}…`,
+      ...layers.map((layer, i) => `${i + 1}. ${shortDigest(layer.digest)}… ${formatBytes(layer.size)}`),
+    ];
+    if (args.platform && !result.index_digest) lines.push(`Single-platform image: ${result.platform}.`);
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27', platform: 'linux/arm64' },
+});
+
+function describe(manifest: FetchedManifest) {
+  const base = {
+    image: manifest.reference.familiar,
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    size: manifest.size,
+    kind: manifest.kind,
+  };
+  if (manifest.kind === 'index') {
+    const entries = manifest.index!.manifests;
+    const platformByDigest = new Map(
+      entries.filter((d) => !isAttestation(d)).map((d) => [d.digest, platformString(platformOf(d))]),
+    );
+    return {
+      ...base,
+      platforms: entries
+        .filter((d) => !isAttestation(d))
+        .map((d) => ({ platform: platformString(platformOf(d)), digest: d.digest, size: d.size })),
+      attestations: entries.filter(isAttestation).map((d) => platformByDigest.get(attestationSubject(d) ?? '') ?? 'unknown'),
+      ...annotationsOf(manifest.index!.annotations),
+    };
+  }
+  const image = manifest.image!;
+  const layers = image.layers.map((layer) => ({ digest: layer.digest, size: layer.size }));
+  return {
+    ...base,
+    config: { mediaType: image.config.mediaType, digest: image.config.digest, size: image.config.size },
+    layers,
+    layer_media_types: [...new Set(image.layers.map((layer) => layer.mediaType))],
+    total_size: image.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+    ...annotationsOf(image.annotations),
+  };
+}
+
+function annotationsOf(annotations: Record<string, string> | undefined) {
+  return annotations && Object.keys(annotations).length > 0 ? { annotations } : {};
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { invalidInput } from '../errors';
+import { day, formatBytes, platformOf } from '../hub/format';
+import { hubImageName } from '../hub/reference';
+import { imageArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const image = z.object({
+  platform: z.string().describe('os/arch[/variant]'),
+  architecture: z.string(),
+  os: z.string(),
+  variant: z.string().nullable(),
+  digest: z.string().nullable().describe('Digest of this platform’s manifest'),
+  size: z.number().nullable().describe('Compressed size in bytes'),
+  status: z.string().nullable(),
+  last_pushed: z.string().nullable(),
+  last_pulled: z.string().nullable(),
+});
+
+export const getTagDetails = defineTool({
+  name: 'docker_get_tag_details',
+  title: 'Docker Hub tag details',
+  description:
+    'Details of one Docker Hub tag: the digest the tag points to, its media type, and for every platform ' +
+    '(os/arch/variant) that platform’s manifest digest, compressed size and when it was last pushed and pulled. ' +
+    'Attestation entries (unknown/unknown) are left out and counted. Use it to see which platforms a tag supports ' +
+    'or whether a tag is still used; for layers or config use docker_get_manifest / docker_inspect_image. ' +
+    'Docker Hub only; no tag means latest.',
+  input: {
+    image: imageArg('Image with tag, e.g. nginx:1.27 or bitnami/redis:7.2'),
+  },
+  output: {
+    image: z.string().describe('The tag as people write it, e.g. nginx:1.27'),
+    namespace: z.string(),
+    repository: z.string(),
+    tag: z.string(),
+    digest: z.string().nullable().describe('Digest of the index or manifest the tag points to'),
+    media_type: z.string().nullable(),
+    content_type: z.string().nullable(),
+    full_size: z.number().nullable().describe('Compressed size in bytes as Hub reports it (amd64 or first platform)'),
+    last_updated: z.string().nullable(),
+    last_updater_username: z.string().nullable(),
+    tag_status: z.string().nullable(),
+    tag_last_pushed: z.string().nullable(),
+    tag_last_pulled: z.string().nullable(),
+    images: z.array(image).describe('One entry per platform'),
+    attestation_images: z.number().describe('Attestation entries (unknown/unknown) left out of images'),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const hub = hubImageName(args.image, 'docker_get_tag_details');
+    if (!hub.tag) throw invalidInput('image', 'must carry a tag (e.g. nginx:1.27); Docker Hub keeps details per tag, not per digest');
+    const tag = await services.hub.getTag(hub.namespace, hub.name, hub.tag, signal);
+    return {
+      image: `${hub.familiar}:${hub.tag}`,
+      namespace: hub.namespace,
+      repository: hub.name,
+      tag: hub.tag,
+      digest: tag.digest ?? null,
+      media_type: tag.media_type ?? null,
+      content_type: tag.content_type ?? null,
+      full_size: tag.full_size ?? null,
+      last_updated: tag.last_updated ?? null,
+      last_updater_username: tag.last_updater_username ?? null,
+      tag_status: tag.tag_status ?? null,
+      tag_last_pushed: tag.tag_last_pushed ?? null,
+      tag_last_pulled: tag.tag_last_pulled ?? null,
+      images: tag.images.map((entry) => ({
+        platform: platformOf(entry),
+        architecture: entry.architecture,
+        os: entry.os,
+        variant: entry.variant ?? null,
+        digest: entry.digest ?? null,
+        size: entry.size ?? null,
+        status: entry.status ?? null,
+        last_pushed: entry.last_pushed ?? null,
+        last_pulled: entry.last_pulled ?? null,
+      })),
+      attestation_images: tag.attestation_images,
+    };
+  },
+  summarize(result) {
+    const lines = [
+      `${result.image}: ${result.digest ?? 'no digest'} (${result.media_type ?? 'unknown media type'}), ` +
+        `pushed ${day(result.tag_last_pushed)}, pulled ${day(result.tag_last_pulled)}.`,
+      `${result.images.length} platform(s)${result.attestation_images ? `, ${result.attestation_images} attestation(s) left out` : ''}:`,
+      ...result.images.map(
+        (entry) => `- ${entry.platform}: ${entry.digest ?? '?'} ${formatBytes(entry.size)}, pushed ${day(entry.last_pushed)}, pulled ${day(entry.last_pulled)}`,
+      ),
+    ];
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27' },
+});

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { DockerMcpError } from '../errors';
+import { shortDigest } from '../registry/client';
+import { describePlatformChoice, platformString } from '../registry/platform';
+import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
+import { SEVERITIES, type ScoutFinding } from '../scout/client';
+import { imageArg, limitArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const severity = z.enum(['critical', 'high', 'medium', 'low', 'unspecified']);
+
+const vulnerability = z.object({
+  id: z.string().describe('CVE id, or the advisory id where there is no CVE'),
+  severity,
+  cvss_score: z.number().nullable().describe('CVSS base score, when Scout has one'),
+  package: z.string(),
+  package_type: z.string().describe('Package ecosystem: deb, apk, rpm, npm, golang, maven, pypi…'),
+  installed_version: z.string(),
+  fixed_version: z.string().nullable().describe('First version with the fix; null when none is known'),
+  url: z.string().describe('Scout page of the vulnerability'),
+});
+
+const counts = z.object({
+  critical: z.number(),
+  high: z.number(),
+  medium: z.number(),
+  low: z.number(),
+  unspecified: z.number(),
+  total: z.number(),
+});
+
+export const getVulnerabilities = defineTool({
+  name: 'docker_get_vulnerabilities',
+  title: 'Image vulnerabilities (Docker Scout)',
+  description:
+    'Docker Scout\'s vulnerability report for one platform of a Docker Hub image: counts by severity (critical, ' +
+    'high, medium, low, unspecified), how many have a fix, and the most severe CVEs with package, installed ' +
+    'version, fixed version and CVSS score. Use it to judge or compare the security of images before choosing ' +
+    'one, or to see what an upgrade would fix. Needs a Docker Hub login (DOCKERHUB_USERNAME and DOCKERHUB_TOKEN); ' +
+    'Docker Hub images only. Reports are cached by digest for an hour.',
+  input: {
+    image: imageArg('Docker Hub image'),
+    platform: platformArg,
+    limit: limitArg(100, 10).describe('How many of the most severe vulnerabilities to list (1–100, default 10)'),
+  },
+  output: {
+    image: z.string().describe('The reference as people write it'),
+    digest: z.string().describe('Digest of the platform image manifest Scout reported on'),
+    platform: z.string(),
+    platform_choice: z.enum(['requested', 'default', 'first', 'only']),
+    available_platforms: z.array(z.string()),
+    sbom_state: z.string().describe('Scout\'s indexing state of the image (INDEXED)'),
+    counts: counts.describe('Vulnerabilities by severity, as Docker Scout counts them'),
+    fixable: z.number().describe('Vulnerabilities, over all packages, that have a fixed version'),
+    package_count: z.number().describe('Packages Scout found in the image'),
+    vulnerable_package_count: z.number(),
+    top_vulnerabilities: z.array(vulnerability).describe('Most severe first (severity, then CVSS score)'),
+    more: z.number().describe('Vulnerabilities not listed because of `limit`'),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const reference = parseReference(args.image);
+    if (reference.registry !== DEFAULT_REGISTRY) {
+      throw new DockerMcpError(
+        'UNSUPPORTED',
+        `docker_get_vulnerabilities reads Docker Scout's data for Docker Hub images, and "${args.image}" is on ` +
+          `${reference.registry}. Use docker_get_attestations to see whether that image carries an SBOM.`,
+      );
+    }
+    services.scout.requireLogin();
+    const image = await services.registry.getImage(reference, args.platform, signal);
+    const report = await services.scout.vulnerabilities(image.digest, { image: reference.familiar, signal });
+    const listed = report.findings.slice(0, args.limit);
+    return {
+      image: reference.familiar,
+      digest: image.digest,
+      platform: platformString(image.platform),
+      platform_choice: image.platformChoice,
+      available_platforms: image.availablePlatforms,
+      sbom_state: report.sbomState,
+      counts: report.counts,
+      fixable: report.findings.filter((finding) => finding.fixedVersion !== undefined).length,
+      package_count: report.packageCount,
+      vulnerable_package_count: report.vulnerablePackageCount,
+      top_vulnerabilities: listed.map(toOutput),
+      more: report.findings.length - listed.length,
+    };
+  },
+  summarize(result) {
+    const where = describePlatformChoice(result.platform, result.platform_choice, result.available_platforms);
+    const bySeverity = SEVERITIES.map((name) => `${result.counts[name]} ${name}`).join(', ');
+    const lines = [
+      `${result.image} ${where}, ${shortDigest(result.digest)}…: ${bySeverity} (${result.counts.total} total; ` +
+        `${result.fixable} with a fix, in ${result.vulnerable_package_count} of ${result.package_count} packages).`,
+    ];
+    if (result.top_vulnerabilities.length === 0) {
+      lines.push('Docker Scout lists no vulnerable package.');
+      return lines.join('\n');
+    }
+    lines.push('Most severe:');
+    for (const v of result.top_vulnerabilities) {
+      const score = v.cvss_score === null ? '' : ` ${v.cvss_score}`;
+      const fix = v.fixed_version === null ? 'no fix yet' : `fixed in ${v.fixed_version}`;
+      lines.push(`- ${v.id} ${v.severity}${score}: ${v.package} ${v.installed_version}, ${fix}`);
+    }
+    if (result.more > 0) lines.push(`…and ${result.more} more (raise limit to see them).`);
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27', platform: 'linux/arm64', limit: 5 },
+});
+
+function toOutput(finding: ScoutFinding): z.input<typeof vulnerability> {
+  return {
+    id: finding.id,
+    severity: finding.severity,
+    cvss_score: finding.cvssScore ?? null,
+    package: finding.package,
+    package_type: finding.packageType,
+    installed_version: finding.installedVersion,
+    fixed_version: finding.fixedVersion ?? null,
+    url: finding.url,
+  };
+}

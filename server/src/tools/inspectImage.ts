@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { formatBytes } from '../hub/format';
+import { describePlatformChoice, platformString } from '../registry/platform';
+import { parseReference } from '../registry/reference';
+import { imageArg, platformArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+export const inspectImage = defineTool({
+  name: 'docker_inspect_image',
+  title: 'Inspect image config',
+  description:
+    'Reads an image\'s config without pulling it, like `docker image inspect`: environment, entrypoint, command, ' +
+    'exposed ports, volumes, labels, user, working directory, creation time, OS and architecture, digest, layer ' +
+    'count and compressed size. Works for Docker Hub and any OCI registry. For a multi-platform image it uses ' +
+    '`platform`, else linux/amd64, else the first platform, and says which. Use it to learn how a container from ' +
+    'this image starts and is configured.',
+  input: { image: imageArg(), platform: platformArg },
+  output: {
+    image: z.string().describe('The reference as people write it'),
+    digest: z.string().describe('Digest of this platform\'s image manifest'),
+    index_digest: z.string().optional().describe('Digest of the index the platform was chosen from'),
+    platform: z.string().describe('os/arch[/variant] of the image inspected'),
+    platform_choice: z.enum(['requested', 'default', 'first', 'only']),
+    available_platforms: z.array(z.string()),
+    created: z.string().optional(),
+    author: z.string().optional(),
+    config: z
+      .object({
+        User: z.string().optional(),
+        Env: z.array(z.string()).optional(),
+        Entrypoint: z.array(z.string()).nullable().optional(),
+        Cmd: z.array(z.string()).nullable().optional(),
+        WorkingDir: z.string().optional(),
+        ExposedPorts: z.array(z.string()).optional().describe('Keys of the config\'s ExposedPorts, e.g. 80/tcp'),
+        Volumes: z.array(z.string()).optional().describe('Keys of the config\'s Volumes'),
+        Labels: z.record(z.string(), z.string()).optional(),
+        StopSignal: z.string().optional(),
+        Healthcheck: z
+          .object({
+            Test: z.array(z.string()).optional(),
+            Interval: z.number().optional(),
+            Timeout: z.number().optional(),
+            Retries: z.number().optional(),
+          })
+          .optional(),
+      })
+      .describe('The container config, Docker\'s field names; empty fields left out'),
+    layers: z.number().describe('Layer count'),
+    size: z.number().describe('Compressed bytes: config plus layers'),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const source = image.config.config ?? {};
+    const config: Record<string, unknown> = {};
+    if (source.User) config.User = source.User;
+    if (source.Env?.length) config.Env = source.Env;
+    if (source.Entrypoint !== undefined && source.Entrypoint !== null) config.Entrypoint = source.Entrypoint;
+    if (source.Cmd !== undefined && source.Cmd !== null) config.Cmd = source.Cmd;
+    if (source.WorkingDir) config.WorkingDir = source.WorkingDir;
+    if (source.ExposedPorts && Object.keys(source.ExposedPorts).length > 0) config.ExposedPorts = Object.keys(source.ExposedPorts);
+    if (source.Volumes && Object.keys(source.Volumes).length > 0) config.Volumes = Object.keys(source.Volumes);
+    if (source.Labels && Object.keys(source.Labels).length > 0) config.Labels = source.Labels;
+    if (source.StopSignal) config.StopSignal = source.StopSignal;
+    if (source.Healthcheck) config.Healthcheck = source.Healthcheck;
+    return {
+      image: image.reference.familiar,
+      digest: image.digest,
+      ...(image.indexDigest ? { index_digest: image.indexDigest } : {}),
+      platform: platformString(image.platform),
+      platform_choice: image.platformChoice,
+      available_platforms: image.availablePlatforms,
+      ...(image.config.created ? { created: image.config.created } : {}),
+      ...(image.config.author ? { author: image.config.author } : {}),
+      config,
+      layers: image.manifest.layers.length,
+      size: image.manifest.config.size + image.manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+    };
+  },
+  summarize(result) {
+    const c = result.config;
+    const list = (values: string[] | null | undefined) => (values && values.length > 0 ? values.join(', ') : 'none');
+    const json = (values: string[] | null | undefined) => (values ? JSON.stringify(values) : 'none');
+    const lines = [
+      `${result.image} ${result.digest}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}.`,
+      `Created ${result.created ?? 'unknown'}; ${result.layers} layer(s), ${formatBytes(result.size)} compressed.`,
+      `Entrypoint ${json(c.Entrypoint)}, Cmd ${json(c.Cmd)}, User ${c.User || 'root (default)'}, WorkingDir ${c.WorkingDir || '/'}.`,
+      `Ports: ${list(c.ExposedPorts)}. Volumes: ${list(c.Volumes)}.`,
+      `Env: ${list(c.Env?.map((entry) => cut(entry, 80)))}.`,
+    ];
+    const labels = Object.entries(c.Labels ?? {});
+    if (labels.length > 0) lines.push(`Labels: ${labels.map(([key, value]) => `${key}=${cut(value, 80)}`).join(', ')}.`);
+    if (c.Healthcheck?.Test) lines.push(`Healthcheck: ${JSON.stringify(c.Healthcheck.Test)}.`);
+    return lines.join('\n');
+  },
+  example: { image: 'nginx:1.27', platform: 'linux/arm64' },
+});
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { DockerMcpError, invalidInput } from '../errors';
+import { compactCount, day } from '../hub/format';
+import { limitArg, namespaceArg, pageArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const ORDERINGS = ['name', '-name', 'last_updated', '-last_updated', 'pull_count', '-pull_count'] as const;
+
+const repository = z.object({
+  name: z.string(),
+  namespace: z.string(),
+  description: z.string().nullable(),
+  is_private: z.boolean().nullable(),
+  star_count: z.number().nullable(),
+  pull_count: z.number().nullable(),
+  last_updated: z.string().nullable(),
+  status_description: z.string().nullable(),
+});
+
+export const listRepositories = defineTool({
+  name: 'docker_list_repositories',
+  title: 'Docker Hub repositories of a namespace',
+  description:
+    'Lists the repositories of a Docker Hub namespace (a user or an organisation), one page at a time: name, ' +
+    'description, private or public, stars, pulls, last update. Private repositories appear only when the ' +
+    'configured login may see them. Without a namespace, lists the logged-in user’s own. Use it to find what a ' +
+    'publisher offers or to review your own repositories.',
+  input: {
+    namespace: namespaceArg.optional().describe('Docker Hub namespace (user or organisation); default: the logged-in user'),
+    limit: limitArg(100, 25),
+    page: pageArg,
+    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses it (e.g. -pull_count for most pulled first)'),
+  },
+  output: {
+    namespace: z.string(),
+    page: z.number(),
+    limit: z.number(),
+    count: z.number().describe('Repositories in the namespace visible to this login'),
+    has_more: z.boolean(),
+    authenticated: z.boolean().describe('Whether the request was made with a login (private repositories visible)'),
+    results: z.array(repository),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const namespace = args.namespace ?? services.config.username;
+    if (!namespace) {
+      throw invalidInput('namespace', 'is required when no Docker Hub login is configured (e.g. library, bitnami)');
+    }
+    const page = await services.hub.listRepositories(
+      namespace,
+      { page: args.page, pageSize: args.limit, ordering: args.ordering },
+      signal,
+    );
+    if (args.page === 1 && page.count === 0 && !(await services.hub.namespaceExists(namespace, signal))) {
+      throw new DockerMcpError('NOT_FOUND', `namespace "${namespace}" does not exist on Docker Hub; check the spelling (docker_list_namespaces shows your own).`, {
+        status: 404,
+      });
+    }
+    return {
+      namespace,
+      page: args.page,
+      limit: args.limit,
+      count: page.count,
+      has_more: Boolean(page.next) || args.page * args.limit < page.count,
+      authenticated: services.hubAuth.hasCredentials,
+      results: page.results.map((entry) => ({
+        name: entry.name,
+        namespace: entry.namespace ?? namespace,
+        description: entry.description ?? null,
+        is_private: entry.is_private ?? null,
+        star_count: entry.star_count ?? null,
+        pull_count: entry.pull_count ?? null,
+        last_updated: entry.last_updated ?? null,
+        status_description: entry.status_description ?? null,
+      })),
+    };
+  },
+  summarize(result) {
+    const header =
+      `${result.namespace}: ${result.count} repositories${result.authenticated ? '' : ' (public only: no login)'}; ` +
+      `page ${result.page}, ${result.results.length} shown${result.has_more ? ', more on the next page' : ''}.`;
+    const lines = result.results.map(
+      (entry) =>
+        `- ${entry.namespace}/${entry.name}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${entry.description}` : ''}`,
+    );
+    return [header, ...lines].join('\n');
+  },
+  example: { namespace: 'bitnami', limit: 10, ordering: '-pull_count' },
+});

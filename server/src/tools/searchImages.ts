@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { searchHitRepository, OFFICIAL_NAMESPACE } from '../hub/client';
+import { compactCount, day } from '../hub/format';
+import type { HubBadge } from '../hub/types';
+import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
+import { limitArg, pageArg } from './schemas';
+import { defineTool, READ_ONLY } from './tool';
+
+const hit = z.object({
+  name: z.string().describe('Repository as people write it: nginx, bitnami/redis'),
+  namespace: z.string(),
+  short_description: z.string().nullable(),
+  badge: z.string().nullable().describe('official, verified_publisher, open_source or none'),
+  is_official: z.boolean(),
+  is_verified: z.boolean().describe('Docker Verified Publisher'),
+  star_count: z.number().nullable(),
+  pull_count: z.union([z.string(), z.number()]).nullable().describe('As Hub’s search rounds it, e.g. "1B+"'),
+  updated_at: z.string().nullable(),
+  exact_match: z.boolean().describe('The repository is exactly what was searched for'),
+});
+
+export const searchImages = defineTool({
+  name: 'docker_search_images',
+  title: 'Search Docker Hub',
+  description:
+    'Searches Docker Hub for repositories by keyword, best match first; a repository whose name is exactly the ' +
+    'query is listed first. Each hit says whether it is an official image or from a verified publisher, with ' +
+    'stars, rounded pull count and last update. Use it to find an image for a job (e.g. "postgres", "redis ' +
+    'exporter"); then docker_get_image_details or docker_list_tags on the chosen name.',
+  input: {
+    query: z.string().trim().min(1).max(200).describe('Search words, e.g. nginx or "python alpine"'),
+    limit: limitArg(100, 10),
+    page: pageArg,
+    official_only: z.boolean().default(false).describe('Only Docker Official Images'),
+    verified_only: z.boolean().default(false).describe('Only images from Docker Verified Publishers'),
+  },
+  output: {
+    query: z.string(),
+    page: z.number(),
+    limit: z.number(),
+    total: z.number().describe('Hits for the query (with the filters)'),
+    has_more: z.boolean(),
+    results: z.array(hit),
+  },
+  annotations: READ_ONLY,
+  async handler(args, services, signal) {
+    const badges: Exclude<HubBadge, 'none'>[] = [];
+    if (args.official_only) badges.push('official');
+    if (args.verified_only) badges.push('verified_publisher');
+    const page = await services.hub.search({ query: args.query, page: args.page, pageSize: args.limit, badges }, signal);
+    const exact = exactRepository(args.query);
+    const results = page.results
+      .map((result) => {
+        const repository = searchHitRepository(result.name);
+        const namespace = repository.slice(0, repository.indexOf('/'));
+        const badge = result.badge ?? null;
+        return {
+          name: namespace === OFFICIAL_NAMESPACE ? repository.slice(OFFICIAL_NAMESPACE.length + 1) : repository,
+          namespace,
+          short_description: result.short_description ?? null,
+          badge,
+          is_official: badge === 'official',
+          is_verified: badge === 'verified_publisher',
+          star_count: result.star_count ?? null,
+          pull_count: result.pull_count ?? null,
+          updated_at: result.updated_at ?? null,
+          exact_match: repository === exact,
+        };
+      })
+      // Hub's badges filter is honoured upstream; this keeps the promise if it ever is not.
+      .filter((result) => badges.length === 0 || badges.some((badge) => badge === result.badge));
+    // A stable sort: the exact match moves to the top, the rest keep Hub's order.
+    results.sort((a, b) => Number(b.exact_match) - Number(a.exact_match));
+    return {
+      query: args.query,
+      page: args.page,
+      limit: args.limit,
+      total: page.total,
+      has_more: args.page * args.limit < page.total,
+      results,
+    };
+  },
+  summarize(result) {
+    const header =
+      `${result.total} repositories match "${result.query}"; page ${result.page}, ${result.results.length} shown` +
+      `${result.has_more ? ', more on the next page' : ''}.`;
+    const lines = result.results.map((entry, index) => {
+      const flags = [entry.is_official && 'official', entry.is_verified && 'verified', entry.exact_match && 'exact match'].filter(Boolean);
+      return (
+        `${index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${entry.short_description}` : ''}`
+      );
+    });
+    return [header, ...lines].join('\n');
+  },
+  example: { query: 'postgres', limit: 5, official_only: true },
+});
+
+/** `nginx` → library/nginx; a query that is not a Hub repository name has no exact match. */
+function exactRepository(query: string): string | undefined {
+  const candidate = query.trim().toLowerCase();
+  if (referenceProblem(candidate)) return undefined;
+  const reference = parseReference(candidate, 'query');
+  if (reference.registry !== DEFAULT_REGISTRY || reference.tag !== 'latest' || candidate.includes(':')) return undefined;
+  return searchHitRepository(familiarRepository(reference));
+}
