@@ -187,7 +187,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
 
     it('answers an unknown tag with NOT_FOUND and a missing platform with the ones there are', async () => {
       const missing = await server.callTool('docker_get_manifest', { image: 'demo:nope' });
-      assert.equal(missing.text, 'NOT_FOUND: image demo:nope was not found.');
+      assert.equal(missing.text, 'NOT_FOUND: image demo:nope was not found; docker_list_tags lists the tags that exist.');
       const platform = await server.callTool('docker_get_image_history', { image: 'demo', platform: 'windows/amd64' });
       assert.equal(
         platform.text,

@@ -352,6 +352,10 @@ export class RegistryClient {
         status,
       );
     }
+    if (response.status === 404) {
+      const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
+      return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
+    }
     const wait = retryAfter(response.headers);
     return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
   }
