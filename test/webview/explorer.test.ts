@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { formatBytes, shortDigest } from '../../webview/src/ui';
+import { rig } from '../rig/mocha-hooks';
+import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
+import type { ThemeName } from './themes';
+
+// Screenshots go to the gitignored test output; `UPDATE_DOCS_SCREENSHOTS=1` writes the ones docs/explorer.md shows.
+const IMAGES = process.env.UPDATE_DOCS_SCREENSHOTS === '1'
+  ? join(__dirname, '..', '..', 'docs', 'images')
+  : join(__dirname, 'screenshots');
+
+async function text(page: Page, selector: string): Promise<string> {
+  const locator = page.locator(selector).first();
+  await locator.waitFor();
+  return locator.innerText();
+}
+
+async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+function platformName(platform: { os: string; architecture: string; variant?: string }): string {
+  return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
+}
+
+describe('explorer webview over the real server', function () {
+  let explorer: Explorer | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  const pageErrors: string[] = [];
+
+  async function open(theme: ThemeName, login = true): Promise<Explorer> {
+    const environment = await serverEnvironment(rig(), { login });
+    cleanup = environment.cleanup;
+    explorer = await openExplorer({ serverEnv: environment.env, theme });
+    explorer.page.on('pageerror', (error) => pageErrors.push(error.message));
+    return explorer;
+  }
+
+  afterEach(async function () {
+    this.timeout(20_000);
+    await explorer?.close();
+    await cleanup?.();
+    explorer = undefined;
+    cleanup = undefined;
+  });
+
+  for (const theme of ['dark', 'light'] as const) {
+    it(`walks search → repository → tag → platform → layers → Dockerfile → compare → cache (${theme} theme)`, async function () {
+      this.timeout(120_000);
+      pageErrors.length = 0;
+      const { page, actions } = await open(theme);
+      const shot = async (name: string, fullPage = false) => {
+        // A whole-page shot taken while scrolled draws the sticky toolbar mid-page.
+        if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
+        await page.screenshot({ path: join(IMAGES, `explorer-${name}-${theme}.png`), fullPage });
+      };
+      const demo = rig().images['library/demo']['1.0'];
+
+      // Search, debounced as one types.
+      await page.locator('#search-input').pressSequentially('demo', { delay: 30 });
+      const hit = page.locator('#search-results .list-item[data-repository="demo"]');
+      await hit.waitFor();
+      const hitText = await hit.innerText();
+      assert.match(hitText, /Official/);
+      assert.match(hitText, /412/, 'stars');
+      assert.match(hitText, /1M\+/, 'pulls as Hub search rounds them');
+      await shot('search');
+
+      // Repository: description, badges, tags with platforms and push dates.
+      await hit.click();
+      assert.match(await text(page, '.view-repository .description'), /Demo image of the test rig/);
+      assert.match(await text(page, '.view-repository .badges'), /Docker Official Image/);
+      const tagRow = page.locator('.tags .list-item[data-tag="1.0"]');
+      await tagRow.waitFor();
+      const tagRowText = await tagRow.innerText();
+      assert.match(tagRowText, /3 platforms/);
+      assert.match(tagRowText, /pushed/);
+      await shot('repository');
+
+      // The README is rendered, sanitised: its raw <script> and <img onerror> are gone, links stay links.
+      await page.locator('details.readme > summary').click();
+      assert.match(await text(page, '.markdown'), /What is demo\?/);
+      assert.equal(await page.locator('.markdown script, .markdown img, .markdown iframe').count(), 0);
+      assert.equal(await page.title(), 'Docker Hub', 'the README script did not run');
+
+      // The name filter narrows the tags.
+      await page.locator('.view-repository input[type="search"]').fill('sch');
+      await page.waitForFunction(() => {
+        const tags = Array.from(document.querySelectorAll('.tags .list-item')).map((element) => element.getAttribute('data-tag'));
+        return tags.length === 1 && tags[0] === 'schema2';
+      });
+      await page.locator('.view-repository input[type="search"]').fill('');
+      await tagRow.waitFor();
+
+      // Tag: digest, pull lines, platforms (attestations are not platforms).
+      await tagRow.click();
+      await page.locator('.view-tag .list-item[data-platform]').first().waitFor();
+      const platforms = await page.locator('.view-tag .list-item[data-platform]').evaluateAll((items) => items.map((item) => item.getAttribute('data-platform')));
+      assert.deepEqual(platforms, demo.platforms.map(platformName));
+      assert.equal(await text(page, '.view-tag .fact .digest'), shortDigest(demo.digest));
+      const pullLine = page.locator('.command-line', { hasText: 'docker pull demo:1.0' });
+      await pullLine.locator('button').click();
+      await waitUntil(() => actions.copies.length === 1, 'the pull line to be copied');
+      assert.deepEqual(actions.copies[0], { text: 'docker pull demo:1.0', label: 'pull command' });
+      await page.locator('.command-line', { hasText: `docker pull demo@${demo.digest}` }).waitFor();
+
+      // Platform: layers bottom first, each with its size bar and instruction; then largest first.
+      const amd64 = demo.platforms[0];
+      await page.locator('.list-item[data-platform="linux/amd64"]').click();
+      await page.locator('.layers .layer').first().waitFor();
+      const layerDigests = () => page.locator('.layers .layer .layer-digest span[title]').evaluateAll((spans) => spans.map((span) => span.getAttribute('title')));
+      assert.deepEqual(await layerDigests(), amd64.layers.map((layer) => layer.digest));
+      const instructions = await page.locator('.layers .instruction').allInnerTexts();
+      assert.equal(instructions.length, amd64.layers.length);
+      assert.match(instructions[2], /echo "demo app payload"/);
+      assert.equal(await text(page, '.layers .layer .layer-size'), formatBytes(amd64.layers[0].size));
+      const total = amd64.layers.reduce((sum, layer) => sum + layer.size, 0);
+      assert.match(await text(page, '.layers-header .count'), new RegExp(`${amd64.layers.length} layers, ${formatBytes(total).replace('.', '\\.')} compressed`));
+      await page.locator('button[aria-pressed="false"]', { hasText: 'Largest first' }).click();
+      await page.locator('button[aria-pressed="true"]', { hasText: 'Largest first' }).waitFor();
+      const bySize = [...amd64.layers].sort((a, b) => b.size - a.size).map((layer) => layer.digest);
+      await page.waitForFunction((first) => document.querySelector('.layers .layer-digest span[title]')?.getAttribute('title') === first, bySize[0]);
+      assert.deepEqual(await layerDigests(), bySize);
+      const largestBar = await page.locator('.size-bar-fill').first().evaluate((element) => (element as HTMLElement).style.width);
+      assert.equal(largestBar, '100%');
+      await shot('layers');
+
+      // Config.
+      await page.locator('#tab-config').click();
+      const configText = await text(page, 'dl.config');
+      assert.match(configText, /Entrypoint|Command/);
+      const environmentText = await text(page, '.section[aria-label="Environment"]');
+      for (const variable of amd64.config.config.Env ?? []) assert.ok(environmentText.includes(variable), `env ${variable} shown`);
+
+      // Dockerfile, and "open in editor" hands the very text to VS Code.
+      await page.locator('#tab-dockerfile').click();
+      const dockerfile = await text(page, 'pre.dockerfile');
+      assert.match(dockerfile, /^FROM /m);
+      assert.match(dockerfile, /echo "demo app payload"/);
+      await page.locator('button', { hasText: 'Open in editor' }).click();
+      await waitUntil(() => actions.dockerfiles.length === 1, 'the Dockerfile to be opened');
+      assert.equal(actions.dockerfiles[0].trim(), dockerfile.trim());
+      await shot('dockerfile');
+
+      // Attestations of the index.
+      await page.locator('#tab-attestations').click();
+      await page.locator('.statements').waitFor();
+      assert.match(await text(page, '.view-platform .tab-panel'), /SPDX-2\.3/);
+      assert.equal(await page.locator('.badge-yes').count(), 2, 'SBOM and provenance present');
+
+      // Vulnerabilities (alice is logged in; demo has none).
+      await page.locator('#tab-vulnerabilities').click();
+      assert.match(await text(page, '.view-platform .tab-panel .count'), /No known vulnerabilities/);
+
+      // Hiding and showing the view reloads the page: it comes back where it was.
+      await explorer!.reload();
+      await page.locator('#tab-vulnerabilities[aria-selected="true"]').waitFor();
+      assert.match(await text(page, '.view-platform .tab-panel .count'), /No known vulnerabilities/);
+
+      // A reference typed directly: a single-platform image with vulnerabilities.
+      await page.locator('button[aria-label="Search Docker Hub"]').click();
+      await page.locator('#search-input').fill('app:1');
+      await page.locator('.open-reference button', { hasText: 'Open app:1' }).waitFor();
+      await page.locator('#search-input').press('Enter');
+      await page.locator('button', { hasText: 'Layers, config and Dockerfile' }).click();
+      await page.locator('#tab-vulnerabilities').click();
+      await page.locator('.severity-counts').waitFor();
+      assert.equal(await text(page, '.severity-counts .severity-critical strong'), '2');
+      assert.match(await text(page, '.vulnerabilities'), /CVE-2024-5535/);
+      await shot('vulnerabilities');
+
+      // Compare two images: shared base layer, the layers app adds, the size delta.
+      const base = rig().images['library/base']['1'].platforms[0];
+      const app = rig().images['library/app']['1'].platforms[0];
+      const baseDigests = new Set(base.layers.map((layer) => layer.digest));
+      const added = app.layers.filter((layer) => !baseDigests.has(layer.digest));
+      const delta = app.layers.reduce((sum, layer) => sum + layer.size, 0) - base.layers.reduce((sum, layer) => sum + layer.size, 0);
+      await page.locator('button[aria-label="Compare images"]').click();
+      await page.locator('#compare-a').fill('base:1');
+      await page.locator('#compare-b').fill('app:1');
+      await page.locator('.compare-form button[type="submit"]').click();
+      await page.locator('.sides').waitFor();
+      assert.match(await text(page, '.shared'), new RegExp(`^${app.layers.length - added.length} layer`));
+      assert.match(await text(page, '.section[aria-label="Only in B (app:1)"] .count'), new RegExp(`^${added.length} layers`));
+      assert.equal(await text(page, '.size-delta'), `B is ${formatBytes(delta)} larger than A (+${formatBytes(delta)} compressed).`);
+      assert.match(await text(page, '.differences'), /user/);
+      await shot('compare', true);
+
+      // Cache panel: entries by kind, disk use, rate limit; then clear.
+      await page.locator('button[aria-label="Cache and rate limit"]').click();
+      const manifestRow = page.locator('.kinds tr[data-kind="manifest"]');
+      await manifestRow.waitFor();
+      const manifestEntries = Number(await manifestRow.locator('td').first().innerText());
+      assert.ok(manifestEntries > 0, 'manifests are cached');
+      assert.match(await text(page, '.stat-grid'), /Disk\s+[\d.]+ (B|KiB|MiB)\s+\d+ files/);
+      assert.match(await text(page, '.section[aria-label="Pull quota seen"]'), /pulls left/);
+      await page.locator('button', { hasText: 'Check pull limit' }).click();
+      assert.match(await text(page, '.rate-limit .stat-value'), /^\d+ of 100 pulls left per 1 h$/);
+      await shot('cache', true);
+      await page.locator('button', { hasText: 'Clear cache' }).click();
+      await page.locator('.view-cache .hint[role="status"]', { hasText: /^Cleared \d+ entries from memory and \d+ files? from disk\.$/ }).waitFor();
+      await page.waitForFunction(() => {
+        const row = document.querySelector('.kinds tr[data-kind="manifest"] td');
+        return !document.querySelector('#cache-statistics [aria-busy]') && (!row || row.textContent === '0');
+      });
+
+      // Another registry, typed as a reference.
+      await page.locator('button[aria-label="Search Docker Hub"]').click();
+      await page.locator('#search-input').fill('ghcr.io/owner/app:1');
+      await page.locator('#search-input').press('Enter');
+      assert.equal(await text(page, '.view-tag .fact .digest'), shortDigest(rig().images['owner/app']['1'].digest));
+
+      assert.deepEqual(foreignRequests(explorer!), [], 'the page loads nothing but its own assets');
+      assert.deepEqual(pageErrors, []);
+    });
+  }
+
+  it('is driven by the keyboard: arrows through results, Enter opens, Alt+Left goes back, focus is visible', async function () {
+    const { page } = await open('dark', false);
+    await page.locator('#search-input').focus();
+    await page.keyboard.type('demo');
+    await page.locator('#search-results .list-item').first().waitFor();
+    await page.keyboard.press('ArrowDown');
+    const focused = await page.evaluate(() => ({
+      repository: document.activeElement?.getAttribute('data-repository'),
+      outline: getComputedStyle(document.activeElement as Element).outlineStyle,
+    }));
+    assert.equal(focused.repository, 'demo');
+    assert.notEqual(focused.outline, 'none', 'the focused item shows an outline');
+    await page.keyboard.press('ArrowDown');
+    assert.notEqual(await page.evaluate(() => document.activeElement?.getAttribute('data-repository')), 'demo');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('Enter');
+    await page.locator('.view-repository').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H2', 'focus moves to the new view');
+    await page.locator('.tags .list-item').first().waitFor();
+    const unnamed = await page.evaluate(() =>
+      Array.from(document.querySelectorAll('button, input'))
+        .filter((element) => !(element.getAttribute('aria-label') || element.textContent?.trim() || element.closest('label')))
+        .map((element) => element.outerHTML.slice(0, 80)),
+    );
+    assert.deepEqual(unnamed, [], 'every control has an accessible name');
+    await page.keyboard.press('Alt+ArrowLeft');
+    await page.locator('.view-search').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'search-input');
+    assert.equal(await page.locator('#search-input').inputValue(), 'demo');
+  });
+
+  it('pages through tags and filters them by name', async function () {
+    const environment = await serverEnvironment(rig());
+    cleanup = environment.cleanup;
+    explorer = await openExplorer({
+      serverEnv: environment.env,
+      initialState: { version: 1, route: { view: 'repository', repository: 'many', tagFilter: '', tagPage: 1, readmeOpen: false }, back: [] },
+    });
+    const { page } = explorer;
+    const shownTags = () => page.locator('.tags .list-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-tag')));
+    await page.locator('.tags .list-item').first().waitFor();
+    assert.equal(await text(page, '.tags .count'), `${Object.keys(rig().images['library/many']).length} tags`);
+    const first = await shownTags();
+    assert.equal(first.length, 20);
+    await page.locator('button[aria-label="Next page of tags"]').click();
+    await page.locator('.tags .pager', { hasText: 'Page 2' }).waitFor();
+    const second = await shownTags();
+    assert.equal(second.length, 20);
+    assert.deepEqual(second.filter((tag) => first.includes(tag)), [], 'page 2 shows other tags');
+    await page.locator('.view-repository input[type="search"]').fill('tag-24');
+    await page.waitForFunction(() => document.querySelectorAll('.tags .list-item').length === 10);
+    assert.deepEqual((await shownTags()).sort(), Array.from({ length: 10 }, (_, index) => `tag-24${index}`));
+    await explorer.reload();
+    await page.locator('.tags .list-item[data-tag="tag-240"]').waitFor();
+    assert.equal(await page.locator('.view-repository input[type="search"]').inputValue(), 'tag-24', 'the filter survives a reload');
+  });
+
+  it('says what to do when the server answers with an error (not found, rate limited)', async function () {
+    const { page } = await open('dark', false);
+    await page.locator('#search-input').fill('nosuchimage:1');
+    await page.locator('#search-input').press('Enter');
+    const notFound = await text(page, '.state.error');
+    assert.match(notFound, /Not found/);
+    assert.match(notFound, /Check the spelling/);
+    await page.locator('.state.error button', { hasText: 'Retry' }).waitFor();
+
+    const hub = rig().hub as unknown as { control: { rateLimitNext(n: number, options: { retryAfterSeconds: number; path?: string }): void } };
+    hub.control.rateLimitNext(10, { retryAfterSeconds: 120, path: '/search' });
+    await page.locator('button[aria-label="Search Docker Hub"]').click();
+    await page.locator('#search-input').fill('postgres');
+    const limited = await text(page, '.state.error');
+    assert.match(limited, /Rate limit reached/);
+    assert.match(limited, /retry in 120 s/);
+  });
+});

@@ -1,0 +1,103 @@
+// The webview's view state: where the person is and how each view is set up. No fetched data lives here; a view
+// asks again after a reload and the server's cache answers.
+import type { VsCodeApi } from './host';
+
+export type PlatformTab = 'layers' | 'config' | 'dockerfile' | 'vulnerabilities' | 'attestations';
+export const PLATFORM_TABS: PlatformTab[] = ['layers', 'config', 'dockerfile', 'vulnerabilities', 'attestations'];
+
+export type Route =
+  | { view: 'search'; query: string; page: number; officialOnly: boolean; verifiedOnly: boolean }
+  | { view: 'repository'; repository: string; tagFilter: string; tagPage: number; readmeOpen: boolean }
+  | { view: 'tag'; image: string }
+  | { view: 'platform'; image: string; platform: string; tab: PlatformTab; largestFirst: boolean }
+  | { view: 'compare'; imageA: string; imageB: string; platform: string }
+  | { view: 'cache' };
+
+export type ViewName = Route['view'];
+export type RouteOf<V extends ViewName> = Extract<Route, { view: V }>;
+
+export interface SavedState {
+  version: 1;
+  route: Route;
+  back: Route[];
+}
+
+const BACK_LIMIT = 30;
+
+export const HOME: Route = { view: 'search', query: '', page: 1, officialOnly: false, verifiedOnly: false };
+
+/** Holds the route and the way back, and saves both with setState so they survive hiding and reloading. */
+export class Navigation {
+  private state: SavedState;
+  onChange: (route: Route) => void = () => undefined;
+
+  constructor(private readonly api: VsCodeApi) {
+    this.state = restore(api.getState());
+  }
+
+  get route(): Route {
+    return this.state.route;
+  }
+
+  get canGoBack(): boolean {
+    return this.state.back.length > 0;
+  }
+
+  go(route: Route): void {
+    this.state = { version: 1, route, back: [...this.state.back, this.state.route].slice(-BACK_LIMIT) };
+    this.save();
+    this.onChange(route);
+  }
+
+  back(): void {
+    const previous = this.state.back.at(-1);
+    if (!previous) return;
+    this.state = { version: 1, route: previous, back: this.state.back.slice(0, -1) };
+    this.save();
+    this.onChange(previous);
+  }
+
+  /**
+   * Records a change the current view made to itself (a filter, a page, a tab): saved for a reload, no step to go
+   * back to, and no new render (the view already shows it, and keeps the focus where it is).
+   */
+  update<V extends ViewName>(view: V, changes: Partial<RouteOf<V>>): void {
+    if (this.state.route.view !== view) return;
+    this.state = { ...this.state, route: { ...this.state.route, ...changes } as Route };
+    this.save();
+  }
+
+  private save(): void {
+    this.api.setState(this.state);
+  }
+}
+
+// Saved state comes back from an older build too; anything not understood starts at home rather than failing.
+function restore(saved: unknown): SavedState {
+  if (typeof saved !== 'object' || saved === null) return { version: 1, route: HOME, back: [] };
+  const state = saved as Partial<SavedState>;
+  if (state.version !== 1 || !isRoute(state.route)) return { version: 1, route: HOME, back: [] };
+  return { version: 1, route: state.route, back: Array.isArray(state.back) ? state.back.filter(isRoute) : [] };
+}
+
+function isRoute(value: unknown): value is Route {
+  if (typeof value !== 'object' || value === null) return false;
+  const route = value as Record<string, unknown>;
+  const text = (key: string) => typeof route[key] === 'string';
+  switch (route.view) {
+    case 'search':
+      return text('query') && typeof route.page === 'number';
+    case 'repository':
+      return text('repository') && text('tagFilter') && typeof route.tagPage === 'number';
+    case 'tag':
+      return text('image');
+    case 'platform':
+      return text('image') && text('platform') && PLATFORM_TABS.includes(route.tab as PlatformTab);
+    case 'compare':
+      return text('imageA') && text('imageB') && text('platform');
+    case 'cache':
+      return true;
+    default:
+      return false;
+  }
+}

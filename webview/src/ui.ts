@@ -1,0 +1,267 @@
+// Small DOM building blocks shared by the views: elements, codicons, buttons, and the loading / empty / error
+// states. Text always goes in as text nodes; the only HTML parsed anywhere is the sanitised README (markdown.ts).
+import { HostError, type Host } from './host';
+import type { ReplyErrorCode } from './protocol';
+import type { Navigation } from './state';
+
+export type Child = Node | string | number | false | null | undefined | Child[];
+type AttributeValue = string | number | boolean | undefined | null;
+type EventHandlers = Partial<Record<keyof HTMLElementEventMap, (event: any) => void>>;
+export type Attributes = { [name: string]: AttributeValue | EventHandlers; on?: EventHandlers };
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes?: Attributes | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (name === 'on') {
+      for (const [type, listener] of Object.entries(value as Record<string, EventListener>)) element.addEventListener(type, listener);
+    } else if (value === true) {
+      element.setAttribute(name, '');
+    } else if (value !== false && value !== undefined && value !== null) {
+      element.setAttribute(name, String(value));
+    }
+  }
+  element.append(...nodes(children));
+  return element;
+}
+
+export function nodes(children: Child[]): Node[] {
+  return children.flat(Infinity as 1).flatMap((child: Child) => {
+    if (child === null || child === undefined || child === false) return [];
+    if (child instanceof Node) return [child];
+    return [document.createTextNode(String(child))];
+  });
+}
+
+export function icon(name: string, extraClass = ''): HTMLElement {
+  return h('span', { class: `codicon codicon-${name} ${extraClass}`.trim(), 'aria-hidden': 'true' });
+}
+
+export interface ButtonOptions {
+  label: string;
+  icon?: string;
+  /** Icon-only buttons still carry their label for screen readers and as a tooltip. */
+  iconOnly?: boolean;
+  secondary?: boolean;
+  title?: string;
+  onClick: (event: MouseEvent) => void;
+  attributes?: Attributes;
+}
+
+export function button(options: ButtonOptions): HTMLButtonElement {
+  const classes = options.iconOnly ? 'icon-button' : options.secondary ? 'button secondary' : 'button';
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: classes,
+      title: options.title ?? (options.iconOnly ? options.label : undefined),
+      'aria-label': options.iconOnly ? options.label : undefined,
+      ...options.attributes,
+      on: { click: options.onClick },
+    },
+    options.icon ? icon(options.icon) : null,
+    options.iconOnly ? null : h('span', null, options.label),
+  );
+}
+
+/** Everything a view needs: the host to ask, navigation, and a signal that says the view is no longer shown. */
+export interface ViewContext {
+  host: Host;
+  nav: Navigation;
+  signal: AbortSignal;
+  announce(text: string): void;
+}
+
+export function loadingState(text: string): HTMLElement {
+  return h('div', { class: 'state loading', role: 'status' }, icon('loading', 'codicon-modifier-spin'), h('span', null, text));
+}
+
+export function emptyState(text: string, ...extra: Child[]): HTMLElement {
+  return h('div', { class: 'state empty' }, icon('info'), h('div', null, h('p', null, text), ...extra));
+}
+
+const ERROR_TITLES: Record<ReplyErrorCode, string> = {
+  INVALID_INPUT: 'That is not something the tools accept',
+  NOT_FOUND: 'Not found',
+  UNAUTHORIZED: 'Sign-in needed',
+  FORBIDDEN: 'Access denied',
+  RATE_LIMITED: 'Rate limit reached',
+  TIMEOUT: 'No answer in time',
+  UPSTREAM_ERROR: 'The registry or Docker Hub failed',
+  UNSUPPORTED: 'Not supported here',
+  PROTOCOL: 'The explorer sent a message the extension could not read',
+};
+
+const ERROR_HINTS: Record<ReplyErrorCode, string> = {
+  INVALID_INPUT: 'Check the image reference, e.g. nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.',
+  NOT_FOUND: 'Check the spelling of the name and the tag. A private repository needs a personal access token with access to it.',
+  UNAUTHORIZED: 'Run "Docker Hub: Set Access Token" (the key button in this view\'s title bar) with your Docker ID and a personal access token, then retry.',
+  FORBIDDEN: 'The token in use has no access to this; use a token with read access to the repository.',
+  RATE_LIMITED: 'Docker Hub limits pulls per account or address; "Docker Hub: Set Access Token" raises the limit. Results already seen stay cached.',
+  TIMEOUT: 'Check the network connection (and any proxy), then retry.',
+  UPSTREAM_ERROR: 'This is usually temporary: retry in a moment. "Docker Hub: Show Server Log" has details.',
+  UNSUPPORTED: 'The registry does not offer this for the image; other views may still work.',
+  PROTOCOL: 'This is a fault in the explorer; reloading the view usually clears it. "Docker Hub: Show Server Log" has details.',
+};
+
+export function errorCode(error: unknown): ReplyErrorCode {
+  return error instanceof HostError ? error.code : 'UPSTREAM_ERROR';
+}
+
+export function errorState(error: unknown, retry?: () => void): HTMLElement {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return h(
+    'div',
+    { class: 'state error', role: 'alert' },
+    icon(code === 'RATE_LIMITED' ? 'watch' : code === 'UNAUTHORIZED' || code === 'FORBIDDEN' ? 'lock' : 'error'),
+    h(
+      'div',
+      null,
+      h('p', { class: 'state-title' }, ERROR_TITLES[code]),
+      h('p', null, sentence(message)),
+      h('p', { class: 'hint' }, ERROR_HINTS[code]),
+      retry ? button({ label: 'Retry', icon: 'refresh', secondary: true, onClick: retry }) : null,
+    ),
+  );
+}
+
+const slotRuns = new WeakMap<HTMLElement, number>();
+
+/**
+ * Shows a loading state in `slot`, then what `show` makes of the result, or an error with a Retry button. Only the
+ * latest load of a slot is shown, and nothing once the view was left: a slow answer cannot overwrite a newer one.
+ */
+export function fill<T>(slot: HTMLElement, context: ViewContext, loadingText: string, load: () => Promise<T>, show: (value: T) => Child): void {
+  const run = async () => {
+    const runNumber = (slotRuns.get(slot) ?? 0) + 1;
+    slotRuns.set(slot, runNumber);
+    const current = () => !context.signal.aborted && slotRuns.get(slot) === runNumber;
+    slot.replaceChildren(loadingState(loadingText));
+    slot.setAttribute('aria-busy', 'true');
+    try {
+      const value = await load();
+      if (current()) slot.replaceChildren(...nodes([show(value)]));
+    } catch (error) {
+      if (current()) slot.replaceChildren(errorState(error, () => void run()));
+    } finally {
+      if (current()) slot.removeAttribute('aria-busy');
+    }
+  };
+  void run();
+}
+
+/** Replaces what a slot shows, and makes any load still running for it drop its result. */
+export function show(slot: HTMLElement, ...children: Child[]): void {
+  slotRuns.set(slot, (slotRuns.get(slot) ?? 0) + 1);
+  slot.removeAttribute('aria-busy');
+  slot.replaceChildren(...nodes(children));
+}
+
+export function copyButton(context: ViewContext, text: string, label: string): HTMLButtonElement {
+  return button({
+    label: `Copy ${label}`,
+    icon: 'copy',
+    iconOnly: true,
+    attributes: { 'data-copy': text },
+    onClick: () => {
+      context.host.copy(text, label).then(
+        () => context.announce(`Copied ${label}`),
+        (error) => context.announce(`Could not copy: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    },
+  });
+}
+
+/** A command line with a copy button, e.g. `docker pull nginx:1.27`. */
+export function commandLine(context: ViewContext, command: string, label: string): HTMLElement {
+  return h('div', { class: 'command-line' }, h('code', null, command), copyButton(context, command, label));
+}
+
+export function badge(text: string, kind: string, iconName?: string): HTMLElement {
+  return h('span', { class: `badge badge-${kind}` }, iconName ? icon(iconName) : null, text);
+}
+
+export function section(title: string, ...children: Child[]): HTMLElement {
+  return h('section', { class: 'section', 'aria-label': title }, h('h3', { class: 'section-title' }, title), ...children);
+}
+
+/** Up/Down (and Home/End) move the focus between a list's items, as in VS Code's own lists. */
+export function arrowNavigation(list: HTMLElement, itemSelector: string): void {
+  list.addEventListener('keydown', (event: KeyboardEvent) => {
+    if (!['ArrowDown', 'ArrowUp', 'Home', 'End'].includes(event.key)) return;
+    const items = Array.from(list.querySelectorAll<HTMLElement>(itemSelector));
+    const index = items.indexOf(document.activeElement as HTMLElement);
+    if (index < 0) return;
+    const next =
+      event.key === 'Home' ? 0 : event.key === 'End' ? items.length - 1 : event.key === 'ArrowDown' ? Math.min(index + 1, items.length - 1) : Math.max(index - 1, 0);
+    items[next].focus();
+    event.preventDefault();
+  });
+}
+
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return trimmed;
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+/** 755930694 → "720.9 MiB", as the server's own summaries write sizes. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined) return '—';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const sign = bytes < 0 ? '−' : '';
+  return unit === 0 ? `${sign}${value} B` : `${sign}${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** 1843307 → "1.8M". */
+export function formatCount(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  for (const [size, suffix] of [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ] as const) {
+    if (value >= size) return `${(value / size).toFixed(1).replace(/\.0$/, '')}${suffix}`;
+  }
+  return String(value);
+}
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+
+/** "3 months ago", with the exact time as the element's title. */
+export function relativeTime(iso: string | null | undefined): HTMLElement {
+  if (!iso) return h('span', { class: 'muted' }, 'unknown');
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return h('span', null, iso);
+  const seconds = (time - Date.now()) / 1000;
+  const steps: [number, Intl.RelativeTimeFormatUnit][] = [
+    [60, 'second'],
+    [60, 'minute'],
+    [24, 'hour'],
+    [30, 'day'],
+    [12, 'month'],
+    [Infinity, 'year'],
+  ];
+  let value = seconds;
+  let unit: Intl.RelativeTimeFormatUnit = 'second';
+  for (const [size, name] of steps) {
+    unit = name;
+    if (Math.abs(value) < size) break;
+    value /= size;
+  }
+  return h('time', { datetime: iso, title: new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, RELATIVE.format(Math.round(value), unit));
+}
+
+export function shortDigest(digest: string | null | undefined): string {
+  if (!digest) return '—';
+  const [algorithm, hex] = digest.split(':');
+  return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
+}

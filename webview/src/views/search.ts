@@ -1,0 +1,190 @@
+// Search Docker Hub as one types; or open an image reference typed directly (any registry).
+import { looksLikeReference, splitReference } from '../references';
+import type { RouteOf } from '../state';
+import type { SearchResult } from '../tools';
+import { arrowNavigation, badge, button, emptyState, fill, formatCount, h, icon, relativeTime, type ViewContext } from '../ui';
+
+const DEBOUNCE_MS = 300;
+const PAGE_SIZE = 20;
+
+export function searchView(route: RouteOf<'search'>, context: ViewContext): HTMLElement {
+  const { nav } = context;
+  const input = h('input', {
+    type: 'search',
+    class: 'input',
+    id: 'search-input',
+    value: route.query,
+    placeholder: 'Search Docker Hub, or type an image reference',
+    'aria-label': 'Search Docker Hub, or type an image reference such as nginx:1.27 or ghcr.io/owner/app:tag',
+    autocomplete: 'off',
+    spellcheck: 'false',
+  });
+  const official = checkbox('Official images', route.officialOnly);
+  const verified = checkbox('Verified publishers', route.verifiedOnly);
+  const openReference = h('div', { class: 'open-reference' });
+  const results = h('div', { class: 'results', id: 'search-results' });
+
+  const current = () => nav.route as RouteOf<'search'>;
+  const refresh = () => {
+    const { query, page, officialOnly, verifiedOnly } = current();
+    showOpenReference(openReference, query, context);
+    if (query.trim() === '') {
+      results.replaceChildren(
+        emptyState(
+          'Search Docker Hub by name or keyword.',
+          h('p', { class: 'hint' }, 'Or type a full reference to open an image from any registry, e.g. nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.'),
+        ),
+      );
+      return;
+    }
+    fill(
+      results,
+      context,
+      `Searching Docker Hub for "${query.trim()}"…`,
+      () =>
+        context.host.callTool('docker_search_images', {
+          query: query.trim(),
+          page,
+          limit: PAGE_SIZE,
+          official_only: officialOnly,
+          verified_only: verifiedOnly,
+        }),
+      ({ structured }) => {
+        context.announce(`${structured.total} repositories found`);
+        return resultList(structured, context, refresh);
+      },
+    );
+  };
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const commit = () => {
+    clearTimeout(timer);
+    if (input.value === current().query) return;
+    nav.update('search', { query: input.value, page: 1 });
+    refresh();
+  };
+  input.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(commit, DEBOUNCE_MS);
+  });
+  input.addEventListener('keydown', (event: KeyboardEvent) => {
+    if (event.key === 'Enter') {
+      if (looksLikeReference(input.value)) openImage(input.value.trim(), context);
+      else commit();
+    } else if (event.key === 'ArrowDown') {
+      results.querySelector<HTMLElement>('.list-item')?.focus();
+      event.preventDefault();
+    }
+  });
+  context.signal.addEventListener('abort', () => clearTimeout(timer));
+  for (const [box, key] of [
+    [official, 'officialOnly'],
+    [verified, 'verifiedOnly'],
+  ] as const) {
+    box.input.addEventListener('change', () => {
+      nav.update('search', { [key]: box.input.checked, page: 1 });
+      refresh();
+    });
+  }
+
+  refresh();
+  return h(
+    'div',
+    { class: 'view view-search' },
+    h('h2', { class: 'visually-hidden', tabindex: '-1' }, 'Search Docker Hub'),
+    h('div', { class: 'search-box' }, icon('search'), input),
+    h('div', { class: 'filters', role: 'group', 'aria-label': 'Filters' }, official.label, verified.label),
+    openReference,
+    results,
+  );
+}
+
+function checkbox(text: string, checked: boolean): { label: HTMLLabelElement; input: HTMLInputElement } {
+  const input = h('input', { type: 'checkbox', checked });
+  return { input, label: h('label', { class: 'checkbox' }, input, text) };
+}
+
+/** An image reference opens its tag (or its repository, when no tag or digest was written). */
+export function openImage(reference: string, context: ViewContext): void {
+  const parts = splitReference(reference);
+  if (parts.tag !== undefined || parts.digest !== undefined) context.nav.go({ view: 'tag', image: reference });
+  else context.nav.go({ view: 'repository', repository: reference, tagFilter: '', tagPage: 1, readmeOpen: false });
+}
+
+function showOpenReference(slot: HTMLElement, query: string, context: ViewContext): void {
+  if (!looksLikeReference(query)) {
+    slot.replaceChildren();
+    return;
+  }
+  const reference = query.trim();
+  slot.replaceChildren(
+    button({
+      label: `Open ${reference}`,
+      icon: 'go-to-file',
+      secondary: true,
+      title: `Open the image ${reference} (Enter)`,
+      onClick: () => openImage(reference, context),
+    }),
+  );
+}
+
+function resultList(result: SearchResult, context: ViewContext, refresh: () => void): HTMLElement {
+  if (result.results.length === 0) {
+    return emptyState(
+      `No repository on Docker Hub matches "${result.query}"${result.page > 1 ? ` on page ${result.page}` : ''}.`,
+      h('p', { class: 'hint' }, 'Check the spelling, use fewer words, clear the filters, or type a full reference (e.g. ghcr.io/owner/app:tag) to open an image from another registry.'),
+    );
+  }
+  const list = h(
+    'ul',
+    { class: 'list', 'aria-label': 'Search results' },
+    result.results.map((hit) =>
+      h(
+        'li',
+        null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'list-item',
+            'data-repository': hit.name,
+            on: { click: () => context.nav.go({ view: 'repository', repository: hit.name, tagFilter: '', tagPage: 1, readmeOpen: false }) },
+          },
+          h(
+            'span',
+            { class: 'item-title' },
+            icon('repo'),
+            h('span', { class: 'item-name' }, hit.name),
+            hit.is_official ? badge('Official', 'official', 'verified-filled') : null,
+            hit.is_verified ? badge('Verified publisher', 'verified', 'verified') : null,
+          ),
+          hit.short_description ? h('span', { class: 'item-description' }, hit.short_description) : null,
+          h(
+            'span',
+            { class: 'item-meta' },
+            h('span', { title: 'Stars' }, icon('star-empty'), formatCount(hit.star_count)),
+            h('span', { title: 'Pulls' }, icon('cloud-download'), `${typeof hit.pull_count === 'string' ? hit.pull_count : formatCount(hit.pull_count)}`),
+            hit.updated_at ? h('span', null, 'updated ', relativeTime(hit.updated_at)) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+  arrowNavigation(list, '.list-item');
+  return h('div', null, h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`), list, pager(result, context, refresh));
+}
+
+function pager(result: SearchResult, context: ViewContext, refresh: () => void): HTMLElement | null {
+  if (result.page === 1 && !result.has_more) return null;
+  const goTo = (page: number) => {
+    context.nav.update('search', { page });
+    refresh();
+  };
+  return h(
+    'nav',
+    { class: 'pager', 'aria-label': 'Result pages' },
+    button({ label: 'Previous page', icon: 'chevron-left', iconOnly: true, attributes: { disabled: result.page <= 1 }, onClick: () => goTo(result.page - 1) }),
+    h('span', null, `Page ${result.page}`),
+    button({ label: 'Next page', icon: 'chevron-right', iconOnly: true, attributes: { disabled: !result.has_more }, onClick: () => goTo(result.page + 1) }),
+  );
+}
