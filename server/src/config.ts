@@ -42,6 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
     throw new ConfigError('DOCKERHUB_MCP_REDIS_URL must start with redis:// or rediss://');
   }
+  // The value is not echoed: it may hold the Redis password.
+  if (redisUrl && !URL.canParse(redisUrl)) throw new ConfigError('DOCKERHUB_MCP_REDIS_URL is not a valid URL');
   return {
     username,
     token,

@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { HubAuth } from './auth/hubAuth';
 import { RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
+import { RedisStore } from './cache/redis';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
 import { HttpClient } from './http/client';
@@ -19,6 +21,8 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  /** The Redis level and quota ledger shared by many instances; only with DOCKERHUB_MCP_REDIS_URL. */
+  sharedCache?: RedisStore;
 }
 
 export interface ServiceOptions {
@@ -30,15 +34,35 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   registerSecret(config.token);
   registerSecret(config.httpToken);
   const http = new HttpClient({ timeoutMs: config.timeoutMs, log, coalesce: !options.noCache });
-  const cache = new Cache({ maxBytes: config.cacheMaxBytes, directory: config.cacheDir, log, disabled: options.noCache });
+  const sharedCache =
+    config.redisUrl && !options.noCache
+      ? new RedisStore({ url: config.redisUrl, log, identity: cacheIdentity(config) })
+      : undefined;
+  const cache = new Cache({
+    maxBytes: config.cacheMaxBytes,
+    directory: config.cacheDir,
+    log,
+    disabled: options.noCache,
+    shared: sharedCache,
+  });
+  if (sharedCache) http.onRateLimit((host, snapshot) => sharedCache.recordRateLimit(host, snapshot));
   const hubAuth = new HubAuth({ config, http, log });
   const registryAuth = new RegistryAuth({ config, http, log });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache };
 }
 
 export async function closeServices(services: Services): Promise<void> {
-  await services.http.close();
+  await Promise.all([services.http.close(), services.sharedCache?.close()]);
+}
+
+/**
+ * Instances with the same credentials (or none) share answers that can be private; the hash keeps the token out of
+ * Redis while a rotated or different token still gets a scope of its own.
+ */
+function cacheIdentity(config: Config): string {
+  if (!config.username || !config.token) return 'anonymous';
+  return `id-${createHash('sha256').update(`${config.username}\n${config.token}`).digest('hex').slice(0, 16)}`;
 }

@@ -37,13 +37,48 @@ export interface CacheStats {
   hitRate: number;
   byKind: Record<string, KindStats>;
   disk: { enabled: boolean; directory?: string; entries: number; bytes: number };
+  /** Present only when a shared store is in use. */
+  shared?: SharedStats;
 }
 
-/** A level below memory and disk shared by many instances (Redis); optional. */
+export interface SharedStats {
+  /** Where the store is, without credentials (e.g. `redis://10.0.0.5:6379/0`). */
+  target: string;
+  state: SharedState;
+  /** Look-ups the shared store answered after memory and disk missed. */
+  hits: number;
+  /** Values another instance was already fetching, waited for instead of fetched. */
+  waits: number;
+}
+
+/** `idle`: not used yet (the connection is opened on first use). */
+export type SharedState = 'idle' | 'connected' | 'unavailable';
+
+export interface SharedEntry {
+  value: Buffer;
+  /** Life left, for kinds with a TTL, so a copy never outlives the original. */
+  ttlMs?: number;
+}
+
+/**
+ * Who loads a key that every instance is missing: the owner loads and then releases; the others wait for the
+ * owner's value. A store that cannot tell (unreachable) makes every caller an owner.
+ */
+export type SharedClaim =
+  | { owner: true; release(): Promise<void> }
+  | { owner: false; wait(): Promise<SharedEntry | undefined> };
+
+/**
+ * A level below memory and disk shared by many instances (Redis); optional. Its methods never throw and never take
+ * long: a store that is down or slow answers "nothing" and the caller goes on to upstream.
+ */
 export interface SharedStore {
-  get(kind: CacheKind, key: string): Promise<Buffer | undefined>;
+  get(kind: CacheKind, key: string): Promise<SharedEntry | undefined>;
   set(kind: CacheKind, key: string, value: Buffer, ttlMs: number): Promise<void>;
-  clear(): Promise<void>;
+  claim(kind: CacheKind, key: string): Promise<SharedClaim>;
+  /** Drops this identity's entries that can go stale; returns how many. */
+  clear(): Promise<number>;
+  describe(): { target: string; state: SharedState };
 }
 
 export interface CacheOptions {
@@ -63,6 +98,8 @@ export class Cache {
   private readonly counters = new Map<CacheKind, { hits: number; misses: number }>();
   private readonly loading = new Map<string, Promise<Buffer>>();
   private shared?: SharedStore;
+  private sharedHits = 0;
+  private sharedWaits = 0;
 
   constructor(private readonly options: CacheOptions) {
     this.memory = new LRUCache<string, Buffer>({
@@ -80,7 +117,8 @@ export class Cache {
 
   /**
    * The value for (kind, key): memory, then disk, then the shared store, then `load`. Identical concurrent loads
-   * are one load. For digest-addressed kinds `key` is the digest and the bytes are verified against it.
+   * are one load, in this process and, through the shared store, across instances. For digest-addressed kinds
+   * `key` is the digest and the bytes are verified against it.
    */
   async getOrLoad(kind: CacheKind, key: string, load: () => Promise<Buffer>): Promise<Buffer> {
     if (this.options.disabled) return load();
@@ -89,20 +127,25 @@ export class Cache {
     const id = `${kind}:${key}`;
     let pending = this.loading.get(id);
     if (!pending) {
-      pending = load()
-        .then(async (value) => {
-          await this.set(kind, key, value);
-          return value;
-        })
-        .finally(() => this.loading.delete(id));
+      pending = this.loadOnce(kind, key, load).finally(() => this.loading.delete(id));
       this.loading.set(id, pending);
     }
     return pending;
   }
 
   async getJson<T>(kind: CacheKind, key: string, load: () => Promise<T>): Promise<T> {
-    const bytes = await this.getOrLoad(kind, key, async () => Buffer.from(JSON.stringify(await load())));
-    return JSON.parse(bytes.toString('utf8')) as T;
+    const encode = async () => Buffer.from(JSON.stringify(await load()));
+    const bytes = await this.getOrLoad(kind, key, encode);
+    try {
+      return JSON.parse(bytes.toString('utf8')) as T;
+    } catch {
+      // Only a copy from the shared store can be unreadable (our own writes are JSON): forget it and ask upstream.
+      this.options.log.warn('dropped a cache entry that is not JSON', { kind });
+      this.delete(kind, key);
+      const fresh = await encode();
+      await this.set(kind, key, fresh);
+      return JSON.parse(fresh.toString('utf8')) as T;
+    }
   }
 
   async get(kind: CacheKind, key: string): Promise<Buffer | undefined> {
@@ -121,12 +164,12 @@ export class Cache {
       this.remember(kind, id, fromDisk);
       return fromDisk;
     }
-    const fromShared = await this.readShared(kind, key);
+    const fromShared = this.shared ? this.accepted(kind, key, await this.shared.get(kind, key)) : undefined;
     if (fromShared) {
       counter.hits++;
-      this.remember(kind, id, fromShared);
-      if (spec.digestAddressed) await this.writeDisk(kind, key, fromShared);
-      return fromShared;
+      this.sharedHits++;
+      await this.keepLocally(kind, key, fromShared);
+      return fromShared.value;
     }
     counter.misses++;
     return undefined;
@@ -141,11 +184,7 @@ export class Cache {
     }
     this.remember(kind, `${kind}:${key}`, value);
     if (spec.digestAddressed) await this.writeDisk(kind, key, value);
-    if (this.shared) {
-      await this.shared.set(kind, key, value, spec.ttlMs).catch((err) => {
-        this.options.log.debug('shared cache write failed', { kind, error: String(err) });
-      });
-    }
+    if (this.shared) await this.shared.set(kind, key, value, spec.ttlMs);
   }
 
   /** Forgets a tag → digest style entry (e.g. after a delete). */
@@ -153,17 +192,23 @@ export class Cache {
     this.memory.delete(`${kind}:${key}`);
   }
 
-  async clear(): Promise<{ memoryEntries: number; diskEntries: number }> {
+  /**
+   * Empties memory and disk. In the shared store only this identity's entries that can go stale are dropped:
+   * digest-addressed objects never do, and dropping them would cost every other instance pulls.
+   */
+  async clear(): Promise<{ memoryEntries: number; diskEntries: number; sharedEntries?: number }> {
     const memoryEntries = this.memory.size;
     this.memory.clear();
     this.counters.clear();
+    this.sharedHits = 0;
+    this.sharedWaits = 0;
     let diskEntries = 0;
     if (this.options.directory) {
       diskEntries = (await this.diskUsage()).entries;
       await rm(this.options.directory, { recursive: true, force: true });
     }
-    if (this.shared) await this.shared.clear().catch(() => undefined);
-    return { memoryEntries, diskEntries };
+    if (!this.shared) return { memoryEntries, diskEntries };
+    return { memoryEntries, diskEntries, sharedEntries: await this.shared.clear() };
   }
 
   async stats(): Promise<CacheStats> {
@@ -192,7 +237,36 @@ export class Cache {
       hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
       byKind,
       disk: { enabled: Boolean(this.options.directory), directory: this.options.directory, ...disk },
+      ...(this.shared ? { shared: { ...this.shared.describe(), hits: this.sharedHits, waits: this.sharedWaits } } : {}),
     };
+  }
+
+  /**
+   * A load every instance sharing the store is missing: the instance that claims it loads, the others wait for
+   * its value. If the owner fails or gives up, a waiter loads for itself.
+   */
+  private async loadOnce(kind: CacheKind, key: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    const claim = this.shared ? await this.shared.claim(kind, key) : undefined;
+    if (claim && !claim.owner) {
+      const entry = this.accepted(kind, key, await claim.wait());
+      if (entry) {
+        this.sharedWaits++;
+        await this.keepLocally(kind, key, entry);
+        return entry.value;
+      }
+      return this.loadAndKeep(kind, key, load);
+    }
+    try {
+      return await this.loadAndKeep(kind, key, load);
+    } finally {
+      await claim?.release();
+    }
+  }
+
+  private async loadAndKeep(kind: CacheKind, key: string, load: () => Promise<Buffer>): Promise<Buffer> {
+    const value = await load();
+    await this.set(kind, key, value);
+    return value;
   }
 
   private counter(kind: CacheKind): { hits: number; misses: number } {
@@ -204,19 +278,22 @@ export class Cache {
     return counter;
   }
 
-  private remember(kind: CacheKind, id: string, value: Buffer): void {
-    const ttl = CACHE_KINDS[kind].ttlMs;
-    this.memory.set(id, value, ttl > 0 ? { ttl } : {});
+  private remember(kind: CacheKind, id: string, value: Buffer, ttlMs: number = CACHE_KINDS[kind].ttlMs): void {
+    this.memory.set(id, value, ttlMs > 0 ? { ttl: ttlMs } : {});
   }
 
-  private async readShared(kind: CacheKind, key: string): Promise<Buffer | undefined> {
-    if (!this.shared) return undefined;
-    const value = await this.shared.get(kind, key).catch(() => undefined);
-    if (value && CACHE_KINDS[kind].digestAddressed && !verifies(key, value)) {
-      this.options.log.warn('shared cache held bytes that do not match their digest; ignored', { kind, key });
+  /** A copy from the shared store is trusted only as far as its digest says, where it has one. */
+  private accepted(kind: CacheKind, key: string, entry: SharedEntry | undefined): SharedEntry | undefined {
+    if (entry && CACHE_KINDS[kind].digestAddressed && !verifies(key, entry.value)) {
+      this.options.log.warn('shared cache held bytes that do not match their digest; ignored and fetched again', { kind, key });
       return undefined;
     }
-    return value;
+    return entry;
+  }
+
+  private async keepLocally(kind: CacheKind, key: string, entry: SharedEntry): Promise<void> {
+    this.remember(kind, `${kind}:${key}`, entry.value, entry.ttlMs);
+    if (CACHE_KINDS[kind].digestAddressed) await this.writeDisk(kind, key, entry.value);
   }
 
   private diskPath(kind: CacheKind, digest: string): string | undefined {

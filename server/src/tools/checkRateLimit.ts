@@ -41,6 +41,20 @@ export const checkRateLimit = defineTool({
     credentials_configured: z.boolean().describe('DOCKERHUB_USERNAME and DOCKERHUB_TOKEN are set'),
     checked_at: z.string(),
     note: z.string().describe('What the numbers mean for the next pulls'),
+    shared_view: z
+      .object({
+        limit: z.number().nullable(),
+        remaining: z.number().nullable(),
+        source: z.string().nullable(),
+        observed_at: z.string(),
+        age_seconds: z.number().describe('How long ago an instance saw it'),
+      })
+      .nullable()
+      .optional()
+      .describe(
+        'The latest limit headers this registry sent to any instance sharing the Redis cache: present only with ' +
+          'DOCKERHUB_MCP_REDIS_URL; null when Redis could not say',
+      ),
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
@@ -56,6 +70,7 @@ export const checkRateLimit = defineTool({
     const snapshot = await probe(services, reference, started, signal);
     const credentialsConfigured = Boolean(services.config.username && services.config.token);
     const countedAgainst = countedAgainstOf(snapshot);
+    const sharedView = services.sharedCache ? await sharedViewOf(services, reference) : undefined;
     return {
       image: reference.familiar,
       registry: reference.registry,
@@ -71,6 +86,7 @@ export const checkRateLimit = defineTool({
       credentials_configured: credentialsConfigured,
       checked_at: snapshot?.observedAt ?? started,
       note: noteFor(snapshot, countedAgainst, credentialsConfigured),
+      ...(sharedView !== undefined ? { shared_view: sharedView } : {}),
     };
   },
   summarize(result) {
@@ -84,9 +100,13 @@ export const checkRateLimit = defineTool({
         : result.counted_against === 'ip'
           ? `counted against ${result.source} (anonymous)`
           : 'source not given';
+    const shared = result.shared_view
+      ? ` Latest seen by any instance sharing Redis: ${result.shared_view.remaining ?? '?'} of ` +
+        `${result.shared_view.limit ?? '?'}, ${result.shared_view.age_seconds} s ago.`
+      : '';
     return (
       `Docker Hub pull limit: ${result.remaining ?? '?'} of ${result.limit ?? '?'} pulls left${window}, ${who}. ` +
-      `Checked with a HEAD of ${result.image}, which is not counted. ${result.note}`
+      `Checked with a HEAD of ${result.image}, which is not counted. ${result.note}${shared}`
     );
   },
   example: {},
@@ -112,6 +132,20 @@ async function probe(
     if (seen && seen.observedAt >= started) return seen;
     throw err;
   }
+}
+
+/** What the ledger in Redis holds for this registry: since this check just wrote to it, usually this very reading. */
+async function sharedViewOf(services: Services, reference: ImageReference) {
+  const host = new URL(services.registry.baseUrl(reference.registry)).host;
+  const seen = (await services.sharedCache?.rateLimits())?.get(host);
+  if (!seen) return null;
+  return {
+    limit: seen.limit ?? null,
+    remaining: seen.remaining ?? null,
+    source: seen.source ?? null,
+    observed_at: seen.observedAt,
+    age_seconds: seen.ageSeconds,
+  };
 }
 
 function noteFor(snapshot: RateLimitSnapshot | undefined, countedAgainst: 'ip' | 'account' | null, credentials: boolean): string {
