@@ -5,23 +5,27 @@ export const cacheClear = defineTool({
   name: 'docker_cache_clear',
   title: 'Clear the cache',
   description:
-    'Empties this server\'s cache: memory and the disk folder (DOCKERHUB_MCP_CACHE_DIR), and resets its statistics. ' +
+    'Empties this server\'s cache: memory and the disk folder (DOCKERHUB_MCP_CACHE_DIR), and resets its statistics; ' +
+    'with a shared Redis cache, also this identity\'s expiring entries there (digest-addressed objects stay shared). ' +
     'Use it when a tag was just pushed and you need its new digest at once, or to free disk space; otherwise there is ' +
     'no need, since digests never change and tag lookups expire by themselves. Returns how many entries were dropped.',
   input: {},
   output: {
     memory_entries: z.number().describe('Entries dropped from memory'),
     disk_entries: z.number().describe('Files dropped from disk'),
+    shared_entries: z.number().optional().describe('Expiring entries dropped from the shared Redis cache, when one is used'),
   },
   // Not read-only (it deletes local state), yet not destructive: everything dropped is a copy that upstream can
   // serve again, and nothing outside this server changes; clearing twice leaves the same empty cache.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, services) {
     const cleared = await services.cache.clear();
-    return { memory_entries: cleared.memoryEntries, disk_entries: cleared.diskEntries };
+    return { memory_entries: cleared.memoryEntries, disk_entries: cleared.diskEntries, shared_entries: cleared.sharedEntries };
   },
   summarize(result) {
-    return `Cache cleared: ${result.memory_entries} memory entr${result.memory_entries === 1 ? 'y' : 'ies'} and ${result.disk_entries} disk file(s) dropped.`;
+    return `Cache cleared: ${result.memory_entries} memory entr${result.memory_entries === 1 ? 'y' : 'ies'} and ${result.disk_entries} disk file(s) dropped${
+      result.shared_entries === undefined ? '' : `, and ${result.shared_entries} shared Redis entr${result.shared_entries === 1 ? 'y' : 'ies'}`
+    }.`;
   },
   example: {},
 });
