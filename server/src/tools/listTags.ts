@@ -14,11 +14,9 @@ const REGISTRY_TAGS_MAX = 1000;
 const tag = z.object({
   name: z.string(),
   digest: z.string().nullable(),
-  media_type: z.string().nullable(),
   full_size: z.number().nullable().describe('Compressed size in bytes (amd64 or first platform)'),
   platforms: z.array(z.string()).describe('os/arch[/variant] of each platform; attestations left out'),
   tag_last_pushed: z.string().nullable(),
-  tag_last_pulled: z.string().nullable(),
 });
 
 const input = {
@@ -49,9 +47,9 @@ export const listTags = defineTool({
   title: 'List image tags',
   description:
     'Lists the tags of a repository, one page at a time, newest first on Docker Hub. For Docker Hub images each tag ' +
-    'comes with its digest, platforms, compressed size and last push/pull dates, and can be filtered by name, ' +
+    'comes with its digest, platforms, compressed size and last push date, and can be filtered by name, ' +
     'architecture and os. For other registries (ghcr.io, quay.io, private registries) it lists tag names from the ' +
-    'registry (name filter only). Use it to find available versions; use docker_get_tag_details for one tag.',
+    'registry (name filter only). Use it to find available versions; use docker_get_tag_details for one tag (per-platform sizes, last pull).',
   input,
   output,
   annotations: READ_ONLY,
@@ -79,11 +77,9 @@ export const listTags = defineTool({
       tags: tags.map((entry) => ({
         name: entry.name,
         digest: entry.digest ?? null,
-        media_type: entry.media_type ?? null,
         full_size: entry.full_size ?? null,
         platforms: entry.images.map(platformOf),
         tag_last_pushed: entry.tag_last_pushed ?? null,
-        tag_last_pulled: entry.tag_last_pulled ?? null,
       })),
     };
   },
@@ -139,11 +135,9 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
     tags: pageNames.map((name) => ({
       name,
       digest: null,
-      media_type: null,
       full_size: null,
       platforms: [],
       tag_last_pushed: null,
-      tag_last_pulled: null,
     })),
   };
 }
