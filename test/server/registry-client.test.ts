@@ -44,7 +44,7 @@ async function refused(promise: Promise<unknown>, code: ErrorCode, pattern?: Reg
 
 const ref = parseReference;
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'reference', 'fixtures');
+const FIXTURES = join(__dirname, '..', 'reference', 'fixtures');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 describe('manifest parsing and platform choice (recorded registry answers)', () => {
