@@ -1,7 +1,7 @@
 // Three bundles: the standalone server (one file, no node_modules beside it), the extension (CommonJS, vscode
 // external) and the explorer webview (browser). `node esbuild.mjs [server|extension|webview]… [--watch]`.
 import { build, context } from 'esbuild';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -64,5 +64,7 @@ for (const name of names) {
     await build(options);
   }
   if (name === 'webview') await copyCodicons();
+  // The bundle is an ES module; inside the VSIX there is no server/package.json to say so.
+  if (name === 'server') await writeFile('server/dist/package.json', '{ "type": "module" }\n');
 }
 if (!watch) console.error(`built ${names.join(', ')}`);

@@ -82,12 +82,19 @@ export class ExplorerClient implements ToolCaller {
     return this.pid;
   }
 
-  async dispose(): Promise<void> {
-    this.disposed = true;
+  /** Stops the running server; the next call starts one with the environment as it is then (new token, settings). */
+  async restart(): Promise<void> {
     const connection = this.connection;
     this.connection = undefined;
+    this.generation++;
+    this.pid = undefined;
     const client = await connection?.catch(() => undefined);
     await client?.close();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await this.restart();
   }
 
   private connect(): Promise<Client> {

@@ -10,6 +10,8 @@ export interface ExplorerViewOptions {
   serverEnvironment: () => Promise<Record<string, string>>;
   serverScript: string;
   log: vscode.LogOutputChannel;
+  /** Fires when the token or a server setting changed: the running server must give way to one with the new environment. */
+  onDidChangeServerEnvironment: vscode.Event<void>;
 }
 
 export function registerExplorerView(context: vscode.ExtensionContext, options: ExplorerViewOptions): vscode.Disposable {
@@ -17,7 +19,8 @@ export function registerExplorerView(context: vscode.ExtensionContext, options: 
   const provider = new ExplorerViewProvider(context.extensionUri, client, options.log);
   // No retainContextWhenHidden: the page keeps its view state with setState and asks again when shown.
   const registration = vscode.window.registerWebviewViewProvider(EXPLORER_VIEW_ID, provider);
-  return vscode.Disposable.from(registration, { dispose: () => void client.dispose() });
+  const restarts = options.onDidChangeServerEnvironment(() => void client.restart());
+  return vscode.Disposable.from(registration, restarts, { dispose: () => void client.dispose() });
 }
 
 const editorActions: ExplorerHostActions = {

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ExplorerClient } from '../../extension/src/explorerClient';
 import { explorerHtml } from '../../webview/src/page';
 import { rig } from '../rig/mocha-hooks';
 import { openExplorer, received, serverEnvironment, type Explorer } from './harness';
@@ -102,6 +104,34 @@ describe('explorer webview: messages between page and extension', function () {
     await page.locator('#search-input').fill('base');
     await page.locator('#search-results .list-item[data-repository="base"]').waitFor();
     assert.ok(client.serverPid && client.serverPid !== first, 'a new server answers');
+  });
+
+  it('restarts its server with the new environment when the token changes', async function () {
+    const anonymous = await serverEnvironment(rig());
+    const loggedIn = await serverEnvironment(rig(), { login: true });
+    let current = anonymous.env;
+    const lines: string[] = [];
+    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const client = new ExplorerClient(
+      { command: process.execPath, args: [join(__dirname, '..', '..', 'server', 'dist', 'index.js')], environment: async () => current },
+      log as never,
+    );
+    try {
+      const before = await client.callTool('docker_cache_info' as never, {});
+      assert.equal(before.ok, true);
+      const first = client.serverPid;
+      current = loggedIn.env;
+      await client.restart();
+      const after = await client.callTool('docker_cache_info' as never, {});
+      assert.equal(after.ok, true);
+      assert.ok(client.serverPid && client.serverPid !== first, 'a new server with the new environment answers');
+      const namespaces = await client.callTool('docker_list_namespaces' as never, {});
+      assert.equal(namespaces.ok, true, JSON.stringify(namespaces));
+    } finally {
+      await client.dispose();
+      await anonymous.cleanup();
+      await loggedIn.cleanup();
+    }
   });
 
   it('builds a fresh nonce for every load of the page', function () {

@@ -1,0 +1,279 @@
+// The extension in real VS Code (code-server) on a registry rig: builds and installs the VSIX, runs the mocha
+// suites inside the extension host, then drives the workbench in Chromium. Writes `{passed, failed, pending}` to
+// $TEST_SUMMARY_DIR/$TEST_SUITE_NAME.json and exits non-zero on any failure. Every process it starts runs in its
+// own process group and is killed at the end.
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { format } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
+import { ALICE_DEFAULT_PAT } from '../../rig/images';
+import { startRig, type Rig } from '../../rig/index';
+import { createRunFolders, installExtension, startCodeServer, writeUserSettings, type CodeServer, type RunFolders } from './codeServer';
+import { ensureTestTools } from './tools';
+import { EXTENSION_ID, QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
+import { vsixEntries } from './vsix';
+import { Workbench } from './workbench';
+
+const SCREENSHOTS = join(REPO, 'test', 'extension', 'screenshots');
+const VSIX = join(REPO, 'dockerhub-mcp.vsix');
+const HOST_SUITES_TIMEOUT_MS = 240_000;
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+const counts = { passed: 0, failed: 0, pending: 0 };
+const log = (line: string) => console.log(`[e2e] ${line}`);
+
+async function check(title: string, body: () => Promise<void>, onFailure?: () => Promise<void>): Promise<void> {
+  const started = Date.now();
+  try {
+    await body();
+    counts.passed++;
+    console.log(`  ✔ ${title} (${Date.now() - started} ms)`);
+  } catch (err) {
+    counts.failed++;
+    await onFailure?.().catch(() => undefined);
+    console.log(`  ✘ ${title}\n    ${String(err instanceof Error ? (err.stack ?? err.message) : err).replace(/\n/g, '\n    ')}`);
+  }
+}
+
+function packageExtension(): void {
+  rmSync(VSIX, { force: true });
+  const result = spawnSync('npm', ['run', '--silent', 'package'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0 || !existsSync(VSIX)) throw new Error(`npm run package failed (${result.status ?? result.signal})`);
+}
+
+function assertVsixContents(entries: string[]): void {
+  const allowed = [
+    /^extension\.vsixmanifest$/,
+    /^\[Content_Types\]\.xml$/,
+    /^extension\/package\.json$/,
+    /^extension\/readme\.md$/i,
+    /^extension\/changelog\.md$/i,
+    /^extension\/LICENSE(\.txt)?$/,
+    /^extension\/media\/icon\.png$/,
+    /^extension\/dist\/extension\.js$/,
+    /^extension\/dist\/webview\/[^/]+\.(js|css|ttf)$/,
+    /^extension\/server\/dist\/(index\.js|package\.json)$/,
+  ];
+  const unexpected = entries.filter((entry) => !allowed.some((pattern) => pattern.test(entry)));
+  if (unexpected.length > 0) throw new Error(`the VSIX holds files it should not: ${unexpected.join(', ')}`);
+  const required = [
+    'extension/package.json',
+    'extension/dist/extension.js',
+    'extension/server/dist/index.js',
+    'extension/media/icon.png',
+    'extension/dist/webview/main.js',
+  ];
+  const missing = required.filter((name) => !entries.includes(name));
+  for (const pattern of [/^extension\/readme\.md$/i, /^extension\/changelog\.md$/i, /^extension\/LICENSE(\.txt)?$/]) {
+    if (!entries.some((entry) => pattern.test(entry))) missing.push(String(pattern));
+  }
+  if (missing.length > 0) throw new Error(`the VSIX lacks ${missing.join(', ')} (it holds ${entries.join(', ')})`);
+}
+
+/** Runs the mocha suites inside the extension host; returns their counts. */
+async function runHostSuites(browser: Browser, server: CodeServer, folders: RunFolders, extensionDir: string, suiteEntry: string, resultsFile: string) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  try {
+    const page = await context.newPage();
+    let exit: (code: number) => void = () => undefined;
+    const exited = new Promise<number>((resolve) => (exit = resolve));
+    // The smoke-test driver hands the extension host's console and its exit code to these.
+    const consoleLog = join(SCREENSHOTS, 'extension-host-console.log');
+    writeFileSync(consoleLog, '');
+    await page.exposeFunction('codeAutomationLog', (_type: string, args: unknown[]) => {
+      const line = format(...(Array.isArray(args) ? args : [args]));
+      appendFileSync(consoleLog, `${line}\n`);
+      // Mocha's report is shown; the workbench's own chatter ([Component] lines, stack traces) stays in the file.
+      if (line.trim() && !/^\s*\[[\w.-]+\]/.test(line) && !/\n\s+at .*https?:\/\//.test(line)) console.log(`  [host] ${line}`);
+    });
+    await page.exposeFunction('codeAutomationExit', (code: number) => exit(code));
+    const authority = new URL(server.url).host;
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${authority}${extensionDir}`],
+      ['extensionTestsPath', `vscode-remote://${authority}${suiteEntry}`],
+    ];
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(folders.workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const timeout = new Promise<number>((_, reject) =>
+      setTimeout(() => reject(new Error(`the extension host suites did not finish within ${HOST_SUITES_TIMEOUT_MS / 1000} s`)), HOST_SUITES_TIMEOUT_MS),
+    );
+    const code = await Promise.race([exited, timeout]).finally(() => page.screenshot({ path: join(SCREENSHOTS, 'host-suites.png') }).catch(() => undefined));
+    if (!existsSync(resultsFile)) throw new Error(`the extension host exited ${code} without writing its results`);
+    const host = JSON.parse(readFileSync(resultsFile, 'utf8')) as typeof counts;
+    log(`extension host suites: ${host.passed} passed, ${host.failed} failed, exit code ${code}`);
+    return { ...host, code };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The workbench as a person sees it: MCP: List Servers → start → Running with every tool; token; explorer. */
+async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders: RunFolders, expectedTools: number): Promise<void> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // The web workbench's clipboard is the browser's.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const workbench = new Workbench(await context.newPage());
+  const shot = (name: string) => workbench.screenshot(join(SCREENSHOTS, name));
+  // Each step leaves a screenshot under its name, whether it passed or not.
+  const step = (title: string, screenshot: string, body: () => Promise<void>) =>
+    check(title, async () => {
+      await body();
+      await shot(screenshot);
+    }, () => shot(screenshot.replace(/\.png$/, '-failed.png')));
+  try {
+    await step('the installed extension activates and shows anonymous use in the status bar', '1-workbench.png', async () => {
+      await workbench.open(server.url, folders.workspace);
+      await workbench.statusBarItem('Docker Hub: anonymous').waitFor({ timeout: 60_000 });
+    });
+
+    await step('Show Authentication Status explains anonymous use', '2-auth-anonymous.png', async () => {
+      await workbench.runCommand('Docker Hub: Show Authentication Status');
+      await workbench.waitForNotification(/runs anonymously: public repositories work/);
+      await workbench.clearNotifications();
+    });
+
+    await step(`MCP: List Servers starts "Docker Hub"; its output shows Running and ${expectedTools} tools`, '3-mcp-running.png', async () => {
+      await workbench.runCommand('MCP: List Servers');
+      await workbench.pick('Docker Hub');
+      await workbench.pick('Start Server');
+      // Starting shows the server's output channel, which takes the focus: wait for it before typing anything.
+      await workbench.waitForOutput((t) => /Connection state: /.test(t), 30_000);
+      await workbench.runCommand('View: Toggle Maximized Panel');
+      const text = await workbench.waitForOutput((t) => /Connection state: Running/.test(t) && /Discovered \d+ tools/.test(t), 60_000);
+      const discovered = Number(/Discovered (\d+) tools/.exec(text)![1]);
+      if (discovered !== expectedTools) throw new Error(`VS Code discovered ${discovered} tools, expected ${expectedTools}`);
+    });
+
+    await step('Set Access Token checks the token with Docker Hub, stores it, shows the account and stops the old server', '4-token-set.png', async () => {
+      await workbench.runCommand('Docker Hub: Set Access Token');
+      await workbench.answerInputBox('alice', /Docker ID/);
+      await workbench.answerInputBox(ALICE_DEFAULT_PAT, /personal access token/);
+      // The check mark appears only once Docker Hub (the rig's emulator) has accepted the token.
+      await workbench.statusBarItem('Docker Hub: alice').locator('.codicon-pass').waitFor({ timeout: 20_000 });
+      // The definition changed, so VS Code stops the server that runs with the old credentials.
+      await workbench.waitForOutput((t) => /Stopping server Docker Hub/.test(t), 15_000);
+      await workbench.waitForNotification(/authenticated as alice with a personal access token/);
+      if ((await workbench.page.content()).includes(ALICE_DEFAULT_PAT)) throw new Error('the token appears in the page');
+      await workbench.runCommand('View: Hide Panel');
+      await workbench.clearNotifications();
+    });
+
+    await step('Show Authentication Status verifies the stored token with Docker Hub', '5-auth-verified.png', async () => {
+      await workbench.runCommand('Docker Hub: Show Authentication Status');
+      await workbench.waitForNotification(/authenticated as alice \(personal access token\)/);
+      await workbench.clearNotifications();
+    });
+
+    await step('Search Images lists Docker Hub results in a quick pick and copies the chosen name', '6-search.png', async () => {
+      await workbench.runCommand('Docker Hub: Search Images');
+      await workbench.answerInputBox('demo', /Search Docker Hub/);
+      await workbench.pick('Demo image of the test rig', 30_000);
+      await workbench.waitForNotification(/copied "demo"/);
+      await workbench.clearNotifications();
+    });
+
+    await step('Open Explorer shows the Docker Hub view, which searches through its own server', '7-explorer.png', async () => {
+      await workbench.runCommand('Docker Hub: Open Explorer');
+      // Room for the view: the workspace's file tree above it is empty anyway.
+      await workbench.page.locator('.pane-header', { hasText: 'workspace' }).first().click();
+      const explorer = await workbench.webviewFrame('#search-input', 20_000);
+      await explorer.locator('#search-input').fill('demo');
+      await explorer.locator('#search-results .list-item', { hasText: 'demo' }).first().waitFor({ timeout: 30_000 });
+    });
+
+    await step('Clear Cache empties the disk cache the servers share', '8-cache-cleared.png', async () => {
+      // The host suites' docker_get_manifest call left manifests, by digest, in the extension's global storage.
+      const cacheDir = join(folders.userData, 'User', 'globalStorage', EXTENSION_ID, 'cache');
+      if (!existsSync(cacheDir) || readdirSync(cacheDir).length === 0) throw new Error(`nothing was cached in ${cacheDir} to clear`);
+      await workbench.runCommand('Docker Hub: Clear Cache');
+      await workbench.waitForNotification(/cache cleared/);
+      if (existsSync(cacheDir)) throw new Error(`${cacheDir} is still there`);
+      await workbench.clearNotifications();
+    });
+
+    await step('Clear Access Token returns to anonymous use', '9-token-cleared.png', async () => {
+      await workbench.runCommand('Docker Hub: Clear Access Token');
+      await workbench.statusBarItem('Docker Hub: anonymous').waitFor({ timeout: 10_000 });
+      await workbench.waitForNotification(/access token removed/);
+      await workbench.clearNotifications();
+    });
+
+    await step('Show Server Log opens the server’s output', '10-server-log.png', async () => {
+      await workbench.runCommand('Docker Hub: Show Server Log');
+      await workbench.waitForOutput((t) => /Connection state: |activated dockerhub-mcp/.test(t), 15_000);
+    });
+  } finally {
+    await context.close();
+  }
+}
+
+export async function main(): Promise<number> {
+  const started = Date.now();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  // Only this run's pictures: a stale "-failed" one from an earlier run would mislead.
+  rmSync(SCREENSHOTS, { recursive: true, force: true });
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const runRoot = mkdtempSync(join(tmpdir(), 'dhm-vscode-'));
+  cleanups.push(() => rmSync(runRoot, { recursive: true, force: true }));
+  try {
+    const tools = ensureTestTools(log);
+    log('packaging the extension');
+    packageExtension();
+    await check('the VSIX holds the bundles, the icon, README, CHANGELOG and LICENSE, and nothing else', async () => assertVsixContents(vsixEntries(VSIX)));
+
+    log('starting the registry rig');
+    const rig: Rig = await startRig();
+    cleanups.push(() => rig.stop());
+    const folders = createRunFolders(runRoot);
+    const settings = rigSettings(rig.env);
+    writeUserSettings(folders, { ...QUIET_WORKBENCH_SETTINGS, ...settings });
+    const extensionDir = installExtension(tools, folders, VSIX, EXTENSION_ID);
+    const resultsFile = join(runRoot, 'host-results.json');
+    const suiteEntry = await buildSuiteBundle({ resultsFile, settings, rigUser: { username: 'alice', token: ALICE_DEFAULT_PAT } });
+    const expectedTools = (JSON.parse(readFileSync(join(suiteEntry, '..', 'run.json'), 'utf8')) as { expectedTools: string[] }).expectedTools.length;
+
+    log('starting code-server');
+    const server = await startCodeServer(tools, folders, {});
+    cleanups.push(() => server.stop());
+    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+    cleanups.push(() => browser.close());
+
+    log('running the suites inside the extension host');
+    const host = await runHostSuites(browser, server, folders, extensionDir, suiteEntry, resultsFile);
+    counts.passed += host.passed;
+    counts.failed += host.failed;
+    counts.pending += host.pending;
+    if (host.code !== 0 && host.failed === 0) counts.failed++;
+
+    log('driving the workbench');
+    await runWorkbenchChecks(browser, server, folders, expectedTools);
+  } catch (err) {
+    counts.failed++;
+    console.log(`[e2e] aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.log(`[e2e] cleanup failed: ${String(err)}`);
+      }
+    }
+  }
+  log(`${counts.passed} passed, ${counts.failed} failed in ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots and the extension host console in ${SCREENSHOTS}`);
+  const summaryDir = process.env.TEST_SUMMARY_DIR;
+  if (summaryDir) {
+    mkdirSync(summaryDir, { recursive: true });
+    writeFileSync(join(summaryDir, `${process.env.TEST_SUITE_NAME || 'extension'}.json`), JSON.stringify(counts));
+  }
+  return counts.failed === 0 && counts.passed > 0 ? 0 : 1;
+}
