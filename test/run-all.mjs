@@ -12,6 +12,7 @@ const reporter = ['--reporter', 'test/summary-reporter.cjs'];
 
 const suites = [
   { name: 'server', command: [process.execPath, ...mocha, '--config', 'test/server/.mocharc.json', ...reporter] },
+  { name: 'stress', command: [process.execPath, ...mocha, '--config', 'test/stress/.mocharc.json', ...reporter] },
   { name: 'extension-unit', command: [process.execPath, ...mocha, '--config', 'test/extension/unit/.mocharc.json', ...reporter] },
   { name: 'webview', command: [process.execPath, ...mocha, '--config', 'test/webview/.mocharc.json', ...reporter] },
   { name: 'extension', command: [process.execPath, 'test/extension/run-e2e.mjs'] },

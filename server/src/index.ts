@@ -1,5 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, loadConfig, type Config } from './config';
+import { oneLine } from './errors';
+import { redactSecrets } from './http/redact';
 import { createLogger } from './log';
 import { createMcpServer } from './server';
 import { closeServices, createServices } from './services';
@@ -125,6 +127,8 @@ async function main(): Promise<void> {
   }
 
   const server = createMcpServer(services);
+  // The SDK drops a line that is not JSON-RPC without a word; the log says so, so a client that waits can be told why.
+  server.server.onerror = (error) => log.warn('ignored a malformed or unexpected message', { error: oneLine(error.message) });
   const transport = new StdioServerTransport();
   let closing = false;
   const shutdown = async () => {
@@ -143,10 +147,10 @@ async function main(): Promise<void> {
 }
 
 process.on('unhandledRejection', (reason) => {
-  process.stderr.write(`dockerhub-mcp: unhandled rejection: ${reason instanceof Error ? reason.message : String(reason)}\n`);
+  process.stderr.write(`dockerhub-mcp: unhandled rejection: ${redactSecrets(reason instanceof Error ? reason.message : String(reason))}\n`);
 });
 
 main().catch((err) => {
-  process.stderr.write(`dockerhub-mcp: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`dockerhub-mcp: ${redactSecrets(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });

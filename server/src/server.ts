@@ -1,5 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { toDockerMcpError } from './errors';
 import { redactSecrets } from './http/redact';
@@ -28,6 +28,13 @@ export function createMcpServer(services: Services): McpServer {
 }
 
 /**
+ * tools/call with any params. The SDK checks the request against its own schema before our handler runs and answers
+ * a malformed one (params missing, `arguments` not an object) with InvalidParams (-32602); checked against a strict
+ * schema here first, the same mistake came back as an internal error (-32603).
+ */
+const LooseCallToolRequestSchema = z.object({ method: z.literal('tools/call'), params: z.unknown().optional() });
+
+/**
  * Tools are served from our own handlers rather than McpServer.registerTool, because the contract wants argument
  * errors as `INVALID_INPUT: argument "x" …` tool results, which the SDK's own validation does not produce.
  */
@@ -42,10 +49,11 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
     annotations: { title: tool.title, ...tool.annotations },
   }));
   server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
-  server.server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = byName.get(request.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${request.params.name} not found`);
-    return callTool(tool, request.params.arguments, services, extra.signal);
+  server.server.setRequestHandler(LooseCallToolRequestSchema, async (request, extra) => {
+    const params = request.params as CallToolRequest['params'];
+    const tool = byName.get(params.name);
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${params.name} not found`);
+    return callTool(tool, params.arguments, services, extra.signal);
   });
 }
 

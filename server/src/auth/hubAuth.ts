@@ -97,6 +97,22 @@ export class HubAuth {
     if (!this.hasCredentials || new URL(req.url).origin !== this.hubOrigin) {
       return this.deps.http.request(withoutAuthorization(req));
     }
+    return this.sendWithToken(req);
+  }
+
+  /**
+   * Sends a request to Docker Scout (DOCKERHUB_SCOUT_URL), which takes the Hub access token on its own origin. As
+   * with `request`, a 401 — the token expired or was revoked before its `exp` — logs in again and repeats it once.
+   */
+  async scoutRequest(req: HttpRequest): Promise<HttpResponse> {
+    this.requireCredentials('Docker Scout vulnerability data');
+    if (new URL(req.url).origin !== new URL(this.deps.config.scoutUrl).origin) {
+      throw new DockerMcpError('UPSTREAM_ERROR', 'refused to send the Docker Hub access token to a host other than Docker Scout.');
+    }
+    return this.sendWithToken(req);
+  }
+
+  private async sendWithToken(req: HttpRequest): Promise<HttpResponse> {
     const first = await this.currentToken();
     const response = await this.deps.http.request(withBearer(req, first.value));
     if (response.status !== 401) return response;

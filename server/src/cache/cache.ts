@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
+import { CancelledError } from '../http/client';
 import type { Logger } from '../log';
 
 /**
@@ -125,11 +126,16 @@ export class Cache {
     const found = await this.get(kind, key);
     if (found) return found;
     const id = `${kind}:${key}`;
-    let pending = this.loading.get(id);
-    if (!pending) {
-      pending = this.loadOnce(kind, key, load).finally(() => this.loading.delete(id));
-      this.loading.set(id, pending);
+    const shared = this.loading.get(id);
+    if (shared) {
+      // A shared load ends when the caller that started it cancels; the callers still waiting load it again.
+      return shared.catch((err) => {
+        if (err instanceof CancelledError) return this.getOrLoad(kind, key, load);
+        throw err;
+      });
     }
+    const pending = this.loadOnce(kind, key, load).finally(() => this.loading.delete(id));
+    this.loading.set(id, pending);
     return pending;
   }
 

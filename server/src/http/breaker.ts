@@ -36,6 +36,11 @@ export class CircuitBreaker {
     this.trialInFlight = false;
   }
 
+  /** A call that proved nothing either way (cancelled, refused by us) gives back the trial slot it may hold. */
+  release(): void {
+    this.trialInFlight = false;
+  }
+
   recordFailure(): void {
     this.failures++;
     if (this.trialInFlight || this.failures >= this.threshold) {

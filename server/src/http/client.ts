@@ -77,8 +77,9 @@ export class HttpClient {
     this.rateLimitListeners.push(listener);
   }
 
+  /** Ends every connection, idle or in flight: at shutdown no reply is worth waiting for. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 
   request(req: HttpRequest): Promise<HttpResponse> {
@@ -125,9 +126,13 @@ export class HttpClient {
       try {
         response = await this.followingRedirects(req, signal);
       } catch (err) {
-        const failure = err instanceof DockerMcpError ? err : networkError(err, host, this.opts.timeoutMs, signal);
-        if (failure.code !== 'TIMEOUT' && failure.code !== 'UPSTREAM_ERROR') throw failure;
-        if (signal?.aborted) throw failure;
+        if (err instanceof DockerMcpError || signal?.aborted) {
+          // Our own refusal (a redirect loop or off http, an oversized body) would come again; a cancelled call says
+          // nothing about the host. Neither counts for the breaker, but a trial slot it held must be given back.
+          breaker.release();
+          throw err instanceof DockerMcpError ? err : abortError();
+        }
+        const failure = networkError(err, host, this.opts.timeoutMs);
         breaker.recordFailure();
         if (!retryable || attempt >= this.opts.maxRetries) throw failure;
         this.opts.log.debug('retrying after network fault', { host, attempt: attempt + 1, reason: failure.message });
@@ -233,8 +238,18 @@ function leave(shared: SharedFetch): void {
   if (shared.waiters <= 0) shared.controller.abort();
 }
 
+/**
+ * A request its caller gave up on. It says nothing about upstream, and where one fetch serves many callers (the
+ * cache's shared loads) the others still want the answer: they can tell it apart from a real failure and ask again.
+ */
+export class CancelledError extends DockerMcpError {
+  constructor() {
+    super('UPSTREAM_ERROR', 'the request was cancelled.');
+  }
+}
+
 function abortError(): DockerMcpError {
-  return new DockerMcpError('UPSTREAM_ERROR', 'the request was cancelled.');
+  return new CancelledError();
 }
 
 async function readBody(body: AsyncIterable<Buffer> & { destroy?: () => void }, maxBytes: number, host: string): Promise<Buffer> {
@@ -251,10 +266,9 @@ async function readBody(body: AsyncIterable<Buffer> & { destroy?: () => void }, 
   return Buffer.concat(chunks);
 }
 
-function networkError(err: unknown, host: string, timeoutMs: number, signal: AbortSignal | undefined): DockerMcpError {
+function networkError(err: unknown, host: string, timeoutMs: number): DockerMcpError {
   const name = (err as { name?: string })?.name;
   const code = (err as { code?: string })?.code;
-  if (signal?.aborted) return abortError();
   if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return new DockerMcpError('TIMEOUT', `${host} did not answer within ${timeoutMs} ms; try again later.`, { cause: err });
   }

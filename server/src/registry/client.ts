@@ -263,7 +263,14 @@ export class RegistryClient {
         const response = await this.send(reference, { method: 'GET', url, headers: { accept: 'application/json' }, signal });
         if (response.status !== 200) throw this.failure(response, reference, `repository ${familiarRepository(reference)}`);
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
-        const pageTags = Array.isArray(body?.tags) ? body.tags.filter((tag): tag is string => typeof tag === 'string') : [];
+        // `tags: null` is an empty repository; a page that is not a tag list at all must not pass for one.
+        if (!body || typeof body !== 'object' || !('tags' in body)) {
+          throw new DockerMcpError(
+            'UPSTREAM_ERROR',
+            `${reference.registry} answered the tag list of ${familiarRepository(reference)} with something that is not a tag list; try again later.`,
+          );
+        }
+        const pageTags = Array.isArray(body.tags) ? body.tags.filter((tag): tag is string => typeof tag === 'string') : [];
         tags.push(...pageTags);
         url = nextLink(response.headers.link, url);
         more = url !== undefined;

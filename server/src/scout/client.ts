@@ -1,4 +1,4 @@
-import { MISSING_CREDENTIALS, type HubAuth } from '../auth/hubAuth';
+import type { HubAuth } from '../auth/hubAuth';
 import type { Cache } from '../cache/cache';
 import type { Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
@@ -83,13 +83,11 @@ export class ScoutClient {
   }
 
   private async query(digest: string, what: string, signal: AbortSignal | undefined): Promise<ImageVulnerabilities> {
-    const authorization = await this.deps.auth.scoutAuthorization();
-    if (!authorization) throw new DockerMcpError('UNAUTHORIZED', `${what} needs a Docker Hub login: ${MISSING_CREDENTIALS}.`);
     this.deps.log.debug('scout query', { digest });
-    const response = await this.deps.http.request({
+    const response = await this.deps.auth.scoutRequest({
       method: 'POST',
       url: this.deps.config.scoutUrl,
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization },
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
       body: JSON.stringify({
         operationName: 'DockerMcpImageVulnerabilities',
         query: IMAGE_VULNERABILITIES_QUERY,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { namespaceArg } from './schemas';
+import { namespaceArg, repositoryNameArg } from './schemas';
 import { defineTool } from './tool';
 
 export const createRepository = defineTool({
@@ -12,12 +12,7 @@ export const createRepository = defineTool({
     'Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN with write scope.',
   input: {
     namespace: namespaceArg,
-    name: z
-      .string()
-      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"')
-      .min(2)
-      .max(255)
-      .describe('Repository name, e.g. my-app'),
+    name: repositoryNameArg.describe('Repository name, e.g. my-app'),
     description: z.string().max(100).optional().describe('Short description (at most 100 characters)'),
     full_description: z.string().max(25000).optional().describe('Overview in Markdown (at most 25,000 characters)'),
     is_private: z.boolean().default(false).describe('Private repository (default false: public)'),

@@ -28,3 +28,10 @@ export const namespaceArg = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{1,254}$/, 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
   .describe('Docker Hub namespace (user or organisation), e.g. library, bitnami');
+
+/** A Docker Hub repository name within its namespace, as Hub accepts it; also keeps `..` and `/` out of Hub paths. */
+export const repositoryNameArg = z
+  .string()
+  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"')
+  .min(2)
+  .max(255);

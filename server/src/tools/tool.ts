@@ -32,17 +32,34 @@ export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: t
 
 /** Validates arguments; the first problem becomes INVALID_INPUT naming the argument and the rule. */
 export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, z.ZodRawShape>, args: unknown) {
+  if (args && typeof args === 'object' && !Array.isArray(args)) {
+    // Own keys, checked before zod: zod's strict check does not see an own `__proto__` key, which JSON.parse makes.
+    const unknown = Object.keys(args).filter((name) => !Object.hasOwn(tool.input, name));
+    if (unknown.length > 0) throw invalidInput(unknown.map(shownName).join(', '), 'is not an argument of this tool');
+  }
   const schema = z.strictObject(tool.input);
   const parsed = schema.safeParse(args ?? {});
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : argumentOf(issue);
-  throw invalidInput(argument, ruleOf(issue));
+  const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
+  throw invalidInput(shownName(argument), escapeUnprintable(ruleOf(issue)));
 }
 
-function argumentOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return issue.keys.join(', ');
-  return '(arguments)';
+/**
+ * Text from the caller goes back into an error a person or a model reads: control and bidirectional-override
+ * characters are shown escaped, so they cannot break the line or reorder what is displayed.
+ */
+function escapeUnprintable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** An argument name as the caller sent it, escaped and cut to a length that fits in a sentence. */
+function shownName(name: string): string {
+  const shown = escapeUnprintable(name).replace(/"/g, '\\"');
+  return shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
 }
 
 function ruleOf(issue: z.core.$ZodIssue): string {
@@ -55,8 +72,6 @@ function ruleOf(issue: z.core.$ZodIssue): string {
         : `must be at least ${issue.minimum}`;
     case 'too_big':
       return issue.origin === 'string' ? `must be at most ${issue.maximum} characters long` : `must be at most ${issue.maximum}`;
-    case 'unrecognized_keys':
-      return 'is not an argument of this tool';
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DockerMcpError, invalidInput } from '../errors';
 import { hubImageName } from '../hub/reference';
 import type { RepositoryUpdate } from '../hub/types';
-import { imageArg, namespaceArg } from './schemas';
+import { imageArg, namespaceArg, repositoryNameArg } from './schemas';
 import { defineTool } from './tool';
 
 export const updateRepository = defineTool({
@@ -15,7 +15,7 @@ export const updateRepository = defineTool({
   input: {
     image: imageArg('Repository, e.g. alice/my-app (a tag, if given, is ignored)').optional(),
     namespace: namespaceArg.optional(),
-    name: z.string().min(1).max(255).optional().describe('Repository name within the namespace'),
+    name: repositoryNameArg.optional().describe('Repository name within the namespace'),
     description: z.string().max(100).optional().describe('New short description (at most 100 characters)'),
     full_description: z.string().max(25000).optional().describe('New overview in Markdown (at most 25,000 characters)'),
   },
