@@ -7,7 +7,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
-import { parseArguments, type ToolDefinition } from './tools/tool';
+import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
 const INSTRUCTIONS =
@@ -40,15 +40,9 @@ const LooseCallToolRequestSchema = z.object({ method: z.literal('tools/call'), p
  */
 function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], services: Services): void {
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  const listing = tools.map((tool) => ({
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: jsonSchema(z.object(tool.input), 'input'),
-    outputSchema: jsonSchema(z.object(tool.output), 'output'),
-    annotations: { title: tool.title, ...tool.annotations },
-  }));
-  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listing }));
+  // Built on the first tools/list, not at start-up: the JSON Schema conversion is the costliest part of listing.
+  let listing: ReturnType<typeof describeTools> | undefined;
+  server.server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: (listing ??= describeTools(tools)) }));
   server.server.setRequestHandler(LooseCallToolRequestSchema, async (request, extra) => {
     const params = request.params as CallToolRequest['params'];
     const tool = byName.get(params.name);
@@ -67,7 +61,7 @@ export async function callTool(
   try {
     const args = parseArguments(tool, rawArgs);
     const result = await tool.handler(args, services, signal);
-    const structured = z.object(tool.output).parse(result) as Record<string, unknown>;
+    const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
   } catch (err) {
@@ -79,6 +73,17 @@ export async function callTool(
     }
     return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
   }
+}
+
+function describeTools(tools: ToolDefinition<any, any>[]) {
+  return tools.map((tool) => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: jsonSchema(z.object(tool.input), 'input'),
+    outputSchema: jsonSchema(z.object(tool.output), 'output'),
+    annotations: { title: tool.title, ...tool.annotations },
+  }));
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): { type: 'object'; [key: string]: unknown } {

@@ -30,6 +30,23 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
 
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: true };
 
+const inputSchemas = new WeakMap<object, z.ZodObject>();
+const outputSchemas = new WeakMap<object, z.ZodObject>();
+
+/** A tool's argument object schema, built once per tool rather than on every call. */
+export function inputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
+  let schema = inputSchemas.get(tool);
+  if (!schema) inputSchemas.set(tool, (schema = z.strictObject(tool.input)));
+  return schema;
+}
+
+/** A tool's result object schema, built once per tool. */
+export function outputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
+  let schema = outputSchemas.get(tool);
+  if (!schema) outputSchemas.set(tool, (schema = z.object(tool.output)));
+  return schema;
+}
+
 /** Validates arguments; the first problem becomes INVALID_INPUT naming the argument and the rule. */
 export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, z.ZodRawShape>, args: unknown) {
   if (args && typeof args === 'object' && !Array.isArray(args)) {
@@ -37,9 +54,8 @@ export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, 
     const unknown = Object.keys(args).filter((name) => !Object.hasOwn(tool.input, name));
     if (unknown.length > 0) throw invalidInput(unknown.map(shownName).join(', '), 'is not an argument of this tool');
   }
-  const schema = z.strictObject(tool.input);
-  const parsed = schema.safeParse(args ?? {});
-  if (parsed.success) return parsed.data;
+  const parsed = inputSchemaOf(tool).safeParse(args ?? {});
+  if (parsed.success) return parsed.data as z.output<z.ZodObject<I>>;
   const issue = parsed.error.issues[0];
   const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
   throw invalidInput(shownName(argument), escapeUnprintable(ruleOf(issue)));
