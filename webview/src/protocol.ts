@@ -2,6 +2,7 @@
 // validates every message from the webview with these schemas (a webview is untrusted input); the webview imports
 // types only, so zod stays out of its bundle.
 import { z } from 'zod';
+import { ERROR_CODES } from '../../server/src/errors';
 
 /** The tools the explorer may call: the same ones Copilot calls, read-only except the cache clear. */
 export const EXPLORER_TOOLS = [
@@ -23,17 +24,7 @@ export const EXPLORER_TOOLS = [
 export type ExplorerTool = (typeof EXPLORER_TOOLS)[number];
 
 /** The contract's error codes, plus PROTOCOL for a message the extension could not understand. */
-export const REPLY_ERROR_CODES = [
-  'INVALID_INPUT',
-  'NOT_FOUND',
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'RATE_LIMITED',
-  'TIMEOUT',
-  'UPSTREAM_ERROR',
-  'UNSUPPORTED',
-  'PROTOCOL',
-] as const;
+export const REPLY_ERROR_CODES = [...ERROR_CODES, 'PROTOCOL'] as const;
 export type ReplyErrorCode = (typeof REPLY_ERROR_CODES)[number];
 
 const requestId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
