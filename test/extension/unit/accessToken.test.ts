@@ -12,8 +12,8 @@ import { ALICE_DEFAULT_PAT, buildCatalogue, rigUsers } from '../../rig/images';
 describe('access token form', () => {
   it('accepts personal and organisation access tokens', () => {
     assert.equal(accessTokenFormProblem(ALICE_DEFAULT_PAT), undefined);
-    assert.equal(accessTokenFormProblem('dckr_pat_2b3e36beeb386dfdaacb9b46004c'), undefined);
-    assert.equal(accessTokenFormProblem('dckr_oat_7awgM4jG5SQvxcvmNzhKj8PQjxo'), undefined);
+    assert.equal(accessTokenFormProblem('dckr_pat_FakeExampleToken0000000000000'), undefined);
+    assert.equal(accessTokenFormProblem('dckr_oat_FakeExampleOrgToken000000000'), undefined);
     assert.equal(accessTokenFormProblem(`  ${ALICE_DEFAULT_PAT}\n`), undefined, 'surrounding white space from a paste is fine');
   });
 
@@ -30,7 +30,7 @@ describe('access token form', () => {
 
   it('tells personal from organisation tokens', () => {
     assert.equal(accessTokenKind(ALICE_DEFAULT_PAT), 'personal');
-    assert.equal(accessTokenKind('dckr_oat_7awgM4jG5SQvxcvmNzhKj8PQjxo'), 'organisation');
+    assert.equal(accessTokenKind('dckr_oat_FakeExampleOrgToken000000000'), 'organisation');
   });
 });
 
