@@ -3,14 +3,11 @@
  * reference cannot drift from the server: test/server/api-docs.test.ts renders it again and fails on any
  * difference. `node --import tsx server/scripts/gen-api-docs.ts` writes the file; `--check` only compares.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../src/errors';
 import { PROMPTS, type PromptDefinition } from '../src/prompts';
-import { parseReference } from '../src/registry/reference';
-import type { ImageReference } from '../src/registry/types';
 import { README_URI_TEMPLATE } from '../src/resources';
 import { TOOLS } from '../src/tools';
 import { parseArguments, type ToolDefinition } from '../src/tools/tool';
@@ -31,8 +28,6 @@ type JsonSchema = {
   additionalProperties?: JsonSchema | boolean;
   minimum?: number;
   maximum?: number;
-  minItems?: number;
-  format?: string;
 };
 
 const ERROR_MEANINGS: Record<ErrorCode, string> = {
@@ -49,13 +44,14 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
 export interface RenderOptions {
   tools?: ToolDefinition<any, any>[];
   prompts?: PromptDefinition<any>[];
+  /** Example results that replace those of server/scripts/api-examples.ts, by tool name. */
   examples?: Record<string, Record<string, unknown>>;
 }
 
 export function renderApiDocs(options: RenderOptions = {}): string {
   const tools = options.tools ?? TOOLS;
   const prompts = options.prompts ?? PROMPTS;
-  const examples = options.examples ?? EXAMPLE_RESULTS;
+  const examples = { ...EXAMPLE_RESULTS, ...options.examples };
   const out: string[] = [
     '# dockerhub-mcp API reference',
     '',
@@ -88,7 +84,7 @@ export function renderApiDocs(options: RenderOptions = {}): string {
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function renderTool(tool: ToolDefinition<any, any>, curated: Record<string, unknown> | undefined): string[] {
+function renderTool(tool: ToolDefinition<any, any>, example: Record<string, unknown> | undefined): string[] {
   const input = jsonSchema(z.object(tool.input), 'input');
   const output = jsonSchema(z.object(tool.output), 'output');
   const args = Object.entries(input.properties ?? {});
@@ -117,11 +113,9 @@ function renderTool(tool: ToolDefinition<any, any>, curated: Record<string, unkn
   for (const row of outputRows(output, '')) out.push(`| \`${row.path}\` | ${cell(row.type)} | ${cell(row.description)} |`);
   out.push('', '#### Example', '', '```json', JSON.stringify({ name: tool.name, arguments: tool.example }, null, 2), '```', '');
 
-  const exampleArgs = parseArguments(tool, tool.example) as Record<string, unknown>;
-  const result = exampleResult(tool, output, curated);
-  const text = summary(tool, result, exampleArgs, curated !== undefined);
-  out.push(curated ? 'Result (illustrative values):' : 'Result (values generated from the output schema):', '');
-  if (text !== undefined) out.push('```text', text, '```', '');
+  const result = exampleResult(tool, example);
+  const text = summary(tool, result, parseArguments(tool, tool.example) as Record<string, unknown>);
+  out.push('Result (illustrative values):', '', `${fence(text)}text`, text, fence(text), '');
   out.push('```json', JSON.stringify(result, null, 2), '```', '');
   return out;
 }
@@ -223,112 +217,36 @@ function arrayItemsOf(schema: JsonSchema): JsonSchema | undefined {
   return variant.type === 'array' && variant.items ? objectOf(variant.items) : undefined;
 }
 
+/** A code fence longer than any backtick run in the text, so a summary holding its own fences stays one block. */
+function fence(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((run) => run[0].length));
+  return '`'.repeat(Math.max(3, longest + 1));
+}
+
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ');
 }
 
-function exampleResult(
-  tool: ToolDefinition<any, any>,
-  output: JsonSchema,
-  curated: Record<string, unknown> | undefined,
-): Record<string, unknown> {
-  const candidate = curated ?? (synthesize(output, '', tool) as Record<string, unknown>);
-  const parsed = z.object(tool.output).safeParse(candidate);
+function exampleResult(tool: ToolDefinition<any, any>, example: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (!example) throw new Error(`${tool.name} has no example result in server/scripts/api-examples.ts`);
+  const parsed = z.object(tool.output).safeParse(example);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(
-      `${curated ? 'the example result in server/scripts/api-examples.ts' : 'the generated example result'} of ` +
-        `${tool.name} does not match its output schema at "${issue.path.join('.')}": ${issue.message}`,
+      `the example result in server/scripts/api-examples.ts of ${tool.name} does not match its output schema at ` +
+        `"${issue.path.join('.')}": ${issue.message}`,
     );
   }
   return parsed.data as Record<string, unknown>;
 }
 
-/** The tool's own text for the example; a hand-written example must summarise, a generated one may not. */
-function summary(
-  tool: ToolDefinition<any, any>,
-  result: Record<string, unknown>,
-  args: Record<string, unknown>,
-  curated: boolean,
-): string | undefined {
+/** The tool's own text for the example, so the document shows what a client would receive. */
+function summary(tool: ToolDefinition<any, any>, result: Record<string, unknown>, args: Record<string, unknown>): string {
   try {
     return tool.summarize(result, args);
   } catch (err) {
-    if (curated) throw new Error(`${tool.name}.summarize failed on its example result: ${String(err)}`);
-    return undefined;
+    throw new Error(`${tool.name}.summarize failed on its example result: ${String(err)}`);
   }
-}
-
-/** A schema-valid value, the same on every run: names of fields choose plausible values. */
-function synthesize(schema: JsonSchema, path: string, tool: ToolDefinition<any, any>): unknown {
-  const name = path.slice(path.lastIndexOf('.') + 1).replace(/\[\]$/, '');
-  if (schema.const !== undefined) return schema.const;
-  if (schema.enum) return schema.enum[0];
-  if (schema.anyOf) return synthesize(nonNull(schema), path, tool);
-  const type = Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
-  switch (type) {
-    case 'object': {
-      if (schema.properties) {
-        return Object.fromEntries(
-          Object.entries(schema.properties).map(([key, value]) => [key, synthesize(value, `${path}.${key}`, tool)]),
-        );
-      }
-      const value = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : { type: 'string' };
-      return { [`${name || 'key'}-example`]: synthesize(value, `${path}.value`, tool) };
-    }
-    case 'array': {
-      const count = Math.max(schema.minItems ?? 0, 1);
-      return Array.from({ length: count }, (_, index) => synthesize(schema.items ?? {}, `${path}[${index}]`, tool));
-    }
-    case 'string':
-      return exampleString(name, path, tool, schema);
-    case 'integer':
-    case 'number':
-      return exampleNumber(name, schema, type === 'integer');
-    case 'boolean':
-      return false;
-    default:
-      return null;
-  }
-}
-
-function exampleString(name: string, path: string, tool: ToolDefinition<any, any>, schema: JsonSchema): string {
-  const lower = name.toLowerCase();
-  const image = exampleImage(tool);
-  if (lower.includes('digest')) return `sha256:${createHash('sha256').update(`${tool.name}${path}`).digest('hex')}`;
-  if (lower === 'image' || lower.startsWith('image_')) return image?.familiar ?? 'nginx:latest';
-  if (lower === 'namespace') return image?.repository.split('/')[0] ?? 'library';
-  if ((lower === 'repository' || lower === 'name') && image) return image.repository.split('/').slice(1).join('/');
-  if (lower === 'tag' && image?.tag) return image.tag;
-  if (lower.includes('platform')) return 'linux/amd64';
-  if (lower.includes('media') && lower.includes('type')) return 'application/vnd.oci.image.manifest.v1+json';
-  if (schema.format === 'date-time' || /(^|_)(at|date|created|updated|pushed|pulled|registered|modified)$/.test(lower)) {
-    return '2025-01-15T09:30:00Z';
-  }
-  if (lower.includes('url')) return 'https://hub.docker.com/';
-  if (lower === 'registry') return image?.registry ?? 'docker.io';
-  return `example-${name || 'value'}`;
-}
-
-/** The example call's image, so generated names and tags agree with the call shown above them. */
-function exampleImage(tool: ToolDefinition<any, any>): ImageReference | undefined {
-  const example = tool.example as Record<string, unknown>;
-  const text = [example.image, example.image_a].find((value): value is string => typeof value === 'string');
-  if (!text) return undefined;
-  try {
-    return parseReference(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function exampleNumber(name: string, schema: JsonSchema, integer: boolean): number {
-  const lower = name.toLowerCase();
-  let value = /size|bytes/.test(lower) ? 31457280 : /score/.test(lower) ? 7.5 : /rate|ratio/.test(lower) ? 0.5 : 3;
-  if (integer) value = Math.round(value);
-  if (schema.minimum !== undefined) value = Math.max(value, schema.minimum);
-  if (schema.maximum !== undefined) value = Math.min(value, schema.maximum);
-  return value;
 }
 
 function main(): void {

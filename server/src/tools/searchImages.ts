@@ -82,7 +82,7 @@ export const searchImages = defineTool({
   },
   summarize(result) {
     const header =
-      `${result.total} repositories match "${result.query}"; page ${result.page}, ${result.results.length} shown` +
+      `${result.total} ${result.total === 1 ? 'repository matches' : 'repositories match'} "${result.query}"; page ${result.page}, ${result.results.length} shown` +
       `${result.has_more ? ', more on the next page' : ''}.`;
     const lines = result.results.map((entry, index) => {
       const flags = [entry.is_official && 'official', entry.is_verified && 'verified', entry.exact_match && 'exact match'].filter(Boolean);

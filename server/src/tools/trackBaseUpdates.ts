@@ -173,5 +173,5 @@ function finding(base: string | null, moved: boolean | null, match: ReturnType<t
   if (match.match === 'partial') {
     return `The image shares only the first ${match.sharedLayers} of ${base}'s ${match.candidateLayers} layers: most likely it was built on an earlier version of ${base}, which has since moved.`;
   }
-  return `The image shares no bottom layer with ${base} as it is now: either it is not the base, or the base was rebuilt from scratch; without base labels this cannot be told.`;
+  return `The image shares no bottom layer with ${base} as it is now: either it is not the base, or the base was rebuilt from scratch; without a recorded base digest this cannot be told.`;
 }
