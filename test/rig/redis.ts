@@ -1,10 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
+import { freePort } from './freePort';
+import { signalQuietly, spawnUnderWatchdog, type WatchedProcess } from './watchdog';
 
 export const REDIS_BINARY = '/usr/bin/redis-server';
 
@@ -30,28 +32,6 @@ export interface RigRedis {
   pause(): void;
   resume(): void;
   stop(): Promise<void>;
-}
-
-// Like the registry's launcher: redis-server runs under a shell that waits on its own stdin, so when the test
-// process ends in any way (even SIGKILL) the pipe closes and the shell kills redis-server and removes its folder.
-const WATCHDOG_SCRIPT = `
-"$0" "$1/redis.conf" &
-redis=$!
-trap 'exec >/dev/null 2>&1; kill -KILL "$redis"; rm -rf "$1"; exit 0' INT TERM HUP
-echo "$redis"
-read _ignored
-exec >/dev/null 2>&1
-kill -KILL "$redis"
-wait "$redis"
-rm -rf "$1"
-`;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** No persistence at all: the data is throwaway and a test must never read a previous run's. */
@@ -113,9 +93,8 @@ function answersPing(port: number, tls: boolean): Promise<boolean> {
 }
 
 interface Running {
-  child: ChildProcess;
+  watched: WatchedProcess;
   pid: number;
-  exited: Promise<void>;
   directory: string;
 }
 
@@ -127,24 +106,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   async function launch(): Promise<Running> {
     const directory = await mkdtemp(join(tmpdir(), 'rig-redis-'));
     await writeFile(join(directory, 'redis.conf'), redisConf(directory, port, options.password, certificate));
-    const child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, REDIS_BINARY, directory], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let output = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-4000)));
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const pid = await new Promise<number>((resolve) => {
-      child.stdout?.setEncoding('utf8').once('data', (line: string) => resolve(Number.parseInt(line, 10)));
-      child.once('exit', () => resolve(Number.NaN));
-    });
-    child.stdout?.on('data', (chunk: string) => (output = (output + chunk).slice(-4000)));
-    const started: Running = { child, pid, exited, directory };
+    // redis-server runs under the watchdog, so it and its folder go when the test process ends in any way.
+    const watched = spawnUnderWatchdog(directory, REDIS_BINARY, [join(directory, 'redis.conf')]);
+    const started: Running = { watched, pid: await watched.pid, directory };
     const deadline = Date.now() + 10_000;
     while (!(await answersPing(port, Boolean(certificate)))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
+      if (watched.shell.exitCode !== null || Date.now() > deadline) {
         await end(started);
-        throw new Error(`redis-server did not start on port ${port}: ${output}`);
+        throw new Error(`redis-server did not start on port ${port}: ${watched.output()}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -152,13 +121,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
 
   async function end(which: Running): Promise<void> {
-    which.child.stdin?.end();
-    const timer = setTimeout(() => {
-      signal(which.pid, 'SIGKILL');
-      which.child.kill('SIGKILL');
-    }, 5000);
-    await which.exited;
-    clearTimeout(timer);
+    await which.watched.stop();
     rmSync(which.directory, { recursive: true, force: true });
   }
 
@@ -186,17 +149,17 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (!running) return;
       const killed = running;
       running = undefined;
-      signal(killed.pid, 'SIGKILL');
+      signalQuietly(killed.pid, 'SIGKILL');
       await end(killed);
     },
     async start() {
       if (!running) running = await launch();
     },
     pause() {
-      if (running) signal(running.pid, 'SIGSTOP');
+      if (running) signalQuietly(running.pid, 'SIGSTOP');
     },
     resume() {
-      if (running) signal(running.pid, 'SIGCONT');
+      if (running) signalQuietly(running.pid, 'SIGCONT');
     },
     async stop() {
       process.removeListener('exit', removeAll);
@@ -206,12 +169,4 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       removeAll();
     },
   };
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    if (Number.isInteger(pid)) process.kill(pid, name);
-  } catch {
-    // already gone
-  }
 }

@@ -3,7 +3,8 @@ import { TOOLS } from '../../server/src/tools';
 import { parseArguments } from '../../server/src/tools/tool';
 import type { CataloguePlatformImage } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
-import { startInProcess, type InProcessServer, type ToolOutcome } from './helpers/inProcess';
+import { failure, success } from './helpers/assertions';
+import { startInProcess, type InProcessServer } from './helpers/inProcess';
 
 const ANALYSIS_TOOLS = [
   'docker_analyze_layers',
@@ -25,18 +26,6 @@ function pushed(repository: string, tag: string, platform?: string): CataloguePl
 }
 
 const sizeOf = (image: CataloguePlatformImage) => image.layers.reduce((sum, layer) => sum + layer.size, 0);
-
-function success(outcome: ToolOutcome): Record<string, any> {
-  assert.equal(outcome.isError, false, outcome.text);
-  assert.ok(outcome.structured, 'structuredContent is present');
-  return outcome.structured!;
-}
-
-function failure(outcome: ToolOutcome, code: string): string {
-  assert.equal(outcome.isError, true, `expected ${code}, got success: ${outcome.text.slice(0, 300)}`);
-  assert.match(outcome.text, new RegExp(`^${code}: `));
-  return outcome.text;
-}
 
 /** Non-comment lines of a Dockerfile with `\`-continuations joined, as Docker's parser reads it. */
 function instructionsOf(dockerfile: string): string[] {

@@ -1,33 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { rig } from '../rig/mocha-hooks';
+import { SERVER_BUNDLE, startHttpServer, type HttpServerProcess } from './helpers/httpServer';
 
-const BUNDLE = join(__dirname, '..', '..', 'server', 'dist', 'index.js');
 const TOKEN = 'http-transport-test-token-0123456789';
 
 function run(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BUNDLE, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', input: '' });
-}
-
-/** Starts the built server in HTTP mode on a free port and returns its /mcp URL. */
-async function startHttp(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [BUNDLE, '--transport', 'http', '--port', '0', ...args], {
-    env: { PATH: process.env.PATH ?? '', ...rig().env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  return { url, child };
+  return spawnSync(process.execPath, [SERVER_BUNDLE, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', input: '' });
 }
 
 function post(url: string, headers: Record<string, string>, body: string) {
@@ -76,9 +56,9 @@ describe('command line', () => {
 });
 
 describe('streamable HTTP transport', () => {
-  let server: { url: string; child: ChildProcess };
+  let server: HttpServerProcess;
   before(async () => {
-    server = await startHttp(['--allowed-origins', 'https://allowed.example'], { DOCKERHUB_MCP_HTTP_TOKEN: TOKEN });
+    server = await startHttpServer(['--allowed-origins', 'https://allowed.example'], { DOCKERHUB_MCP_HTTP_TOKEN: TOKEN });
   });
   after(() => {
     server?.child.kill('SIGTERM');
@@ -141,7 +121,7 @@ describe('streamable HTTP transport', () => {
   });
 
   it('--allow-unauthenticated serves without a token', async () => {
-    const open = await startHttp(['--allow-unauthenticated'], {});
+    const open = await startHttpServer(['--allow-unauthenticated']);
     try {
       assert.equal((await post(open.url, {}, INITIALIZE)).status, 200);
     } finally {

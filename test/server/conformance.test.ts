@@ -1,14 +1,13 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rig } from '../rig/mocha-hooks';
+import { startHttpServer, type HttpServerProcess } from './helpers/httpServer';
 
 // The MCP conformance suite needs Node 22; it runs from the node@22 npm package, installed once into a cache
 // outside the repository (a test tool only: the product stays on Node 20).
 const CACHE = join(process.env.DOCKERHUB_MCP_TEST_CACHE ?? join(homedir(), '.cache', 'dockerhub-mcp-test'), 'conformance-0.1.16');
-const BUNDLE = join(__dirname, '..', '..', 'server', 'dist', 'index.js');
 
 /** Scenarios that apply to a server with our capabilities (tools, resources, prompts, logging) over HTTP. */
 const APPLICABLE = ['server-initialize', 'ping', 'logging-set-level', 'tools-list', 'resources-list', 'prompts-list', 'dns-rebinding-protection'];
@@ -27,30 +26,17 @@ function ensureConformance(): { node: string; cli: string } {
 
 describe('MCP conformance suite (streamable HTTP)', function () {
   this.timeout(240_000);
-  let server: ChildProcess;
-  let url: string;
+  let server: HttpServerProcess;
   let tool: { node: string; cli: string };
   const results: { scenario: string; passed: boolean; detail: string }[] = [];
 
   before(async () => {
     tool = ensureConformance();
-    server = spawn(process.execPath, [BUNDLE, '--transport', 'http', '--port', '0', '--allow-unauthenticated'], {
-      env: { PATH: process.env.PATH ?? '', ...rig().env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    url = await new Promise<string>((resolve, reject) => {
-      let stderr = '';
-      server.stderr!.on('data', (d) => {
-        stderr += d;
-        const match = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (match) resolve(match[1]);
-      });
-      server.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-    });
+    server = await startHttpServer(['--allow-unauthenticated']);
   });
 
   after(() => {
-    server?.kill('SIGTERM');
+    server?.child.kill('SIGTERM');
     if (results.length > 0) {
       process.stderr.write(`\n    conformance: ${results.filter((r) => r.passed).length}/${results.length} scenarios passed\n`);
       for (const r of results) process.stderr.write(`      ${r.passed ? 'pass' : 'FAIL'}  ${r.scenario}${r.passed ? '' : `  ${r.detail}`}\n`);
@@ -61,7 +47,7 @@ describe('MCP conformance suite (streamable HTTP)', function () {
     it(`passes ${scenario}`, () => {
       const work = mkdtempSync(join(tmpdir(), 'dhm-conformance-'));
       try {
-        const run = spawnSync(tool.node, [tool.cli, 'server', '--url', url, '--scenario', scenario], {
+        const run = spawnSync(tool.node, [tool.cli, 'server', '--url', server.url, '--scenario', scenario], {
           cwd: work,
           encoding: 'utf8',
           timeout: 60_000,

@@ -4,7 +4,8 @@ import { FULL_DESCRIPTION_MAX } from '../../server/src/tools/getImageDetails';
 import { startHubEmulator, type HubEmulator } from '../rig/hub/emulator';
 import { ALICE_DEFAULT_PAT, MANY_TAG_COUNT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
-import { startInProcess, type InProcessServer, type ToolOutcome } from './helpers/inProcess';
+import { failure, success } from './helpers/assertions';
+import { startInProcess, type InProcessServer } from './helpers/inProcess';
 
 const HUB_TOOLS = [
   'docker_search_images',
@@ -53,18 +54,6 @@ describe('Docker Hub tools', () => {
     });
     servers.push(started);
     return started;
-  }
-
-  function failure(outcome: ToolOutcome, code: string): string {
-    assert.equal(outcome.isError, true, `expected ${code}, got success: ${outcome.text.slice(0, 200)}`);
-    assert.match(outcome.text, new RegExp(`^${code}: `));
-    return outcome.text;
-  }
-
-  function success(outcome: ToolOutcome): Record<string, any> {
-    assert.equal(outcome.isError, false, outcome.text);
-    assert.ok(outcome.structured, 'structuredContent is present');
-    return outcome.structured!;
   }
 
   beforeEach(async () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ALICE_DEFAULT_PAT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
+import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer, type ToolOutcome } from './helpers/inProcess';
 
 /**
@@ -18,9 +19,7 @@ describe('docker_check_rate_limit', () => {
 
   async function check(s: InProcessServer, args: Record<string, unknown> = {}): Promise<{ result: Record<string, any>; outcome: ToolOutcome }> {
     const outcome = await s.callTool('docker_check_rate_limit', args);
-    assert.equal(outcome.isError, false, outcome.text);
-    assert.ok(outcome.structured);
-    return { result: outcome.structured, outcome };
+    return { result: success(outcome), outcome };
   }
 
   afterEach(async () => {
@@ -107,9 +106,7 @@ describe('docker_check_rate_limit', () => {
   it('refuses registries other than Docker Hub as UNSUPPORTED, without a request', async () => {
     const s = await server();
     rig().registry.resetCounts();
-    const outcome = await s.callTool('docker_check_rate_limit', { image: 'ghcr.io/owner/app:1' });
-    assert.equal(outcome.isError, true);
-    assert.match(outcome.text, /^UNSUPPORTED: /);
+    failure(await s.callTool('docker_check_rate_limit', { image: 'ghcr.io/owner/app:1' }), 'UNSUPPORTED');
     assert.equal(rig().registry.proxy.requests().length, 0);
   });
 });

@@ -5,7 +5,8 @@ import { IMAGE_VULNERABILITIES_QUERY } from '../../server/src/scout/query';
 import { startHubEmulator, type HubEmulator } from '../rig/hub/emulator';
 import { ALICE_DEFAULT_PAT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
-import { startInProcess, type InProcessServer, type ToolOutcome } from './helpers/inProcess';
+import { failure, success } from './helpers/assertions';
+import { startInProcess, type InProcessServer } from './helpers/inProcess';
 
 interface RecordedVulnerability {
   sourceId: string;
@@ -56,18 +57,6 @@ describe('docker_get_vulnerabilities (Docker Scout)', () => {
     return emulator.requests().filter((r) => r.path.startsWith('/v1/graphql')).length;
   }
 
-  function failure(outcome: ToolOutcome, code: string): string {
-    assert.equal(outcome.isError, true, `expected ${code}, got success: ${outcome.text.slice(0, 200)}`);
-    assert.match(outcome.text, new RegExp(`^${code}: `));
-    return outcome.text;
-  }
-
-  function success(outcome: ToolOutcome): Record<string, any> {
-    assert.equal(outcome.isError, false, outcome.text);
-    assert.ok(outcome.structured);
-    return outcome.structured;
-  }
-
   beforeEach(async () => {
     emulator = await startHubEmulator({ images: rig().images, users: rig().users });
   });
@@ -77,7 +66,7 @@ describe('docker_get_vulnerabilities (Docker Scout)', () => {
   });
 
   it('asks Scout only for fields its published schema has', () => {
-    const schema = buildSchema(readFileSync(new URL('../rig/hub/data/scout-schema.graphql', import.meta.url), 'utf8'));
+    const schema = buildSchema(readFileSync(new URL('../reference/scout-schema.graphql', import.meta.url), 'utf8'));
     const errors = validate(schema, parse(IMAGE_VULNERABILITIES_QUERY));
     assert.deepEqual(errors.map((e) => e.message), []);
   });

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 import { createRequestHandler, ExplorerClient, type ExplorerHostActions } from '../../extension/src/explorerClient';
 import { explorerHtml } from '../../webview/src/page';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../chromium';
 import type { Rig } from '../rig/index';
 import { THEMES, type ThemeName } from './themes';
 
@@ -23,18 +24,6 @@ const ASSETS: Record<string, string> = {
   '/codicon.ttf': 'font/ttf',
 };
 export const SERVER_SCRIPT = join(ROOT, 'server', 'dist', 'index.js');
-
-const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /** Serves the explorer page and its assets on 127.0.0.1, as a webview would load them. */
 export async function startPageServer(): Promise<{ origin: string; stop(): Promise<void> }> {
@@ -136,9 +125,7 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
   let context: BrowserContext | undefined;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: CHROMIUM_FLAGS,
+      ...CHROMIUM_LAUNCH_OPTIONS,
       viewport: { width: options.width ?? 360, height: options.height ?? 820 },
       reducedMotion: 'reduce',
     });

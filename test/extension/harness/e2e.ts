@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../../chromium';
 import { ALICE_DEFAULT_PAT } from '../../rig/images';
 import { startRig, type Rig } from '../../rig/index';
 import { createRunFolders, installExtension, startCodeServer, writeUserSettings, type CodeServer, type RunFolders } from './codeServer';
@@ -19,16 +20,6 @@ import { Workbench } from './workbench';
 const SCREENSHOTS = join(REPO, 'test', 'extension', 'screenshots');
 const VSIX = join(REPO, 'dockerhub-mcp.vsix');
 const HOST_SUITES_TIMEOUT_MS = 240_000;
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 const counts = { passed: 0, failed: 0, pending: 0 };
 const log = (line: string) => console.log(`[e2e] ${line}`);
@@ -245,7 +236,7 @@ export async function main(): Promise<number> {
     log('starting code-server');
     const server = await startCodeServer(tools, folders, {});
     cleanups.push(() => server.stop());
-    const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: CHROMIUM_FLAGS });
+    const browser = await chromium.launch(CHROMIUM_LAUNCH_OPTIONS);
     cleanups.push(() => browser.close());
 
     log('running the suites inside the extension host');

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { buildSchema, execute, GraphQLError, Kind, parse, validate, type DocumentNode } from 'graphql';
 import type { HubState, ScoutImage, ScoutPackage, ScoutVulnerability } from './state';
 
-// The schema is Docker Scout's own (a copy of ../shared/reference/scout-schema.graphql), so a query that asks for a
-// field Scout does not have fails validation here exactly as it would upstream.
-const schema = buildSchema(readFileSync(fileURLToPath(new URL('./data/scout-schema.graphql', import.meta.url)), 'utf8'));
+// The schema is Docker Scout's own (test/reference/scout-schema.graphql), so a query that asks for a field Scout does
+// not have fails validation here exactly as it would upstream.
+const schema = buildSchema(readFileSync(fileURLToPath(new URL('../../reference/scout-schema.graphql', import.meta.url)), 'utf8'));
 
 export const servedScoutQueries = ['imageSummariesByDigest', 'imagePackagesByDigest', 'vulnerabilitiesByPackage'];
 
