@@ -18,10 +18,13 @@ const suites = [
   { name: 'extension', command: [process.execPath, 'test/extension/run-e2e.mjs'] },
 ].filter((suite) => only.length === 0 || only.includes(suite.name));
 
-const build = spawnSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
-if (build.status !== 0) {
-  console.log('0 passed, 1 failed');
-  process.exit(1);
+// The bundles are built without type checking (esbuild), so the types are checked here first.
+for (const step of [['esbuild.mjs'], ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']]) {
+  if (spawnSync(process.execPath, step, { stdio: 'inherit' }).status !== 0) {
+    console.log(`${step[0]} failed`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
 }
 
 let passed = 0;
