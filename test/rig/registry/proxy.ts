@@ -284,17 +284,7 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
   async function handleRegistry(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://proxy');
     const route = classify(request.method ?? 'GET', url.pathname);
-    const record: ProxyRequestRecord = {
-      kind: route.kind,
-      method: request.method ?? 'GET',
-      path: request.url ?? '/',
-      status: 0,
-      authorization: authorizationScheme(request.headers),
-    };
-    log.push(record);
-    response.on('finish', () => {
-      record.status = response.statusCode;
-    });
+    record(route.kind, request, response);
     if (delayMilliseconds > 0) await new Promise((resolve) => setTimeout(resolve, delayMilliseconds));
     const fault = takeFault(route.kind);
     if (fault) {
@@ -320,19 +310,24 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
     }
   }
 
-  function handleCdn(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://cdn');
-    const record: ProxyRequestRecord = {
-      kind: 'cdnGet',
+  /** Logs a request for the counts; its status is filled in when the reply is sent. */
+  function record(kind: ProxyRequestRecord['kind'], request: IncomingMessage, response: ServerResponse): void {
+    const entry: ProxyRequestRecord = {
+      kind,
       method: request.method ?? 'GET',
       path: request.url ?? '/',
       status: 0,
       authorization: authorizationScheme(request.headers),
     };
-    log.push(record);
+    log.push(entry);
     response.on('finish', () => {
-      record.status = response.statusCode;
+      entry.status = response.statusCode;
     });
+  }
+
+  function handleCdn(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', 'http://cdn');
+    record('cdnGet', request, response);
     const blob = /^\/registry-v2\/docker\/registry\/v2\/blobs\/sha256\/[0-9a-f]{2}\/([0-9a-f]{64})\/data$/.exec(url.pathname);
     const repository = url.searchParams.get('repository');
     if (request.headers.authorization !== undefined) {
