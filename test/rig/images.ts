@@ -88,8 +88,8 @@ export interface CataloguePush {
   tags: string[];
 }
 
-export const ALICE_DEFAULT_PAT = 'dckr_pat_rigAliceToken0000000000000000';
-export const BOB_DEFAULT_PAT = 'dckr_pat_rigBobToken00000000000000000000';
+export const ALICE_DEFAULT_PAT = 'dckr_pat_rigAliceFakeToken000000000000';
+export const BOB_DEFAULT_PAT = 'dckr_pat_rigBobFakeToken0000000000000000';
 
 export function rigUsers(alicePat: string = ALICE_DEFAULT_PAT): RigUser[] {
   return [

@@ -33,7 +33,7 @@ describe('extension activation', () => {
     const config = vscode.workspace.getConfiguration('dockerhubMcp');
     await config.update('username', 'alice', vscode.ConfigurationTarget.Global);
     try {
-      await api.tokens.store('dckr_pat_statusCheckToken000000000000');
+      await api.tokens.store('dckr_pat_statusCheckFakeToken0000000');
       assert.deepEqual(await api.authStatus.refresh(), { kind: 'configured', username: 'alice' });
     } finally {
       await api.tokens.delete();
