@@ -4,6 +4,7 @@ import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
 import type { Logger } from '../log';
+import { shortDigest } from '../format';
 import { bareMediaType, IMAGE_CONFIG_TYPES, MANIFEST_ACCEPT, MediaTypes, parseManifest } from './manifest';
 import {
   attestationSubject,
@@ -396,10 +397,6 @@ export function nextLink(header: string | undefined, current: string): string | 
   return undefined;
 }
 
-export function shortDigest(digest: string): string {
-  const colon = digest.indexOf(':');
-  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
-}
 
 function statementKind(predicateType: string): AttestationStatement['kind'] {
   if (/spdx\.dev|cyclonedx\.org|syft/i.test(predicateType)) return 'sbom';

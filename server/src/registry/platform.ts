@@ -9,8 +9,8 @@ export function isAttestation(descriptor: Descriptor): boolean {
   return descriptor.platform?.os === 'unknown' && descriptor.platform?.architecture === 'unknown';
 }
 
-/** `linux/arm64/v8` */
-export function platformString(platform: Platform): string {
+/** `linux/arm64/v8`; also for Hub's `images[]` entries, whose variant may be null. */
+export function platformString(platform: { os: string; architecture: string; variant?: string | null }): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
 

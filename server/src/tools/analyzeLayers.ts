@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
 import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
-import { formatBytes } from '../hub/format';
-import { shortDigest } from '../registry/client';
+import { formatBytes, shortDigest } from '../format';
 import { parseReference } from '../registry/reference';
 import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';

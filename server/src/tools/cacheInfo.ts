@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatBytes } from '../hub/format';
+import { formatBytes } from '../format';
 import type { RateLimitSnapshot } from '../http/rateLimit';
 import { defineTool, READ_ONLY } from './tool';
 

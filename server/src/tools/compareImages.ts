@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { compareImages as compare, type UniqueLayer } from '../analysis/compare';
 import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
-import { formatBytes } from '../hub/format';
-import { shortDigest } from '../registry/client';
+import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import type { ResolvedImage } from '../registry/types';

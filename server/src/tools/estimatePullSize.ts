@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { estimatePull } from '../analysis/pullSize';
-import { formatBytes } from '../hub/format';
-import { shortDigest } from '../registry/client';
+import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { isDigest, parseReference } from '../registry/reference';
 import { imageArg, platformArg } from './schemas';

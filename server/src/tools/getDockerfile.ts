@@ -3,13 +3,13 @@ import { baseFromLabels, baseHistoryLength } from '../analysis/baseImage';
 import { reconstructDockerfile, type DockerfileBase } from '../analysis/dockerfile';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
-import { shortDigest } from '../registry/client';
 import { platformString } from '../registry/platform';
 import { parseReference, referenceProblem, withDigest } from '../registry/reference';
 import type { ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { shortDigest } from '../format';
 
 export const getDockerfile = defineTool({
   name: 'docker_get_dockerfile',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toDockerMcpError } from '../errors';
 import { OFFICIAL_NAMESPACE } from '../hub/client';
-import { compactCount, cutText, day } from '../hub/format';
+import { compactCount, cutText, day } from '../format';
 import { hubImageName } from '../hub/reference';
 import { imageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { instructionOf } from '../analysis/instructions';
 import { pairLayers } from '../analysis/layers';
-import { formatBytes } from '../hub/format';
+import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import { imageArg, platformArg } from './schemas';

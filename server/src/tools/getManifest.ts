@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { formatBytes } from '../hub/format';
-import { shortDigest } from '../registry/client';
+import { formatBytes, shortDigest } from '../format';
 import { formatName } from '../registry/manifest';
 import { attestationSubject, choosePlatform, isAttestation, platformOf, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';

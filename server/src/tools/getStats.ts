@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { compactCount, day } from '../hub/format';
+import { compactCount, day } from '../format';
 import { hubImageName } from '../hub/reference';
 import { imageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors';
-import { day, formatBytes, platformOf } from '../hub/format';
+import { day, formatBytes } from '../format';
 import { hubImageName } from '../hub/reference';
+import { platformString } from '../registry/platform';
 import { imageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -66,7 +67,7 @@ export const getTagDetails = defineTool({
       tag_last_pushed: tag.tag_last_pushed ?? null,
       tag_last_pulled: tag.tag_last_pulled ?? null,
       images: tag.images.map((entry) => ({
-        platform: platformOf(entry),
+        platform: platformString(entry),
         architecture: entry.architecture,
         os: entry.os,
         variant: entry.variant ?? null,

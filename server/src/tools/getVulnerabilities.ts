@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { DockerMcpError } from '../errors';
-import { shortDigest } from '../registry/client';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
 import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { shortDigest } from '../format';
 
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'unspecified']);
 

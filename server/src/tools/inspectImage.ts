@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatBytes } from '../hub/format';
+import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import { imageArg, platformArg } from './schemas';

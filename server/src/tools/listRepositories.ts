@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DockerMcpError, invalidInput } from '../errors';
-import { compactCount, day } from '../hub/format';
+import { compactCount, day } from '../format';
 import { limitArg, namespaceArg, pageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DockerMcpError } from '../errors';
-import { day, formatBytes, platformOf } from '../hub/format';
+import { day, formatBytes } from '../format';
 import { hubImageName } from '../hub/reference';
+import { platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, familiarRepository, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
@@ -78,7 +79,7 @@ export const listTags = defineTool({
         name: entry.name,
         digest: entry.digest ?? null,
         full_size: entry.full_size ?? null,
-        platforms: entry.images.map(platformOf),
+        platforms: entry.images.map(platformString),
         tag_last_pushed: entry.tag_last_pushed ?? null,
       })),
     };

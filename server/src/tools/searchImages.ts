@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { searchHitRepository, OFFICIAL_NAMESPACE } from '../hub/client';
-import { compactCount, day } from '../hub/format';
+import { compactCount, day } from '../format';
 import type { HubBadge } from '../hub/types';
 import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
 import { limitArg, pageArg } from './schemas';

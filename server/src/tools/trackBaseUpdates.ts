@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { baseFromLabels, matchBaseByLayers } from '../analysis/baseImage';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
-import { shortDigest } from '../registry/client';
 import { platformString } from '../registry/platform';
 import { parseReference, referenceProblem, repositoryName, withDigest } from '../registry/reference';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { shortDigest } from '../format';
 
 export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',

@@ -1,9 +1,4 @@
-import type { HubTagImage } from './types';
-
-/** `linux/arm/v7` from one of Hub's `images[]` entries. */
-export function platformOf(image: Pick<HubTagImage, 'os' | 'architecture' | 'variant'>): string {
-  return [image.os, image.architecture, image.variant].filter(Boolean).join('/');
-}
+// How summaries and messages write sizes, counts, dates and digests, so every tool writes them alike.
 
 /** Cuts text to `max` characters and says whether it did, with the original length. */
 export function cutText(text: string | null | undefined, max: number): { text: string; truncated: boolean; length: number } {
@@ -41,4 +36,10 @@ export function formatBytes(bytes: number | null | undefined): string {
 /** The date part of an ISO time, or "?" */
 export function day(time: string | null | undefined): string {
   return time ? time.slice(0, 10) : '?';
+}
+
+/** sha256:0123456789ab: enough of a digest for people to tell images apart. */
+export function shortDigest(digest: string): string {
+  const colon = digest.indexOf(':');
+  return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
 }
