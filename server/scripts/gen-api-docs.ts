@@ -35,6 +35,7 @@ const ERROR_MEANINGS: Record<ErrorCode, string> = {
   NOT_FOUND: 'the image, tag, repository or report does not exist (or is not visible to these credentials)',
   UNAUTHORIZED: 'a login is needed or was refused; the text says which variables to set',
   FORBIDDEN: 'the credentials are valid but lack access (PAT scope, organisation role)',
+  CONFLICT: 'a write collides with what exists, e.g. creating a repository whose name is taken',
   RATE_LIMITED: 'upstream limit reached; the text says when to retry',
   TIMEOUT: 'upstream did not answer in time (DOCKERHUB_MCP_TIMEOUT_MS)',
   UPSTREAM_ERROR: 'upstream failed or answered something unusable; try again later',

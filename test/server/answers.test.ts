@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { CataloguePlatformImage } from '../rig/images';
+import { ALICE_DEFAULT_PAT, type CataloguePlatformImage } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
@@ -122,6 +122,66 @@ describe('issue 14: answers an agent can act on', () => {
     it('refuses a newer_than that is not a version tag', async () => {
       const text = failure(await call('docker_list_tags', { image: 'python', newer_than: 'latest' }), 'INVALID_INPUT');
       assert.match(text, /argument "newer_than" .*must be a version tag/);
+    });
+  });
+
+  describe('errors that lead somewhere', () => {
+    it('a misspelt repository is NOT_FOUND with "did you mean nginx?" from a Hub search', async () => {
+      for (const tool of ['docker_get_image_details', 'docker_inspect_image']) {
+        const text = failure(await call(tool, { image: 'ngnix' }), 'NOT_FOUND');
+        assert.match(text, /Did you mean nginx\?/, tool);
+      }
+      const unknown = failure(await call('docker_get_image_details', { image: 'library/zzqqxx' }), 'NOT_FOUND');
+      assert.doesNotMatch(unknown, /Did you mean/);
+    });
+
+    it('never calls an official (library/) repository possibly private', async () => {
+      for (const [tool, image] of [['docker_get_image_details', 'nothing-here'], ['docker_get_tag_details', 'nothing-here:1'], ['docker_inspect_image', 'nothing-here']]) {
+        const text = failure(await call(tool, { image }), 'NOT_FOUND');
+        assert.doesNotMatch(text, /private/i, `${tool}: ${text}`);
+      }
+    });
+
+    it('a rate limit says the window the registry sent: w=3600 is 1 hour', async () => {
+      rig().registry.proxy.setRateLimit({ limit: 10, remaining: 0, windowSeconds: 3600 });
+      const text = failure(await call('docker_inspect_image', { image: 'demo:oci' }), 'RATE_LIMITED');
+      assert.match(text, /1 hour/);
+      assert.doesNotMatch(text, /6 hours/);
+    });
+
+    it('a Hub-only write on another registry does not point at read tools', async () => {
+      const write = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const text = failure(await write.callTool('docker_delete_tag', { image: 'ghcr.io/owner/app:1' }), 'UNSUPPORTED');
+        assert.doesNotMatch(text, /docker_list_tags|docker_get_manifest|docker_inspect_image/);
+        const read = failure(await call('docker_get_stats', { image: 'ghcr.io/owner/app' }), 'UNSUPPORTED');
+        assert.match(read, /docker_list_tags/);
+        assert.doesNotMatch(read, /use .*docker_get_stats/);
+      } finally {
+        await write.close();
+      }
+    });
+
+    it('creating a repository that exists is CONFLICT; delete_tag is not idempotent', async () => {
+      const write = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const text = failure(await write.callTool('docker_create_repository', { namespace: 'alice', name: 'private-app' }), 'CONFLICT');
+        assert.match(text, /already exists/);
+        const { tools } = await write.client.listTools();
+        const deleteTag = tools.find((tool) => tool.name === 'docker_delete_tag')!;
+        assert.equal(deleteTag.annotations?.idempotentHint, false);
+        assert.match(tools.find((tool) => tool.name === 'docker_create_repository')!.description!, /CONFLICT/);
+      } finally {
+        await write.close();
+      }
+    });
+
+    it('a number sent as the string "5" is refused with a reason that is true', async () => {
+      const text = failure(await call('docker_list_tags', { image: 'demo', limit: '5' }), 'INVALID_INPUT');
+      assert.match(text, /argument "limit" must be a JSON number, not the string "5"/);
+      assert.doesNotMatch(text, /required/);
+      const missing = failure(await call('docker_get_stats', {}), 'INVALID_INPUT');
+      assert.match(missing, /argument "image" is required/);
     });
   });
 });

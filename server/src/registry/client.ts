@@ -3,6 +3,7 @@ import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
+import { parseRateLimit } from '../http/rateLimit';
 import type { Logger } from '../log';
 import { shortDigest } from '../format';
 import { bareMediaType, IMAGE_CONFIG_TYPES, MANIFEST_ACCEPT, MediaTypes, parseManifest } from './manifest';
@@ -367,6 +368,10 @@ export class RegistryClient {
           status,
         );
       }
+      // Anonymous and refused for an official image: it does not exist (they are all public), unless the token itself was bad.
+      if (reference.repository.startsWith('library/') && !/invalid_token/.test(response.headers['www-authenticate'] ?? '')) {
+        return new DockerMcpError('NOT_FOUND', `${what} does not exist on Docker Hub: official images are public${suffix}.`, { status: 404 });
+      }
       return new DockerMcpError(
         'UNAUTHORIZED',
         `${what} is private or does not exist: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token with read access) to reach private repositories${suffix}.`,
@@ -378,7 +383,8 @@ export class RegistryClient {
       return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
     }
     const wait = retryAfter(response.headers);
-    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
+    const windowSeconds = response.status === 429 ? parseRateLimit(response.headers)?.windowSeconds : undefined;
+    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000), windowSeconds);
   }
 }
 
