@@ -504,6 +504,93 @@ describe('registry client against the rig registry', () => {
         await fake.close();
       }
     });
+
+    it('follows a next Link only to this repository\'s tag list on the registry\'s own origin, never with its token elsewhere', async () => {
+      const elsewhere: string[] = [];
+      const other = await fakeRegistry((request, response) => {
+        elsewhere.push(`${request.url} ${request.headers.authorization ?? 'none'}`);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ name: 'app', tags: ['planted'] }));
+      });
+      const links = [
+        `<${other.url}/v2/app/tags/list?last=b&n=2>; rel="next"`,
+        '</v2/someone-else/tags/list?last=b&n=2>; rel="next"',
+      ];
+      let served = 0;
+      const registry = await fakeRegistry((request, response) => {
+        if (request.url?.startsWith('/token')) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ token: 'registry-only-token', expires_in: 300 }));
+          return;
+        }
+        if (request.headers.authorization !== 'Bearer registry-only-token') {
+          response.writeHead(401, { 'www-authenticate': `Bearer realm="http://${request.headers.host}/token",service="fake"` });
+          response.end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json', link: links[served++ % links.length] });
+        response.end(JSON.stringify({ name: 'app', tags: ['a', 'b'] }));
+      });
+      try {
+        const { registry: client } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `paged.example=${registry.url}` });
+        for (let i = 0; i < links.length; i++) {
+          const page = await client.listTags(ref(`paged.example/app${i}`), { limit: 10 });
+          assert.deepEqual(page, { tags: ['a', 'b'], next: 'b' }, 'continues with `last` on the registry itself');
+        }
+        assert.deepEqual(elsewhere, [], 'no request to another host');
+        assert.equal(served, links.length, 'one page each, the Link not followed');
+      } finally {
+        await Promise.all([other.close(), registry.close()]);
+      }
+    });
+
+    it('refuses a non-http Link before any request, so no breaker counts it', async () => {
+      let served = 0;
+      const fake = await fakeRegistry((request, response) => {
+        served++;
+        const link = served <= 3 ? '<file:///etc/passwd>; rel="next"' : '<ftp://127.0.0.1/v2/app/tags/list>; rel="next"';
+        response.writeHead(200, { 'content-type': 'application/json', link });
+        response.end(JSON.stringify({ name: 'app', tags: [`t${served}`] }));
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `schemes.example=${fake.url}` });
+        for (let i = 1; i <= 6; i++) {
+          const page = await registry.listTags(ref(`schemes.example/app${i}`), { limit: 10 });
+          assert.deepEqual(page, { tags: [`t${i}`], next: `t${i}` });
+        }
+        assert.equal(served, 6);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('reads a page of 4 million tags without overflowing the stack, keeping only what was asked for', async function () {
+      this.timeout(30_000);
+      const body = Buffer.from(`{"name":"huge","tags":[${'"a",'.repeat(4_000_000 - 1)}"z"]}`);
+      const fake = await fakeRegistry((request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        response.end(body);
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `huge.example=${fake.url}` });
+        const page = await registry.listTags(ref('huge.example/huge'), { limit: 300 });
+        assert.equal(page.tags.length, 300);
+        assert.equal(page.next, 'a', 'says there is more');
+        const oversized = Buffer.concat([body, Buffer.alloc(1024 * 1024, ' ')]);
+        const tooBig = await fakeRegistry((request, response) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(oversized);
+        });
+        try {
+          const { registry: other } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `toobig.example=${tooBig.url}` });
+          await refused(other.listTags(ref('toobig.example/huge'), { limit: 300 }), 'UPSTREAM_ERROR', /more than 16777216 bytes/);
+        } finally {
+          await tooBig.close();
+        }
+      } finally {
+        await fake.close();
+      }
+    });
   });
 });
 

@@ -47,6 +47,11 @@ const STATEMENT_MAX_BYTES = 16 * 1024 * 1024;
 const TAG_PAGE_SIZE = 100;
 /** A tag listing never walks more pages than this: at most 1000 tags in one call. */
 const TAG_PAGES_MAX = 10;
+/**
+ * Bound of one tag-list page. Distribution ignores `n` and sends every tag at once; 16 MiB is over a million tags of
+ * usual length, and no more than that is ever buffered.
+ */
+const TAG_PAGE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Any OCI / Docker registry, Docker Hub's included. Manifests are read HEAD-first (a HEAD costs no Docker Hub pull)
@@ -261,7 +266,13 @@ export class RegistryClient {
           more = true;
           break;
         }
-        const response = await this.send(reference, { method: 'GET', url, headers: { accept: 'application/json' }, signal });
+        const response = await this.send(reference, {
+          method: 'GET',
+          url,
+          headers: { accept: 'application/json' },
+          maxBytes: TAG_PAGE_MAX_BYTES,
+          signal,
+        });
         if (response.status !== 200) throw this.failure(response, reference, `repository ${familiarRepository(reference)}`);
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
         // `tags: null` is an empty repository; a page that is not a tag list at all must not pass for one.
@@ -271,10 +282,18 @@ export class RegistryClient {
             `${reference.registry} answered the tag list of ${familiarRepository(reference)} with something that is not a tag list; try again later.`,
           );
         }
-        const pageTags = Array.isArray(body.tags) ? body.tags.filter((tag): tag is string => typeof tag === 'string') : [];
-        tags.push(...pageTags);
-        url = nextLink(response.headers.link, url);
-        more = url !== undefined;
+        const pageTags = Array.isArray(body.tags) ? body.tags : [];
+        // One at a time: spreading a page of millions into push() overflows the stack.
+        for (let i = 0; i < pageTags.length && tags.length <= limit; i++) {
+          if (typeof pageTags[i] === 'string') tags.push(pageTags[i]);
+        }
+        const next = nextLink(response.headers.link, url, first);
+        if (next === null) {
+          // The caller continues with `last` on the registry's own origin instead.
+          this.deps.log.warn('ignored a tag-list Link that leaves the repository\'s tag list', { registry: reference.registry });
+        }
+        url = next ?? undefined;
+        more = next !== undefined;
       }
       const page: TagPage = { tags: tags.slice(0, limit) };
       if (more || tags.length > limit) page.next = page.tags[page.tags.length - 1];
@@ -387,12 +406,23 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-/** `<…>; rel="next"` → absolute URL, resolved against the request that carried it. */
-export function nextLink(header: string | undefined, current: string): string | undefined {
+/**
+ * `<…>; rel="next"` → absolute URL, resolved against the request that carried it; undefined when there is none, null
+ * when it points anywhere but this repository's tag list on the registry's own origin (another host would get the
+ * registry's token and its tags would pass for this repository's; a `file:` or `data:` URL is no request at all).
+ */
+export function nextLink(header: string | undefined, current: string, tagList: URL): string | undefined | null {
   if (!header) return undefined;
   for (const part of header.split(/,(?=\s*<)/)) {
     const match = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
-    if (match && /rel="?next"?/i.test(match[2])) return new URL(match[1], current).toString();
+    if (!match || !/rel="?next"?/i.test(match[2])) continue;
+    let next: URL;
+    try {
+      next = new URL(match[1], current);
+    } catch {
+      return null;
+    }
+    return next.origin === tagList.origin && next.pathname === tagList.pathname ? next.toString() : null;
   }
   return undefined;
 }
