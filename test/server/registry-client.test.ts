@@ -471,6 +471,77 @@ describe('registry client against the rig registry', () => {
     });
   });
 
+  describe('attestations of many statements', () => {
+    it('reads statements a few at a time and stops at its byte budget, not all 300 at once', async function () {
+      this.timeout(30_000);
+      const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+      const blobs = new Map<string, Buffer>();
+      const keep = (bytes: Buffer, mediaType: string) => {
+        const digest = sha256Digest(bytes);
+        blobs.set(digest, bytes);
+        return { mediaType, digest, size: bytes.length };
+      };
+      const config = keep(json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }), MediaTypes.ociConfig);
+      const image = keep(json({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] }), MediaTypes.ociManifest);
+      const padding = 'x'.repeat(256 * 1024);
+      const statements = Array.from({ length: 300 }, (_, i) => ({
+        ...keep(json({ _type: 'https://in-toto.io/Statement/v0.1', predicateType: 'https://spdx.dev/Document', predicate: { spdxVersion: 'SPDX-2.3', packages: [{ name: `p${i}` }], comment: padding } }), MediaTypes.inToto),
+        annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document' },
+      }));
+      const attestation = keep(json({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: statements }), MediaTypes.ociManifest);
+      const index = keep(
+        json({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociIndex,
+          manifests: [
+            { ...image, platform: { os: 'linux', architecture: 'amd64' } },
+            { ...attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.digest': image.digest, 'vnd.docker.reference.type': 'attestation-manifest' } },
+          ],
+        }),
+        MediaTypes.ociIndex,
+      );
+      let inFlight = 0;
+      let mostInFlight = 0;
+      let statementBytes = 0;
+      const fake = await fakeRegistry((request, response) => {
+        const [, kind, target] = /\/v2\/app\/(manifests|blobs)\/(.+)$/.exec(request.url ?? '') ?? [];
+        const digest = target === '1' ? index.digest : target;
+        const bytes = blobs.get(digest ?? '');
+        if (!kind || !bytes) {
+          response.writeHead(404).end();
+          return;
+        }
+        const type = kind === 'manifests' ? JSON.parse(bytes.toString()).mediaType : 'application/octet-stream';
+        if (kind === 'manifests') {
+          response.writeHead(200, { 'content-type': type, 'docker-content-digest': digest });
+          response.end(request.method === 'HEAD' ? undefined : bytes);
+          return;
+        }
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        statementBytes += bytes.length;
+        setTimeout(() => {
+          inFlight--;
+          response.writeHead(200, { 'content-type': type });
+          response.end(bytes);
+        }, 5);
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `attested.example=${fake.url}` });
+        const report = await registry.getAttestations(ref('attested.example/app:1'));
+        assert.equal(report.statements.length, 300);
+        assert.ok(mostInFlight <= 4, `at most 4 statements in flight, saw ${mostInFlight}`);
+        const read = report.statements.filter((statement) => statement.packages === 1);
+        const skipped = report.statements.filter((statement) => /not read: this call already read 64 MiB/.test(statement.note ?? ''));
+        assert.ok(read.length > 200 && read.length < 300, `read ${read.length}`);
+        assert.equal(read.length + skipped.length, 300);
+        assert.ok(statementBytes <= 64 * 1024 * 1024, `read ${statementBytes} bytes of statements`);
+      } finally {
+        await fake.close();
+      }
+    });
+  });
+
   describe('tags', () => {
     it('follows Link pages up to the limit and says where to continue', async () => {
       const { registry } = services();

@@ -43,6 +43,9 @@ export interface RegistryClientDeps {
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 const STATEMENT_MAX_BYTES = 16 * 1024 * 1024;
+/** Statements read at once, and the bytes one call reads of them: an index may carry hundreds. */
+const STATEMENTS_IN_FLIGHT = 4;
+const STATEMENT_BYTES_PER_CALL = 64 * 1024 * 1024;
 /** Tags asked for per request: Docker Hub serves at most 100 per page, whatever `n` says. */
 const TAG_PAGE_SIZE = 100;
 /** A tag listing never walks more pages than this: at most 1000 tags in one call. */
@@ -239,7 +242,10 @@ export class RegistryClient {
     report.attestationDigest = attestation.digest;
     const manifest = await this.getManifestByDigest(reference, attestation.digest, signal);
     if (manifest.kind !== 'image') return report;
-    report.statements = await Promise.all(manifest.image!.layers.map((layer) => this.readStatement(reference, layer, signal)));
+    const budget = { bytesLeft: STATEMENT_BYTES_PER_CALL };
+    report.statements = await mapWithConcurrency(manifest.image!.layers, STATEMENTS_IN_FLIGHT, (layer) =>
+      this.readStatement(reference, layer, budget, signal),
+    );
     return report;
   }
 
@@ -301,7 +307,12 @@ export class RegistryClient {
     });
   }
 
-  private async readStatement(reference: ImageReference, layer: Descriptor, signal?: AbortSignal): Promise<AttestationStatement> {
+  private async readStatement(
+    reference: ImageReference,
+    layer: Descriptor,
+    budget: { bytesLeft: number },
+    signal?: AbortSignal,
+  ): Promise<AttestationStatement> {
     const predicateType = layer.annotations?.['in-toto.io/predicate-type'] ?? 'unknown';
     const statement: AttestationStatement = { predicateType, kind: statementKind(predicateType), digest: layer.digest, size: layer.size };
     if (statement.kind === 'other') return statement;
@@ -313,7 +324,13 @@ export class RegistryClient {
       statement.note = `larger than ${STATEMENT_MAX_BYTES / 1024 / 1024} MiB; not read`;
       return statement;
     }
-    const bytes = await this.getBlob(reference, layer.digest, STATEMENT_MAX_BYTES, signal);
+    if (layer.size > budget.bytesLeft) {
+      statement.note = `not read: this call already read ${STATEMENT_BYTES_PER_CALL / 1024 / 1024} MiB of statements`;
+      return statement;
+    }
+    budget.bytesLeft -= Math.max(0, layer.size);
+    // The declared size is the bound: a blob longer than its descriptor says is refused, not buffered.
+    const bytes = await this.getBlob(reference, layer.digest, Math.max(0, layer.size), signal);
     const predicate = predicateOf(parseJson(bytes));
     if (!predicate) {
       statement.note = 'not an in-toto statement';
@@ -395,6 +412,20 @@ export function registryErrorDetail(body: Buffer): string | undefined {
   if (!first) return undefined;
   const text = typeof first.message === 'string' && first.message ? first.message : first.code;
   return typeof text === 'string' ? oneLine(text, 160) : undefined;
+}
+
+/** `map` over `items` with at most `limit` calls pending at once; results in the items' order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function parseJson(bytes: Buffer): unknown {
