@@ -35,5 +35,5 @@ export const deleteTag = defineTool({
   summarize(result) {
     return `Deleted tag ${result.image} from Docker Hub.`;
   },
-  example: { image: 'alice/my-app:old' },
+  example: { image: 'alice/private-app:1' },
 });

@@ -51,7 +51,7 @@ const input = {
     .string()
     .min(1)
     .max(128)
-    .regex(/^v?\d+(\.\d+){0,2}(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
+    .regex(/^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
     .optional()
     .describe('A version tag (1.27.1, 3.12-slim): list only the newer releases of its line, same variant, newest first'),
 };
@@ -222,7 +222,7 @@ export const listTags = defineTool({
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx', limit: 10, platform: 'linux/arm64', sort: 'size' },
+  example: { image: 'python', limit: 5, platform: 'linux/arm64', sort: 'size' },
 });
 
 interface PlatformFilter {

@@ -275,7 +275,7 @@ export class ArgumentFuzzer extends Fuzzer {
         return { value, how: `boolean ${JSON.stringify(value)}` };
       }
       case 'versionTag': {
-        const value = this.pick(['', 'latest', '1.27.1.0', '1..2', '-slim', '1.2-', 'v', '1.2/../x', 'n'.repeat(129)]);
+        const value = this.pick(['', 'latest', '1.27.x', '1..2', '-slim', '1.2-', 'v', '1.2/../x', 'n'.repeat(129)]);
         return { value, how: `version tag ${JSON.stringify(value)}` };
       }
       case 'sort':
