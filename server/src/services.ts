@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RegistryCredentials } from './auth/credentials';
 import { HubAuth } from './auth/hubAuth';
 import { RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
@@ -21,6 +22,8 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  /** Who each registry is asked as: env, VS Code, Docker's config.json. */
+  credentials: RegistryCredentials;
   /** The Redis level and quota ledger shared by many instances; only with DOCKERHUB_MCP_REDIS_URL. */
   sharedCache?: RedisStore;
 }
@@ -47,11 +50,12 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   });
   if (sharedCache) http.onRateLimit((host, snapshot) => sharedCache.recordRateLimit(host, snapshot));
   const hubAuth = new HubAuth({ config, http, log });
-  const registryAuth = new RegistryAuth({ config, http, log });
+  const credentials = new RegistryCredentials({ config, log });
+  const registryAuth = new RegistryAuth({ config, http, log, credentials });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, sharedCache };
 }
 
 export async function closeServices(services: Services): Promise<void> {
