@@ -101,7 +101,9 @@ function decodeAuthEntry(value: Record<string, unknown>): DockerAuthEntry {
     const colon = decoded.indexOf(':');
     if (colon > 0) {
       entry.username = decoded.slice(0, colon);
-      entry.password = decoded.slice(colon + 1) || undefined;
+      const password = decoded.slice(colon + 1);
+      if (password) entry.password = password;
+      else delete entry.password;
     }
   }
   if (typeof value.identitytoken === 'string' && value.identitytoken) entry.identityToken = value.identitytoken;
