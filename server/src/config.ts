@@ -24,6 +24,8 @@ export interface Config {
   dockerConfigPath?: string;
   /** Registry host → credentials handed over by the VS Code extension (DOCKERHUB_MCP_REGISTRY_CREDENTIALS). */
   registryCredentials: Map<string, { username: string; secret: string }>;
+  /** Signs what Redis holds that no digest can check; only the instances know it. */
+  redisKey?: string;
 }
 
 /** A bad environment value: the CLI prints the message and exits 2. */
@@ -56,6 +58,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // The value is not echoed: it may hold the Redis password.
   if (redisUrl && !URL.canParse(redisUrl)) throw new ConfigError('DOCKERHUB_MCP_REDIS_URL is not a valid URL');
+  const redisKey = text('DOCKERHUB_MCP_REDIS_KEY');
+  if (redisKey && redisKey.length < 32) {
+    throw new ConfigError('DOCKERHUB_MCP_REDIS_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
   return {
     username,
     token,
@@ -73,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     dockerConfigPath: dockerConfigSetting(text('DOCKERHUB_MCP_DOCKER_CONFIG'), env),
     registryCredentials: parseRegistryCredentials(env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS),
+    redisKey,
   };
 }
 
