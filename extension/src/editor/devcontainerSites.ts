@@ -1,5 +1,6 @@
-// The image of a `.devcontainer/devcontainer.json` (JSON with comments), read with `jsonc-parser`.
-import { createScanner, findNodeAtLocation, parseTree, SyntaxKind } from 'jsonc-parser';
+// The image of a `.devcontainer/devcontainer.json` (JSON with comments), read with `jsonc-parser` (its ES module
+// build: the UMD one loads its parts with a require() that a bundle cannot follow).
+import { findNodeAtLocation, parseTree, visit } from 'jsonc-parser/lib/esm/main.js';
 import { commentDisablesChecks, type ImageFileScan, type ImageSite } from './imageSites';
 
 export function scanDevcontainer(text: string): ImageFileScan {
@@ -18,9 +19,11 @@ export function scanDevcontainer(text: string): ImageFileScan {
 }
 
 function hasDisablingComment(text: string): boolean {
-  const scanner = createScanner(text, false);
-  for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
-    if ((kind === SyntaxKind.LineCommentTrivia || kind === SyntaxKind.BlockCommentTrivia) && commentDisablesChecks(scanner.getTokenValue())) return true;
-  }
-  return false;
+  let disabled = false;
+  visit(text, {
+    onComment(offset, length) {
+      disabled ||= commentDisablesChecks(text.slice(offset, offset + length));
+    },
+  });
+  return disabled;
 }
