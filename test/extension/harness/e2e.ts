@@ -13,6 +13,7 @@ import { ALICE_DEFAULT_PAT } from '../../rig/images';
 import { startRig, type Rig } from '../../rig/index';
 import { createRunFolders, installExtension, startCodeServer, writeUserSettings, type CodeServer, type RunFolders } from './codeServer';
 import { prepareEditorRig } from './editorRig';
+import { takeEditorScreenshots } from './editorScreenshots';
 import { ensureTestTools } from './tools';
 import { EXTENSION_ID, QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
 import { vsixEntries } from './vsix';
@@ -251,6 +252,7 @@ export async function main(): Promise<number> {
 
     log('driving the workbench');
     await runWorkbenchChecks(browser, server, folders, expectedTools);
+    await takeEditorScreenshots(browser, server, folders, check);
   } catch (err) {
     counts.failed++;
     console.log(`[e2e] aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import type { RigRequestCounts } from '../harness/editorRig';
+import { SETTINGS_SECTION } from '../../../extension/src/settings';
 import { delay, extensionApi } from './extensionApi';
 import { runConfig } from './runConfig';
 
@@ -30,12 +31,16 @@ async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T |
   }
 }
 
-async function openFile(relativePath: string, content: string): Promise<vscode.TextEditor> {
+async function writeFile(relativePath: string, content: string): Promise<vscode.Uri> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   assert.ok(folder, 'the suite runs with a workspace folder');
   const uri = vscode.Uri.joinPath(folder.uri, relativePath);
   await vscode.workspace.fs.writeFile(uri, Buffer.from(content, 'utf8'));
-  const document = await vscode.workspace.openTextDocument(uri);
+  return uri;
+}
+
+async function openFile(relativePath: string, content: string): Promise<vscode.TextEditor> {
+  const document = await vscode.workspace.openTextDocument(await writeFile(relativePath, content));
   return vscode.window.showTextDocument(document, { preview: false });
 }
 
@@ -227,5 +232,45 @@ describe('editor: image facts where references are written', function () {
     const after = await rigCounts();
     assert.deepEqual(after.hub, counts.hub, 'editing asks nothing upstream');
     assert.equal(after.registry.manifestGet, 0);
+  });
+
+  it('a document nobody sees is not checked: nothing is asked for it', async () => {
+    await rigControl('/reset', { method: 'POST' });
+    const document = await vscode.workspace.openTextDocument(await writeFile('hidden.Dockerfile', 'FROM demo:hidden-tag\n'));
+    await delay(1500);
+    const counts = await rigCounts();
+    assert.deepEqual(Object.keys(counts.hub).filter((path) => path.includes('hidden-tag')), [], JSON.stringify(counts.hub));
+    assert.deepEqual(ourDiagnostics(document.uri), []);
+  });
+
+  it('Check Images in Workspace reports on files that are not open', async () => {
+    const unopened = await writeFile('services/api/api.Dockerfile', 'FROM demo:nope\n');
+    await vscode.commands.executeCommand('dockerhubMcp.checkWorkspace');
+    const found = await waitFor('diagnostics of the unopened file', () => {
+      const diagnostics = ourDiagnostics(unopened);
+      return diagnostics.length > 0 ? diagnostics : undefined;
+    });
+    assert.deepEqual(found.map((d) => [d.code, d.range.start.line, d.range.start.character, d.range.end.character]), [['unknownImage', 0, 5, 14]]);
+  });
+
+  it('signed in to Docker Hub: critical and high vulnerabilities are a warning and the hover counts them', async () => {
+    const api = await extensionApi();
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    await config.update('username', runConfig().rigUser.username, vscode.ConfigurationTarget.Global);
+    await api.tokens.store(runConfig().rigUser.token);
+    try {
+      const { document } = await openFile('scanned.Dockerfile', 'FROM app:1\n');
+      const [warning] = await waitFor('the vulnerability warning', () => {
+        const found = ourDiagnostics(document.uri).filter((d) => d.code === 'vulnerabilities');
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(warning.severity, vscode.DiagnosticSeverity.Warning);
+      assert.equal(warning.message, 'app:1 has 2 critical and 3 high vulnerabilities (Docker Scout).');
+      const text = await hoverText(document, positionOf(document, 'app:1'));
+      assert.ok(text.includes('Vulnerabilities (Docker Scout): 2 critical, 3 high, 1 medium, 1 low'), text);
+    } finally {
+      await api.tokens.delete();
+      await config.update('username', undefined, vscode.ConfigurationTarget.Global);
+    }
   });
 });
