@@ -16,7 +16,8 @@ const DIAGNOSTIC_SOURCE = 'Docker Hub';
 const CHECK_DELAY_MS = 500;
 const FRESH_FOR_MS = 10 * 60_000;
 const RETRY_AFTER_MS = 60_000;
-const WORKSPACE_FILES = '{**/Dockerfile,**/*.Dockerfile,**/*.dockerfile,**/Containerfile,**/compose*.{yml,yaml},**/docker-compose*.{yml,yaml},**/.devcontainer/devcontainer.json,**/.devcontainer/*/devcontainer.json,**/.devcontainer.json}';
+// One brace group: VS Code's globs do not nest them.
+const WORKSPACE_FILES = `{${['**/Dockerfile', '**/*.Dockerfile', '**/*.dockerfile', '**/Containerfile', '**/compose*.yml', '**/compose*.yaml', '**/docker-compose*.yml', '**/docker-compose*.yaml', '**/.devcontainer/devcontainer.json', '**/.devcontainer/*/devcontainer.json', '**/.devcontainer.json'].join(',')}}`;
 const WORKSPACE_FILES_MAX = 500;
 const LANGUAGE_SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file' },
