@@ -1,13 +1,9 @@
-// What the editor suite needs of the rig beyond its catalogue: a repository with version-line tags, and a loopback
-// endpoint that lets the suite inside the extension host read (and clear) the rig's request counts and read
+// What the editor suite needs of the rig beyond its catalogue (whose web and python repositories hold the version
+// lines): a loopback endpoint that lets the suite inside the extension host read (and clear) the rig's request counts and read
 // where a tag points.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildBase } from '../../rig/images';
 import type { Rig } from '../../rig/index';
-
-/** Tags of `library/web`, all one image: the editor asks only which tags exist and where they point. */
-export const WEB_TAGS = ['1.27.1', '1.27.4', '3.12-slim', '3.12.8-slim'];
 
 /** Upstream requests since the last reset, as the rig saw them. */
 export interface RigRequestCounts {
@@ -22,7 +18,6 @@ export interface EditorRig {
 }
 
 export async function prepareEditorRig(rig: Rig): Promise<EditorRig> {
-  await rig.push('library/web', buildBase(), WEB_TAGS);
   const server: Server = createServer((request, response) => {
     if (request.url === '/counts' && request.method === 'GET') {
       const registry = rig.registry.counts();

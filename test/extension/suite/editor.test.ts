@@ -167,12 +167,12 @@ describe('editor: image facts where references are written', function () {
   });
 
   it('Compose: a newer version in the line, and the quick fix that moves to it', async () => {
-    const { document } = await openFile('compose.yaml', ['services:', '  web:', '    image: web:3.12-slim', '    platform: linux/amd64', '  demo:', '    image: "demo:1.0"', ''].join('\n'));
+    const { document } = await openFile('compose.yaml', ['services:', '  api:', '    image: python:3.12-slim', '    platform: linux/amd64', '  demo:', '    image: "demo:1.0"', ''].join('\n'));
     await waitFor('the newer-version diagnostic', () => (describeDiagnostics(document).length > 0 ? true : undefined));
-    assert.deepEqual(describeDiagnostics(document), ['2: newerVersion Information [web:3.12-slim]: 3.12.8-slim is newer than 3.12-slim in the same line.']);
-    const fix = await waitForFix(document, 'web:3.12-slim', /^Move to web:3\.12\.8-slim$/);
+    assert.deepEqual(describeDiagnostics(document), ['2: newerVersion Information [python:3.12-slim]: 3.12.8-slim is newer than 3.12-slim in the same line.']);
+    const fix = await waitForFix(document, 'python:3.12-slim', /^Move to python:3\.12\.8-slim$/);
     assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
-    assert.equal(document.lineAt(2).text, '    image: web:3.12.8-slim');
+    assert.equal(document.lineAt(2).text, '    image: python:3.12.8-slim');
     await waitFor('the diagnostic to go', () => (describeDiagnostics(document).length === 0 ? true : undefined));
   });
 
