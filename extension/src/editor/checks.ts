@@ -2,7 +2,7 @@
 // hover's text and the inline hint. Pure (no vscode, no I/O), so every wording and every edit is unit-tested.
 import { formatBytes, shortDigest } from '../../../server/src/format';
 import { familiarRepository } from '../../../server/src/registry/reference';
-import type { Fact, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
+import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 import type { ImageSite } from './imageSites';
 
 export const CHECKS = ['unknownImage', 'movedPin', 'newerVersion', 'notPinned', 'vulnerabilities'] as const;
@@ -25,6 +25,8 @@ export interface SiteFacts {
   tag?: Fact<TagFacts>;
   newer?: Fact<string | null>;
   vulnerabilities?: Fact<VulnerabilityCounts>;
+  /** Asked only when the tag lookup said NOT_FOUND. */
+  missing?: Fact<MissingImage>;
 }
 
 /** A replacement of the site's text. */
@@ -105,7 +107,13 @@ export function findingsFor(site: ImageSite, facts: SiteFacts, settings: CheckSe
   const { reference, tagReference } = facts.parts;
   const tag = facts.tag;
   if (tag && !tag.ok && tag.error.code === 'NOT_FOUND') {
-    add('unknownImage', `${tagReference ?? reference.familiar} was not found: ${tag.error.message}`);
+    const missing = facts.missing?.ok ? facts.missing.value : undefined;
+    const closeMatch = missing?.missing === 'tag' ? missing.closeMatch : null;
+    add(
+      'unknownImage',
+      missingMessage(facts.parts, missing),
+      closeMatch ? { title: `Change to ${familiarRepository(reference)}:${closeMatch}`, newText: withTag(site.reference, closeMatch) } : undefined,
+    );
     return findings;
   }
   const current = tag?.ok ? tag.value : undefined;
@@ -136,6 +144,13 @@ export function findingsFor(site: ImageSite, facts: SiteFacts, settings: CheckSe
     add('vulnerabilities', `${reference.familiar} has ${parts} vulnerabilities (Docker Scout)${staleNote(facts.vulnerabilities, now)}.`);
   }
   return findings;
+}
+
+/** "demo has no tag lastest; did you mean latest?": what a NOT_FOUND tag lookup means, in words. */
+export function missingMessage(parts: ReferenceParts, missing: MissingImage | undefined): string {
+  const repository = familiarRepository(parts.reference);
+  if (missing?.missing === 'repository') return `${repository} was not found on ${parts.hub ? 'Docker Hub' : parts.reference.registry}.`;
+  return `${repository} has no tag ${parts.reference.tag}${missing?.closeMatch ? `; did you mean ${missing.closeMatch}?` : '.'}`;
 }
 
 /** `nginx:1.27` → `nginx:1.27@sha256:…`: the index digest, the tag kept for people to read. */

@@ -190,6 +190,7 @@ export class EditorFeatures implements vscode.Disposable {
       wanted.newer && parts.reference.tag ? this.facts.newerInLine(repositoryOf(parts), parts.reference.tag) : undefined,
     ]);
     const facts: SiteFacts = { parts, tag, newer };
+    if (!tag.ok && tag.error.code === 'NOT_FOUND' && parts.reference.tag) facts.missing = await this.facts.whatIsMissing(repositoryOf(parts), parts.reference.tag);
     if (wanted.vulnerabilities && parts.hub && tag.ok) {
       facts.vulnerabilities = await this.facts.vulnerabilities(pinnedOf(parts, parts.reference.digest ?? tag.value.digest), site.platform);
     }
@@ -203,6 +204,7 @@ export class EditorFeatures implements vscode.Disposable {
     const tag = this.facts.peekTag(parts.tagReference, parts.hub, site.platform);
     const newer = parts.reference.tag ? this.facts.peekNewerInLine(repositoryOf(parts), parts.reference.tag) : undefined;
     const facts: SiteFacts = { parts, tag, newer };
+    if (parts.reference.tag) facts.missing = this.facts.peekWhatIsMissing(repositoryOf(parts), parts.reference.tag);
     if (parts.hub && tag?.ok) facts.vulnerabilities = this.facts.peekVulnerabilities(pinnedOf(parts, parts.reference.digest ?? tag.value.digest), site.platform);
     return facts;
   }
@@ -217,7 +219,7 @@ export class EditorFeatures implements vscode.Disposable {
     const facts = await this.fetchSite(site, { newer: false, vulnerabilities: signedIn });
     const description = parts.hub ? await this.facts.description(repositoryOf(parts)) : undefined;
     const markdown = new vscode.MarkdownString(
-      hoverMarkdown({ parts, platform: site.platform, tag: facts.tag, description, vulnerabilities: facts.vulnerabilities, signedIn }, Date.now()),
+      hoverMarkdown({ parts, platform: site.platform, tag: facts.tag, description, vulnerabilities: facts.vulnerabilities, missing: facts.missing, signedIn }, Date.now()),
     );
     markdown.isTrusted = { enabledCommands: [OPEN_IN_EXPLORER_COMMAND, SET_TOKEN_COMMAND] };
     return new vscode.Hover(markdown, range);
@@ -232,7 +234,8 @@ export class EditorFeatures implements vscode.Disposable {
       if (!site.editable || !siteRangeInDocument.intersection(range)) continue;
       const facts = this.knownFacts(site);
       if ('problem' in facts.parts) continue;
-      const findings = findingsFor(site, facts, { ...this.settings.checks, notPinned: 'hint', newerVersion: 'hint', movedPin: 'hint' }, Date.now());
+      // Every fix is offered, even where its diagnostic is turned off (pinning is wanted without the notPinned check).
+      const findings = findingsFor(site, facts, { ...this.settings.checks, notPinned: 'hint', newerVersion: 'hint', movedPin: 'hint', unknownImage: 'hint' }, Date.now());
       const diagnosticsHere = vscode.languages.getDiagnostics(document.uri).filter((d) => d.source === DIAGNOSTIC_SOURCE && d.range.isEqual(siteRangeInDocument));
       for (const finding of findings) {
         const fix = finding.fix ?? (await this.pinnedMove(site, facts, finding));

@@ -2,8 +2,8 @@
 // escaped), the digest to pin and its age, platforms with sizes (the file's platform first), vulnerabilities, links.
 import { cutText, formatBytes } from '../../../server/src/format';
 import { DEFAULT_REGISTRY, familiarRepository } from '../../../server/src/registry/reference';
-import { preferredPlatform, staleNote, timeAgo } from './checks';
-import type { Fact, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
+import { missingMessage, preferredPlatform, staleNote, timeAgo } from './checks';
+import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 
 export const DESCRIPTION_MAX = 200;
 /** The command the hover's explorer link runs, with the reference as its argument. */
@@ -18,6 +18,7 @@ export interface HoverFacts {
   /** Undefined when not signed in to Docker Hub (or not a Hub image). */
   vulnerabilities?: Fact<VulnerabilityCounts>;
   signedIn: boolean;
+  missing?: Fact<MissingImage>;
 }
 
 /** Markdown's special characters escaped, so text from upstream is shown as written and never becomes a link. */
@@ -51,7 +52,8 @@ export function hoverMarkdown(facts: HoverFacts, now: number): string {
   }
   const tag = facts.tag;
   if (tag && !tag.ok) {
-    lines.push(`${escapeMarkdown(tag.error.message)}`);
+    const words = tag.error.code === 'NOT_FOUND' ? missingMessage(facts.parts, facts.missing?.ok ? facts.missing.value : undefined) : tag.error.message;
+    lines.push(escapeMarkdown(words));
   } else if (tag?.ok) {
     const value = tag.value;
     const pushed = value.pushed && !Number.isNaN(Date.parse(value.pushed)) ? `, pushed ${timeAgo(Date.parse(value.pushed), now)} (${value.pushed.slice(0, 10)})` : '';

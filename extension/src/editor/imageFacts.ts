@@ -42,6 +42,12 @@ export interface VulnerabilityCounts {
   total: number;
 }
 
+/** What is missing when a tag lookup says NOT_FOUND, and the closest tag the repository has. */
+export interface MissingImage {
+  missing: 'tag' | 'repository';
+  closeMatch: string | null;
+}
+
 export type Fact<T> =
   /** `failedRefresh`: a later check failed, and these are the last known facts (as of `fetchedAt`). */
   | { ok: true; value: T; fetchedAt: number; failedRefresh?: ReplyError }
@@ -134,6 +140,7 @@ export class ImageFacts {
   private readonly newer: FactCache<string | null>;
   private readonly descriptions: FactCache<string | null>;
   private readonly vulnerabilityCounts: FactCache<VulnerabilityCounts>;
+  private readonly missing: FactCache<MissingImage>;
 
   constructor(
     private readonly connection: FactsConnection,
@@ -143,6 +150,7 @@ export class ImageFacts {
     this.newer = new FactCache(timing);
     this.descriptions = new FactCache(timing);
     this.vulnerabilityCounts = new FactCache(timing);
+    this.missing = new FactCache(timing);
   }
 
   /**
@@ -200,9 +208,26 @@ export class ImageFacts {
     return this.vulnerabilityCounts.peek(`${pinnedReference} ${platform ?? ''}`);
   }
 
+  /**
+   * After a tag lookup said NOT_FOUND: whether the repository exists, and its tag closest to the one asked for. One
+   * tag listing, asked only for references that failed.
+   */
+  whatIsMissing(repository: string, tag: string): Promise<Fact<MissingImage>> {
+    return this.missing.get(`${repository} ${tag}`, async () => {
+      const outcome = await this.connection.callTool('docker_list_tags', { image: repository, limit: TAG_LIST_LIMIT });
+      if (!outcome.ok) return outcome.error.code === 'NOT_FOUND' ? { ok: true, value: { missing: 'repository', closeMatch: null } } : outcome;
+      const names = structuredArray(outcome.value.structured, 'tags').map((entry) => String((entry as { name?: unknown }).name ?? ''));
+      return { ok: true, value: { missing: 'tag', closeMatch: closestName(tag, names) ?? null } };
+    });
+  }
+
+  peekWhatIsMissing(repository: string, tag: string): Fact<MissingImage> | undefined {
+    return this.missing.peek(`${repository} ${tag}`);
+  }
+
   /** Forgets everything: after Clear Cache, a new token or new settings, the next look asks again. */
   clear(): void {
-    for (const cache of [this.tags, this.newer, this.descriptions, this.vulnerabilityCounts]) cache.clear();
+    for (const cache of [this.tags, this.newer, this.descriptions, this.vulnerabilityCounts, this.missing]) cache.clear();
   }
 
   private async hubTag(tagReference: string): Promise<{ ok: true; value: TagFacts } | { ok: false; error: ReplyError }> {
@@ -245,6 +270,31 @@ export class ImageFacts {
     }
     return { ok: true, value: { digest: manifest.digest, pushed: null, platforms, source: 'registry' } };
   }
+}
+
+/** The name closest to `wanted` by edit distance, when it is close enough to be a slip (a third of its length). */
+export function closestName(wanted: string, names: Iterable<string>): string | undefined {
+  const limit = Math.max(1, Math.floor(wanted.length / 3));
+  let best: { name: string; distance: number } | undefined;
+  for (const name of names) {
+    if (name === wanted) continue;
+    const distance = editDistance(wanted, name);
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function structuredArray(value: unknown, field: string): unknown[] {

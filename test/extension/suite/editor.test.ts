@@ -114,7 +114,7 @@ describe('editor: image facts where references are written', function () {
     'FROM scratch AS empty',
     'FROM build',
     `FROM base:1@${NO_SUCH_DIGEST}`,
-    'FROM demo:nope',
+    'FROM demo:lastest',
     '',
   ].join('\n');
 
@@ -127,7 +127,9 @@ describe('editor: image facts where references are written', function () {
     assert.equal(described.length, 3, described.join('\n'));
     assert.match(described[0], /^4: newerVersion Information \[web:\$\{WEB_VERSION\}\]: 1\.27\.4 is newer than 1\.27\.1 in the same line\.$/);
     assert.match(described[1], /^7: movedPin Warning \[base:1@sha256:0{64}\]: base:1 has moved since this pin: it now points to sha256:[0-9a-f]{12}…, pushed .+ ago\.$/);
-    assert.match(described[2], /^8: unknownImage Error \[demo:nope\]: demo:nope was not found: .+/);
+    assert.equal(described[2], '8: unknownImage Error [demo:lastest]: demo has no tag lastest; did you mean latest?');
+    const [change] = (await quickFixes(document, 'demo:lastest')).filter((action) => action.title === 'Change to demo:latest');
+    assert.ok(change, 'the close match is offered as a fix');
   });
 
   it('Dockerfile: the hover shows the description, the index digest, the file’s platform first and links', async () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { DEFAULT_CHECK_SETTINGS, findingsFor, hintLabel, moveFix, timeAgo, type SiteFacts } from '../../../extension/src/editor/checks';
 import { escapeMarkdown, hoverMarkdown, registryPage } from '../../../extension/src/editor/hoverText';
-import { FactCache, referenceParts, type Fact, type ReferenceParts, type TagFacts } from '../../../extension/src/editor/imageFacts';
+import { closestName, FactCache, referenceParts, type Fact, type ReferenceParts, type TagFacts } from '../../../extension/src/editor/imageFacts';
 import type { ImageSite } from '../../../extension/src/editor/imageSites';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -58,16 +58,19 @@ describe('editor: what is said about a reference', () => {
     assert.deepEqual(moveFix(site(`localhost:5000/web:1.27.1@${OLD}`), '1.27.4', CURRENT), { title: 'Move to 1.27.4 (pinned)', newText: `localhost:5000/web:1.27.4@${CURRENT}` });
   });
 
-  it('an unknown tag or a bad reference is an error; a check set to off says nothing; variables mean no fix', () => {
-    const missing: SiteFacts = { parts: parts('nginx:9.9'), tag: { ok: false, error: { code: 'NOT_FOUND', message: 'tag 9.9 of nginx does not exist; did you mean 1.27?' }, fetchedAt: NOW } };
-    assert.deepEqual(
-      findingsFor(site('nginx:9.9'), missing, DEFAULT_CHECK_SETTINGS, NOW).map((f) => [f.check, f.level, f.message]),
-      [['unknownImage', 'error', 'nginx:9.9 was not found: tag 9.9 of nginx does not exist; did you mean 1.27?']],
-    );
+  it('an unknown tag or repository is an error in words (the close tag as a fix); a bad reference too; off says nothing', () => {
+    const notFound = { ok: false as const, error: { code: 'NOT_FOUND' as const, message: 'tag "lastest" … set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.' }, fetchedAt: NOW };
+    const missing: SiteFacts = { parts: parts('nginx:lastest'), tag: notFound, missing: fresh({ missing: 'tag' as const, closeMatch: 'latest' }) };
+    const [finding] = findingsFor(site('nginx:lastest'), missing, DEFAULT_CHECK_SETTINGS, NOW);
+    assert.deepEqual([finding.check, finding.level, finding.message], ['unknownImage', 'error', 'nginx has no tag lastest; did you mean latest?']);
+    assert.deepEqual(finding.fix, { title: 'Change to nginx:latest', newText: 'nginx:latest' });
+    const noRepository: SiteFacts = { parts: parts('ngnix:1'), tag: notFound, missing: fresh({ missing: 'repository' as const, closeMatch: null }) };
+    assert.deepEqual(findingsFor(site('ngnix:1'), noRepository, DEFAULT_CHECK_SETTINGS, NOW).map((f) => f.message), ['ngnix was not found on Docker Hub.']);
+    assert.deepEqual(findingsFor(site('ghcr.io/o/a:2'), { parts: parts('ghcr.io/o/a:2'), tag: notFound }, DEFAULT_CHECK_SETTINGS, NOW).map((f) => f.message), ['ghcr.io/o/a has no tag 2.']);
     const invalid = referenceParts('Nginx:1');
     assert.ok('problem' in invalid);
     assert.match(invalid.problem, /"Nginx:1" is not a valid image reference: .*must be lowercase/);
-    assert.deepEqual(findingsFor(site('nginx:9.9'), missing, { ...DEFAULT_CHECK_SETTINGS, unknownImage: 'off' }, NOW), []);
+    assert.deepEqual(findingsFor(site('nginx:lastest'), missing, { ...DEFAULT_CHECK_SETTINGS, unknownImage: 'off' }, NOW), []);
     const moved = findingsFor(site(`node:20@${OLD}`, { editable: false }), { parts: parts(`node:20@${OLD}`), tag: fresh(tagFacts) }, DEFAULT_CHECK_SETTINGS, NOW);
     assert.equal(moved[0].fix, undefined);
   });
@@ -89,6 +92,16 @@ describe('editor: what is said about a reference', () => {
     assert.equal(hintLabel(tagFacts, undefined, NOW), '50.0 MiB · pushed 3 days ago');
     assert.equal(hintLabel({ ...tagFacts, pushed: null, platforms: [{ platform: 'linux/amd64', size: null }] }, undefined, NOW), undefined);
     assert.equal(timeAgo(NOW - 125 * MINUTE, NOW), '2 hours ago');
+  });
+});
+
+describe('editor: the close match of a missing tag', () => {
+  it('is the nearest name within a third of its length, never the name itself', () => {
+    const tags = ['latest', '1.27.4', '1.27.4-alpine', 'stable'];
+    assert.equal(closestName('lastest', tags), 'latest');
+    assert.equal(closestName('1.27.4-alpin', tags), '1.27.4-alpine');
+    assert.equal(closestName('nope', tags), undefined);
+    assert.equal(closestName('latest', ['latest']), undefined);
   });
 });
 
