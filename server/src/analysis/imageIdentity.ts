@@ -19,7 +19,7 @@ export function pinDigest(image: ResolvedImage): string {
  * linux/amd64's manifest sha256:…`, or just the digest of a single-platform image.
  */
 export function digestsPhrase(result: { digest: string; pin_digest: string; platform: string }): string {
-  if (result.pin_digest === result.digest) return `digest ${result.digest}`;
+  if (result.pin_digest === result.digest) return result.digest;
   return `pin ${result.pin_digest} (the index: all platforms); read ${result.platform} manifest ${result.digest}`;
 }
 

@@ -77,7 +77,7 @@ export const getImageHistory = defineTool({
   },
   summarize(result) {
     const lines = [
-      `${result.image}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}; ${digestsPhrase(result)}:`,
+      `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}:`,
       `${result.history.length} step(s), ${result.layers} layer(s), ${result.empty_layers} empty.`,
       ...result.history.map((step, i) => {
         const text = instructionOf(step.created_by).text || '(no command recorded)';

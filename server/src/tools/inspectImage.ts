@@ -85,7 +85,7 @@ export const inspectImage = defineTool({
     const list = (values: string[] | null | undefined) => (values && values.length > 0 ? values.join(', ') : 'none');
     const json = (values: string[] | null | undefined) => (values ? JSON.stringify(values) : 'none');
     const lines = [
-      `${result.image}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}; ${digestsPhrase(result)}.`,
+      `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}.`,
       `Created ${result.created ?? 'unknown'}; ${result.layers} layer(s), ${formatBytes(result.size)} compressed.`,
       `Entrypoint ${json(c.Entrypoint)}, Cmd ${json(c.Cmd)}, User ${c.User || 'root (default)'}, WorkingDir ${c.WorkingDir || '/'}.`,
       `Ports: ${list(c.ExposedPorts)}. Volumes: ${list(c.Volumes)}.`,
