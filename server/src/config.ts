@@ -15,10 +15,15 @@ export interface Config {
   logLevel: LogLevel;
   httpToken?: string;
   redisUrl?: string;
+  /** Compressed layer bytes one call may download to read file lists (DOCKERHUB_MCP_MAX_LAYER_BYTES). */
+  maxLayerBytes: number;
 }
 
 /** A bad environment value: the CLI prints the message and exits 2. */
 export class ConfigError extends Error {}
+
+/** 512 MiB: the whole of most application images (node, python ≈ 400 MB compressed); CUDA-sized ones need more. */
+export const DEFAULT_MAX_LAYER_BYTES = 512 * 1024 * 1024;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
@@ -57,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
     redisUrl,
+    maxLayerBytes: integer(env, 'DOCKERHUB_MCP_MAX_LAYER_BYTES', DEFAULT_MAX_LAYER_BYTES, 0, 2 ** 40),
   };
 }
 

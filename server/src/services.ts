@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { HubClient } from './hub/client';
 import { HttpClient } from './http/client';
 import { registerSecret } from './http/redact';
+import { LayerIndexStore } from './layers/store';
 import type { Logger } from './log';
 import { RegistryClient } from './registry/client';
 import { ScoutClient } from './scout/client';
@@ -21,6 +22,7 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  layers: LayerIndexStore;
   /** The Redis level and quota ledger shared by many instances; only with DOCKERHUB_MCP_REDIS_URL. */
   sharedCache?: RedisStore;
 }
@@ -51,7 +53,8 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache };
+  const layers = new LayerIndexStore({ registry, cache, log, cacheDir: options.noCache ? undefined : config.cacheDir });
+  return { config, log, http, cache, registry, hub, scout, hubAuth, layers, sharedCache };
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -65,15 +65,22 @@ export class RegistryAuth {
     return registry === 'docker.io' && Boolean(this.deps.config.username && this.deps.config.token);
   }
 
-  /** Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. */
-  async request(target: AuthTarget, request: HttpRequest): Promise<HttpResponse> {
+  /**
+   * Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. `send` is
+   * the HTTP stack's `stream` for blobs read as they arrive.
+   */
+  async request<R extends HttpResponse = HttpResponse>(
+    target: AuthTarget,
+    request: HttpRequest,
+    send: (request: HttpRequest) => Promise<R> = (plain) => this.deps.http.request(plain) as Promise<R>,
+  ): Promise<R> {
     const identity: Identity = this.hasCredentials(target.registry) ? 'credentials' : 'anonymous';
     let attempt = await this.known(target, identity);
     let refreshed = false;
     for (;;) {
       const headers = { ...(request.headers ?? {}) };
       if (attempt) headers.authorization = attempt.authorization;
-      const response = await this.deps.http.request({ ...request, headers });
+      const response = await send({ ...request, headers });
       if (response.status !== 401) return response;
       const challenge = parseChallenge(response.headers['www-authenticate']);
       if (!challenge) return response;
