@@ -30,9 +30,13 @@ export async function readLayerEntries(
   const entries: LayerEntry[] = [];
   let tarSize = 0;
   const extract = tar.extract();
+  // When another stage fails, pipeline destroys the parser with that error; tar-stream passes it on to the parser
+  // and the entry being read, after pipeline stopped listening, which would crash the process without these.
+  extract.on('error', () => undefined);
   extract.on('entry', (header, body, next) => {
     const entry = entryOf(header);
     if (entry) entries.push(entry);
+    body.on('error', () => undefined);
     body.on('end', () => next());
     body.resume();
   });
