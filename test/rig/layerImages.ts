@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { MediaTypes, blobOf, sha256Digest, type BuiltImage, type BuiltLayer, type ImageConfig } from './registry/imageBuilder';
 import { pseudoRandomBytes } from './registry/tar';
@@ -47,10 +47,15 @@ function tarName(file: LayerFile): string {
 
 /** The tar stream of a layer; `zeroFile` adds a file of that many zero bytes, written a megabyte at a time. */
 export async function layerTar(files: LayerFile[], zeroFile?: { path: string; size: number }): Promise<Buffer> {
-  const pack = tar.pack();
   const chunks: Buffer[] = [];
+  await writeTar(files, zeroFile, (chunk) => chunks.push(chunk));
+  return Buffer.concat(chunks);
+}
+
+async function writeTar(files: LayerFile[], zeroFile: { path: string; size: number } | undefined, sink: (chunk: Buffer) => void) {
+  const pack = tar.pack();
   const done = (async () => {
-    for await (const chunk of pack) chunks.push(chunk as Buffer);
+    for await (const chunk of pack) sink(chunk as Buffer);
   })();
   const base = { mtime: MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
   for (const file of files) {
@@ -71,7 +76,22 @@ export async function layerTar(files: LayerFile[], zeroFile?: { path: string; si
   }
   pack.finalize();
   await done;
-  return Buffer.concat(chunks);
+}
+
+/** A gzip layer holding one large zero-filled file, compressed as the tar is written: the tar is never held whole. */
+async function zeroLayer(files: LayerFile[], zeroFile: { path: string; size: number }, createdBy: string): Promise<BuiltLayer> {
+  const gzip = createGzip();
+  const tarHash = createHash('sha256');
+  const compressed: Buffer[] = [];
+  gzip.on('data', (chunk: Buffer) => compressed.push(chunk));
+  const ended = new Promise((resolve) => gzip.on('end', resolve));
+  await writeTar(files, zeroFile, (chunk) => {
+    tarHash.update(chunk);
+    gzip.write(chunk);
+  });
+  gzip.end();
+  await ended;
+  return { ...blobOf(Buffer.concat(compressed), MediaTypes.ociLayer), diffId: `sha256:${tarHash.digest('hex')}`, createdBy };
 }
 
 export function zstdCompress(bytes: Buffer): Buffer {
@@ -80,8 +100,8 @@ export function zstdCompress(bytes: Buffer): Buffer {
   return run.stdout;
 }
 
-export async function buildLayer(spec: LayerSpec, zeroFile?: { path: string; size: number }): Promise<BuiltLayer> {
-  const tarBytes = await layerTar(spec.files, zeroFile);
+export async function buildLayer(spec: LayerSpec): Promise<BuiltLayer> {
+  const tarBytes = await layerTar(spec.files);
   const compressed = spec.compression === 'gzip' ? gzipSync(tarBytes) : zstdCompress(tarBytes);
   const mediaType = spec.compression === 'gzip' ? MediaTypes.ociLayer : 'application/vnd.oci.image.layer.v1.tar+zstd';
   return { ...blobOf(compressed, mediaType), diffId: sha256Digest(tarBytes), createdBy: spec.createdBy };
@@ -173,12 +193,15 @@ export async function buildLayered(): Promise<BuiltLayerImage> {
   return { built: imageOf(layers), layers: LAYERED_SPECS };
 }
 
-export const LARGE_FILE = { path: 'data/zeros.bin', size: 64 * 1024 * 1024 };
+export const LARGE_FILE = { path: 'data/zeros.bin', size: 256 * 1024 * 1024 };
 
-/** `library/large:1`: one small layer and one of 64 MiB of zeros (streams fast, compresses to ~64 KB). */
+/**
+ * `library/large:1`: one small layer and one of 256 MiB of zeros (streams fast, compresses to ~256 KB): larger than
+ * the garbage V8 lets pile up before it collects, so a reader that held the layer would show.
+ */
 export async function buildLarge(): Promise<BuiltImage> {
   const small = await buildLayer({ compression: 'gzip', createdBy: 'ADD small /', files: [file('etc/motd', 100)] });
-  const large = await buildLayer({ compression: 'gzip', createdBy: 'RUN make-zeros', files: [{ path: 'data', type: 'dir' }] }, LARGE_FILE);
+  const large = await zeroLayer([{ path: 'data', type: 'dir' }], LARGE_FILE, 'RUN make-zeros');
   return imageOf([small, large]);
 }
 

@@ -10,6 +10,7 @@ import {
   buildIncompressible,
   buildLarge,
   buildLayered,
+  imageOf,
   LARGE_FILE,
   LAYERED_SPECS,
   LONG_PATH,
@@ -118,6 +119,7 @@ describe('layer file tools against real layers in the rig registry', function ()
   before(async () => {
     const layered = await buildLayered();
     await rig().push('library/layered', layered.built, ['1']);
+    await rig().push('library/layered', imageOf(layered.built.layers.slice(0, 2)), ['2']);
     await rig().push('library/large', await buildLarge(), ['1']);
     await rig().push('library/slow', await buildIncompressible(6), ['1']);
     const broken = await buildBrokenGzip();
@@ -203,6 +205,27 @@ describe('layer file tools against real layers in the rig registry', function ()
     ]);
   });
 
+  it('compares two images file by file when asked', async () => {
+    const a = expectedTree(LAYERED_SPECS.slice(0, 2));
+    const b = expectedTree(LAYERED_SPECS);
+    const parentOf = (path: string) => path.split('/').slice(0, -1).join('/');
+    const want = [
+      ...[...b.keys()].filter((path) => !a.has(path) && (parentOf(path) === '' || a.has(parentOf(path)))).map((path) => `added ${path}`),
+      ...[...a.keys()].filter((path) => !b.has(path) && (parentOf(path) === '' || b.has(parentOf(path)))).map((path) => `deleted ${path}`),
+      ...[...a.keys()]
+        .filter((path) => b.has(path) && a.get(path)!.type !== 'dir' && a.get(path)!.size !== b.get(path)!.size)
+        .map((path) => `changed ${path}`),
+    ];
+    assert.ok(want.length >= 3);
+    const plain = success(await call('docker_compare_images', { image_a: 'layered:2', image_b: 'layered:1' }));
+    assert.equal(plain.files, null);
+    const result = success(await call('docker_compare_images', { image_a: 'layered:2', image_b: 'layered:1', files: true }));
+    assert.deepEqual(result.files.changes.map((c: any) => `${c.change} ${c.path}`).sort(), want.sort());
+    const conf = result.files.changes.find((c: any) => c.path === 'etc/app.conf');
+    assert.deepEqual([conf.size_a, conf.size_b], [a.get('etc/app.conf')!.size, b.get('etc/app.conf')!.size]);
+    assert.deepEqual(result.files.coverage_b.layers_not_read, []);
+  });
+
   it('stops at the download budget and says which layers it did not read', async () => {
     const layers = rig().images['library/layered']['1'].platforms[0].layers;
     const result = success(
@@ -241,7 +264,7 @@ describe('layer file tools against real layers in the rig registry', function ()
     assert.equal(cdnGets().length, 3);
   });
 
-  it('streams a 64 MiB layer with memory growth far below its size (built server, peak RSS)', async () => {
+  it('streams a 256 MiB layer with memory growth far below its size (built server, peak RSS)', async () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [BUNDLE],
