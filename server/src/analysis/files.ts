@@ -173,9 +173,9 @@ function join(parent: string, name: string): string {
   return parent ? `${parent}/${name}` : name;
 }
 
-/** `*`, `?`, `[…]`, `**`; a pattern without `/` matches a name at any depth, as in .gitignore. */
+/** `*`, `?`, `[…]`, `**`; a pattern without `/` matches a name at any depth, as in .gitignore; `/` alone, everything. */
 export function globMatcher(pattern: string): (path: string) => boolean {
-  const trimmed = pattern.replace(/^\/+/, '').replace(/\/+$/, '');
+  const trimmed = pattern.replace(/^\/+/, '').replace(/\/+$/, '') || '**';
   return picomatch(trimmed, { dot: true, basename: !trimmed.includes('/') });
 }
 
