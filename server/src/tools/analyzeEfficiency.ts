@@ -110,5 +110,5 @@ export const analyzeEfficiency = defineTool({
     lines.push(coveragePhrase(result.coverage), ...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', lowest_efficiency: 0.9, highest_wasted_bytes: 20_000_000 },
+  example: { image: 'app:1', lowest_efficiency: 0.9, highest_wasted_bytes: 20_000_000 },
 });

@@ -67,5 +67,5 @@ export const findInImage = defineTool({
     lines.push(coveragePhrase(result.coverage), ...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', pattern: '**/libssl*' },
+  example: { image: 'app:1', pattern: '**/server' },
 });

@@ -108,7 +108,7 @@ export const listImageFiles = defineTool({
     lines.push(coveragePhrase(result.coverage), ...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', path: '/etc/nginx', limit: 20 },
+  example: { image: 'demo:latest', path: '/bin', limit: 20 },
 });
 
 function fromNode(path: string, node: FileNode): Entry {
