@@ -23,7 +23,7 @@ export const analyzeEfficiency = defineTool({
     image: imageArg(),
     platform: platformArg,
     lowest_efficiency: z.number().min(0).max(1).optional().describe('Fail below this score (dive: 0.9)'),
-    highest_wasted_bytes: z.number().int().min(0).optional().describe('Fail above this many wasted bytes'),
+    highest_wasted_bytes: z.number().int().min(0).max(2 ** 40).optional().describe('Fail above this many wasted bytes'),
     limit: limitArg(100, 10),
     max_download_bytes: budgetArg,
   },

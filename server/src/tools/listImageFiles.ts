@@ -31,7 +31,7 @@ export const listImageFiles = defineTool({
     image: imageArg(),
     platform: platformArg,
     path: z.string().max(1024).default('/').describe('Directory, or glob such as **/*.so'),
-    layer: z.number().int().min(0).optional().describe('Only this layer\'s entries'),
+    layer: z.number().int().min(0).max(1000).optional().describe('Only this layer\'s entries'),
     limit: limitArg(1000, 100),
     page: pageArg,
     max_download_bytes: budgetArg,

@@ -241,7 +241,8 @@ export class ArgumentFuzzer extends Fuzzer {
   /** A value of `kind` that is invalid whatever else the call says. */
   invalid(kind: ArgKind, limitMax: number): { value: unknown; how: string } {
     if (this.chance(0.2)) {
-      const sameType = kind === 'boolean' ? 'boolean' : kind === 'limit' || kind === 'page' ? 'number' : undefined;
+      const numeric = ['limit', 'page', 'layerIndex', 'byteCount', 'fraction'].includes(kind);
+      const sameType = kind === 'boolean' ? 'boolean' : numeric ? 'number' : undefined;
       const emptyListIsValid = kind === 'digests';
       const value = this.pick(
         WRONG_TYPES.filter((candidate) => typeof candidate !== sameType && !(emptyListIsValid && Array.isArray(candidate) && candidate.length === 0)),
@@ -330,7 +331,7 @@ export class ArgumentFuzzer extends Fuzzer {
         return { value: 'p'.repeat(1025 + this.int(50_000)), how: 'path of more than 1024 chars' };
       case 'layerIndex':
       case 'byteCount': {
-        const value = this.pick([-1, -0.5, 1.5, 2 ** 41, '1', '']);
+        const value = this.pick([-1, -0.5, 1.5, kind === 'layerIndex' ? 1001 : 2 ** 41, '1', '']);
         return { value, how: `${kind} ${JSON.stringify(value)}` };
       }
       case 'fraction': {
