@@ -222,4 +222,27 @@ describe('issue 14: answers an agent can act on', () => {
       }
     });
   });
+
+  describe('bad credentials never block public data', () => {
+    it('with a refused DOCKERHUB_TOKEN, public images answer anonymously and say the token was refused; private ones stay closed', async () => {
+      const refused = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: 'dckr_pat_FAKEwrongTokenForTheRig00000' });
+      try {
+        for (const [tool, args] of [
+          ['docker_get_image_details', { image: 'demo' }],
+          ['docker_list_tags', { image: 'demo' }],
+          ['docker_search_images', { query: 'demo' }],
+          ['docker_inspect_image', { image: 'demo' }],
+        ] as const) {
+          const outcome = await refused.callTool(tool, args);
+          success(outcome);
+          assert.match(outcome.text, /read anonymously \(public data only\).*refused/, tool);
+          assert.doesNotMatch(outcome.text, /dckr_pat_FAKE/);
+        }
+        failure(await refused.callTool('docker_inspect_image', { image: 'alice/private-app:1' }), 'UNAUTHORIZED');
+        failure(await refused.callTool('docker_create_repository', { namespace: 'alice', name: 'never-made' }), 'UNAUTHORIZED');
+      } finally {
+        await refused.close();
+      }
+    });
+  });
 });
