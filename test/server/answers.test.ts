@@ -245,4 +245,31 @@ describe('issue 14: answers an agent can act on', () => {
       }
     });
   });
+
+  describe('attestations with content', () => {
+    it('lists SBOM packages (name, version, type, licence), paged and filtered, and provenance materials and parameters', async () => {
+      const outcome = await call('docker_get_attestations', { image: 'svc:1' });
+      const result = success(outcome);
+      assert.equal(result.packages_total, 5);
+      assert.deepEqual(result.packages.find((p: { name: string }) => p.name === 'openssl'), {
+        name: 'openssl',
+        version: '3.1.4',
+        type: 'apk',
+        license: 'Apache-2.0',
+      });
+      const base = rig().images['library/base']['1'].digest;
+      assert.ok(result.materials.some((m: { uri: string; digest: string }) => m.uri.startsWith('pkg:docker/base@1') && m.digest === base));
+      assert.equal(result.build_parameters.frontend, 'dockerfile.v0');
+      assert.equal(result.build_parameters['args.build-arg:VERSION'], '1');
+      assert.match(outcome.text, /- openssl 3\.1\.4 \(apk, Apache-2\.0\)/);
+      assert.match(outcome.text, /Build inputs:\n- pkg:docker\/docker\/dockerfile@1/);
+
+      const filtered = success(await call('docker_get_attestations', { image: 'svc:1', package: 'SSL' }));
+      assert.deepEqual(filtered.packages.map((p: { name: string }) => p.name), ['openssl']);
+      const second = success(await call('docker_get_attestations', { image: 'svc:1', limit: 2, page: 2 }));
+      assert.equal(second.packages.length, 2);
+      assert.equal(second.has_more, true);
+      assert.notDeepEqual(second.packages, result.packages.slice(0, 2));
+    });
+  });
 });
