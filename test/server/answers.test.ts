@@ -272,4 +272,32 @@ describe('issue 14: answers an agent can act on', () => {
       assert.notDeepEqual(second.packages, result.packages.slice(0, 2));
     });
   });
+
+  describe('small ones', () => {
+    it('get_tag_details reports the manifest media type of a single-image tag, not the config type Hub gives', async () => {
+      const result = success(await call('docker_get_tag_details', { image: 'demo:schema2' }));
+      assert.equal(result.media_type, 'application/vnd.docker.distribution.manifest.v2+json');
+      assert.equal(success(await call('docker_get_tag_details', { image: 'demo:1.0' })).media_type, rig().images['library/demo']['1.0'].mediaType);
+    });
+
+    it('search numbering continues across pages; the open_source badge is kept', async () => {
+      const first = await call('docker_search_images', { query: 'nginx', limit: 2, page: 1 });
+      const second = await call('docker_search_images', { query: 'nginx', limit: 2, page: 2 });
+      assert.match(first.text, /\n1\. /);
+      assert.match(second.text, /\n3\. .*\n4\. /);
+      assert.doesNotMatch(second.text, /\n1\. /);
+      const hello = await call('docker_search_images', { query: 'hello' });
+      const entry = success(hello).results.find((r: { name: string }) => r.name === 'nginxdemos/hello');
+      assert.equal(entry.badge, 'open_source');
+      assert.match(hello.text, /nginxdemos\/hello \[open source\]/);
+      assert.match((await call('docker_get_image_details', { image: 'nginxdemos/hello' })).text, /sponsored open source/);
+    });
+
+    it('says "1 tag" and "1 repository", and exact pull counts where Docker Hub gives them', async () => {
+      assert.match((await call('docker_get_stats', { image: 'svc' })).text, /, 1 tag;/);
+      assert.match((await call('docker_list_repositories', { namespace: 'nginxdemos' })).text, /^nginxdemos: 1 repository\b/);
+      assert.match((await call('docker_get_stats', { image: 'demo' })).text, /1,843,307 pulls/);
+      assert.match((await call('docker_get_image_details', { image: 'demo' })).text, /1,843,307 \(1\.8M\) pulls/);
+    });
+  });
 });
