@@ -133,6 +133,8 @@ export function referenceParts(text: string): ReferenceParts | { problem: string
 }
 
 const DEFAULT_PLATFORM = 'linux/amd64';
+/** How the platform of an image that is not an index is shown. */
+export const SINGLE_PLATFORM = 'single-platform image';
 const TAG_LIST_LIMIT = 100;
 
 export class ImageFacts {
@@ -256,7 +258,8 @@ export class ImageFacts {
     if (typeof manifest?.digest !== 'string') return { ok: false, error: { code: 'UPSTREAM_ERROR', message: `the registry did not say which digest ${tagReference} points to.` } };
     if (manifest.kind !== 'index') {
       const size = typeof manifest.total_size === 'number' ? manifest.total_size : null;
-      return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform, size }], source: 'registry' } };
+      // A single manifest names its platform only in its config, which this does not read.
+      return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform: SINGLE_PLATFORM, size }], source: 'registry' } };
     }
     const platforms: PlatformFacts[] = structuredArray(manifest, 'platforms').map((entry) => ({ platform: String((entry as { platform?: unknown }).platform ?? '?'), size: null }));
     const wanted = platforms.find((entry) => entry.platform === platform || entry.platform.startsWith(`${platform}/`));
