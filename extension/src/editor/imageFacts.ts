@@ -169,7 +169,11 @@ export class ImageFacts {
     return this.tags.peek(hub ? tagReference : `${tagReference} ${platform ?? DEFAULT_PLATFORM}`);
   }
 
-  /** The newest tag in the line of `tag` (`1.27.1` → `1.27.4`), or null; one tag listing per repository and line. */
+  /**
+   * The newest tag in the line of `tag` (`1.27.1` → `1.27.4`), or null. The server's one version-line module judges
+   * the names; they are listed with Hub's name filter for the line (one request), where list_tags' `newer_than` would
+   * read up to five pages of a repository's newest tags to match a floating tag to its release.
+   */
   newerInLine(repository: string, tag: string): Promise<Fact<string | null>> {
     const filter = versionLineFilter(tag);
     if (!filter) return Promise.resolve({ ok: true, value: null, fetchedAt: 0 });
