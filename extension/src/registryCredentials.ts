@@ -146,6 +146,7 @@ async function addCredentials(store: RegistryCredentialStore, deps: RegistryCred
     (verdict) => verdict,
     async (err: unknown) => {
       if (!(err instanceof RegistryLoginError)) throw err;
+      deps.log.warn(`registry credentials not stored: ${err.message}`);
       const retry = 'Try Again';
       if ((await vscode.window.showErrorMessage(err.message, retry)) === retry) {
         await vscode.commands.executeCommand('dockerhubMcp.addRegistryCredentials');
