@@ -12,6 +12,8 @@ const COMMANDS = [
   'dockerhubMcp.showServerLog',
   'dockerhubMcp.addRegistryCredentials',
   'dockerhubMcp.removeRegistryCredentials',
+  'dockerhubMcp.pinAllImages',
+  'dockerhubMcp.checkWorkspace',
 ];
 
 describe('extension activation', () => {
