@@ -8,7 +8,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
-import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
+import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
 const INSTRUCTIONS =
@@ -48,7 +48,15 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
     const params = request.params as CallToolRequest['params'];
     const tool = byName.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${params.name} not found`);
-    return callTool(tool, params.arguments, services, extra.signal);
+    const token = params._meta?.progressToken;
+    const progress: ProgressReporter | undefined =
+      token === undefined
+        ? undefined
+        : (done, total, message) =>
+            void extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
+              .catch(() => undefined);
+    return callTool(tool, params.arguments, services, extra.signal, progress);
   });
 }
 
@@ -57,11 +65,12 @@ export async function callTool(
   rawArgs: unknown,
   services: Services,
   signal: AbortSignal,
+  progress?: ProgressReporter,
 ): Promise<CallToolResult> {
   const started = Date.now();
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await tool.handler(args, services, signal);
+    const result = await tool.handler(args, services, signal, progress);
     const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     const refused = credentialsRefused(services);
