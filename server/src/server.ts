@@ -73,7 +73,9 @@ export async function callTool(
     const result = await tool.handler(args, services, signal, progress);
     const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
-    return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
+    const refused = credentialsRefused(services);
+    const text = tool.summarize(structured, args) + (refused ? `\n${refused}` : '');
+    return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
     const error = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, signal);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
@@ -83,6 +85,16 @@ export async function callTool(
     }
     return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
   }
+}
+
+/**
+ * A refused DOCKERHUB_TOKEN does not block public data (reads go on anonymously), but every answer says so, so
+ * nobody takes "public only" for "all there is".
+ */
+function credentialsRefused(services: Services): string | undefined {
+  const problem = services.hubAuth.refusedLogin ?? services.credentials.identity('docker.io').problem;
+  if (!problem) return undefined;
+  return `Note: the configured Docker Hub credentials were not used, so this was read anonymously (public data only): ${problem.replace(/\.$/, '')}.`;
 }
 
 function describeTools(tools: ToolDefinition<any, any>[]) {

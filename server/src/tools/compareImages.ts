@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { compareImages as compare, type UniqueLayer } from '../analysis/compare';
-import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
-import { formatBytes, shortDigest } from '../format';
+import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
+import { formatBytes } from '../format';
 import { platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
 import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers, throttled } from './layerFiles';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY, type ProgressReporter } from './tool';
 
 /** Unique layers and config differences are listed up to these counts; counts and sizes always cover all. */
@@ -32,7 +32,8 @@ const fileDifferences = z.object({
 
 const side = z.object({
   image: z.string(),
-  digest: z.string().describe('Digest of the platform\'s image manifest'),
+  digest: readDigestOutput,
+  pin_digest: pinDigestOutput,
   platform: z.string(),
   layer_count: z.number(),
   size: z.number().describe('Compressed bytes of its layers, a repeated layer counted once'),
@@ -127,7 +128,7 @@ export const compareImages = defineTool({
   },
   summarize(result) {
     const { a, b } = result;
-    const lines = [`${a.image} (${shortDigest(a.digest)}…, ${a.platform}) vs ${b.image} (${shortDigest(b.digest)}…, ${b.platform}).`];
+    const lines = [`${a.image} (${a.platform}; ${digestsPhrase(a)}) vs ${b.image} (${b.platform}; ${digestsPhrase(b)}).`];
     if (result.identical) lines.push('They are the same image.');
     lines.push(
       `Size: ${formatBytes(a.size)} → ${formatBytes(b.size)} (${signedBytes(result.size_delta)}), ${a.layer_count} → ${b.layer_count} layers.`,

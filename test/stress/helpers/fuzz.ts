@@ -95,6 +95,7 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   sort: 'sort',
   'docker_list_tags.sort': 'tagSort',
   newer_than: 'versionTag',
+  package: 'tagFilter',
   ordering: 'ordering',
   have_digests: 'digests',
   path: 'filePath',
