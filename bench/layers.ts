@@ -7,7 +7,7 @@ import { serverEnv, startServer } from './lib/server';
 import type { Row } from './lib/table';
 
 const HUNDRED_MB = 100 * 1000 * 1000;
-const INCOMPRESSIBLE_MB = 50;
+const INCOMPRESSIBLE_MB = 200;
 
 function peakRss(pid: number): number {
   const line = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -7,7 +7,7 @@ import { parseReference } from '../registry/reference';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
-import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers } from './layerFiles';
+import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers, throttled } from './layerFiles';
 import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY, type ProgressReporter } from './tool';
 
@@ -196,11 +196,16 @@ async function compareFiles(
   progress: ProgressReporter | undefined,
 ): Promise<z.input<typeof fileDifferences>> {
   const budgetBytes = budget ?? services.config.maxLayerBytes;
-  const readA = await services.layers.readLayers(referenceA, a.manifest.layers, { budgetBytes, signal, onProgress: progress });
+  const readA = await services.layers.readLayers(referenceA, a.manifest.layers, {
+    budgetBytes,
+    signal,
+    onProgress: progress && throttled(progress),
+  });
   const readB = await services.layers.readLayers(referenceB, b.manifest.layers, {
     budgetBytes: Math.max(0, budgetBytes - readA.bytesDownloaded),
     signal,
-    onProgress: progress,
+    // Progress must only grow: b's bytes continue a's count.
+    onProgress: progress && throttled(progress, readA.bytesDownloaded),
   });
   const treeA = mergeLayers(indexedLayers(readA));
   const treeB = mergeLayers(indexedLayers(readB));

@@ -80,11 +80,12 @@ export function coveragePhrase(coverage: Coverage): string {
   );
 }
 
-function throttled(progress: ProgressReporter): (done: number, total: number) => void {
+/** Progress at most every 1 % of the planned bytes; `offset` continues a count a previous read started. */
+export function throttled(progress: ProgressReporter, offset = 0): (done: number, total: number) => void {
   let last = -1;
   return (done, total) => {
     if (done < total && last >= 0 && done - last < total * PROGRESS_STEP) return;
     last = done;
-    progress(done, total, `${formatBytes(done)} of ${formatBytes(total)} of layers read`);
+    progress(offset + done, offset + total, `${formatBytes(offset + done)} of ${formatBytes(offset + total)} of layers read`);
   };
 }
