@@ -15,6 +15,11 @@ export interface Config {
   logLevel: LogLevel;
   httpToken?: string;
   redisUrl?: string;
+  /**
+   * DOCKERHUB_MCP_ALLOWED_REGISTRIES: registries the HTTP transport may reach besides the configured ones: `public`
+   * (any registry whose addresses are public; the default) and/or registry hosts as written in references.
+   */
+  allowedRegistries: string[];
 }
 
 /** A bad environment value: the CLI prints the message and exits 2. */
@@ -57,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
     redisUrl,
+    allowedRegistries: parseAllowedRegistries(text('DOCKERHUB_MCP_ALLOWED_REGISTRIES')),
   };
 }
 
@@ -103,4 +109,17 @@ function parseEndpoints(raw: string | undefined): Map<string, string> {
     map.set(host, baseUrl(`DOCKERHUB_MCP_REGISTRY_ENDPOINTS (${host})`, trimmed.slice(eq + 1).trim()));
   }
   return map;
+}
+
+function parseAllowedRegistries(raw: string | undefined): string[] {
+  if (!raw) return ['public'];
+  const entries = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    if (entry !== 'public' && !/^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/.test(entry)) {
+      throw new ConfigError(
+        `DOCKERHUB_MCP_ALLOWED_REGISTRIES entries must be "public" or a registry host such as ghcr.io or registry.internal:5000 (got "${entry}")`,
+      );
+    }
+  }
+  return entries;
 }

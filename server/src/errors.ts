@@ -70,9 +70,13 @@ export function errorFromStatus(
 }
 
 export function rateLimited(what: string, retryAfterSeconds?: number): DockerMcpError {
-  const when =
-    retryAfterSeconds !== undefined
-      ? `retry in ${retryAfterSeconds} s (after ${new Date(Date.now() + retryAfterSeconds * 1000).toISOString()})`
+  const at = retryAfterSeconds === undefined ? undefined : new Date(Date.now() + retryAfterSeconds * 1000);
+  // An absurd Retry-After (a year, or more digits than a date holds) is no date to show: it is "later".
+  const plausible = at !== undefined && Number.isFinite(at.getTime()) && retryAfterSeconds! <= 366 * 24 * 3600;
+  const when = plausible
+    ? `retry in ${retryAfterSeconds} s (after ${at.toISOString()})`
+    : retryAfterSeconds !== undefined
+      ? 'retry much later; upstream asked for a wait of more than a year'
       : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
   return new DockerMcpError('RATE_LIMITED', `rate limit reached for ${what}: ${when}.`, { status: 429, retryAfterSeconds });
 }

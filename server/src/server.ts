@@ -1,8 +1,9 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { toDockerMcpError } from './errors';
-import { redactSecrets } from './http/redact';
+import { DockerMcpError, toDockerMcpError } from './errors';
+import { callDeadline } from './net/deadline';
+import { redactKnownSecrets, redactSecrets, redactValue } from './net/redact';
 import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
@@ -51,6 +52,11 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
   });
 }
 
+/**
+ * One tool call under one deadline (DOCKERHUB_MCP_TIMEOUT_MS from its start, retries and waits included): when it
+ * passes, the call's upstream work is aborted and the caller gets TIMEOUT at once, whatever is still pending. Every
+ * answer, successful or not, has the secrets the server holds or obtained redacted.
+ */
 export async function callTool(
   tool: ToolDefinition<any, any>,
   rawArgs: unknown,
@@ -58,12 +64,13 @@ export async function callTool(
   signal: AbortSignal,
 ): Promise<CallToolResult> {
   const started = Date.now();
+  const deadline = callDeadline(services.config.timeoutMs, signal);
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await tool.handler(args, services, signal);
-    const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
+    const result = await untilDeadline(tool.handler(args, services, deadline), deadline, services.config.timeoutMs);
+    const structured = redactValue(outputSchemaOf(tool).parse(result) as Record<string, unknown>);
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
-    return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
+    return { content: [{ type: 'text', text: redactKnownSecrets(tool.summarize(structured, args)) }], structuredContent: structured };
   } catch (err) {
     const error = toDockerMcpError(err);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
@@ -73,6 +80,42 @@ export async function callTool(
     }
     return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
   }
+}
+
+/** A layer that saw the deadline pass names the service that was slow; this long it may take to say so. */
+const DEADLINE_GRACE_MS = 250;
+
+/**
+ * The handler's answer, or TIMEOUT once the call's deadline has passed: the layer that was waiting names the slow
+ * service, and whatever is still pending after a short grace gets the general sentence.
+ */
+function untilDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      const timedOut = (deadline.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+      const error = timedOut
+        ? new DockerMcpError('TIMEOUT', `the upstream services did not answer within ${timeoutMs} ms; try again later.`)
+        : new DockerMcpError('UPSTREAM_ERROR', 'the request was cancelled.');
+      grace = setTimeout(() => reject(error), DEADLINE_GRACE_MS);
+    };
+    if (deadline.aborted) onAbort();
+    else deadline.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      deadline.removeEventListener('abort', onAbort);
+      clearTimeout(grace);
+    };
+    work.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (err) => {
+        settle();
+        reject(err);
+      },
+    );
+  });
 }
 
 function describeTools(tools: ToolDefinition<any, any>[]) {

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
+import { diskChallengeStore } from './auth/challenges';
 import { HubAuth } from './auth/hubAuth';
-import { RegistryAuth } from './auth/registryAuth';
+import { DOCKER_HUB_REGISTRY_URL, RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
 import { RedisStore } from './cache/redis';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
-import { HttpClient } from './http/client';
-import { registerSecret } from './http/redact';
 import type { Logger } from './log';
+import { HttpClient } from './net/client';
+import { DestinationPolicy } from './net/destinations';
+import { registerSecret } from './net/redact';
 import { RegistryClient } from './registry/client';
 import { ScoutClient } from './scout/client';
 
@@ -28,12 +30,27 @@ export interface Services {
 export interface ServiceOptions {
   /** Benchmarks only: no cache and no coalescing, standing for a server that asks upstream for everything. */
   noCache?: boolean;
+  /**
+   * `http`: the server is reached over the network, so model-chosen destinations pass the destination policy
+   * (DOCKERHUB_MCP_ALLOWED_REGISTRIES). On stdio the user runs their own server and may reach a local registry.
+   */
+  transport?: 'stdio' | 'http';
 }
 
 export function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Services {
-  registerSecret(config.token);
+  registerSecret(config.token, config.username);
   registerSecret(config.httpToken);
-  const http = new HttpClient({ timeoutMs: config.timeoutMs, log, coalesce: !options.noCache });
+  const policy =
+    options.transport === 'http'
+      ? new DestinationPolicy({ trustedOrigins: configuredUrls(config), allowed: config.allowedRegistries })
+      : undefined;
+  const http = new HttpClient({
+    timeoutMs: config.timeoutMs,
+    log,
+    coalesce: !options.noCache,
+    policy,
+    serviceName: serviceNames(config),
+  });
   const sharedCache =
     config.redisUrl && !options.noCache
       ? new RedisStore({ url: config.redisUrl, log, identity: cacheIdentity(config) })
@@ -46,8 +63,10 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     shared: sharedCache,
   });
   if (sharedCache) http.onRateLimit((host, snapshot) => sharedCache.recordRateLimit(host, snapshot));
+  const challenges = config.cacheDir && !options.noCache ? diskChallengeStore(config.cacheDir, log) : undefined;
+  // Each upstream: the shared stack, under its own auth layer.
   const hubAuth = new HubAuth({ config, http, log });
-  const registryAuth = new RegistryAuth({ config, http, log });
+  const registryAuth = new RegistryAuth({ config, http, log, challenges });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
@@ -56,6 +75,26 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
 
 export async function closeServices(services: Services): Promise<void> {
   await Promise.all([services.http.close(), services.sharedCache?.close()]);
+}
+
+function configuredUrls(config: Config): string[] {
+  return [config.hubApiUrl, config.registryUrl, config.scoutUrl, ...config.registryEndpoints.values()];
+}
+
+/** What a person calls the service at a URL: "Docker Hub's registry", or the host for a registry of its own. */
+export function serviceNames(config: Config): (url: URL) => string {
+  const names = new Map<string, string>([...config.registryEndpoints].map(([registry, url]) => [new URL(url).origin, registry]));
+  names.set(new URL(config.registryUrl).origin, "Docker Hub's registry");
+  names.set(new URL(config.scoutUrl).origin, 'Docker Scout');
+  names.set(new URL(config.hubApiUrl).origin, 'Docker Hub');
+  names.set('https://auth.docker.io', "Docker Hub's token service");
+  const wellKnown = new Set([DOCKER_HUB_REGISTRY_URL, 'https://hub.docker.com', 'https://api.scout.docker.com', 'https://auth.docker.io']);
+  return (url) => {
+    const name = names.get(url.origin);
+    if (!name) return url.host;
+    // A configured address keeps its host in view: "127.0.0.1:5000 (Docker Hub's registry)".
+    return wellKnown.has(url.origin) || name === url.host ? name : `${url.host} (${name})`;
+  };
 }
 
 /**

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DockerMcpError } from '../../server/src/errors';
-import { CircuitBreaker } from '../../server/src/http/breaker';
-import { HttpClient } from '../../server/src/http/client';
-import { parseRateLimit } from '../../server/src/http/rateLimit';
-import { redactHeaders, redactSecrets, registerSecret } from '../../server/src/http/redact';
+import { CircuitBreaker } from '../../server/src/net/breaker';
+import { HttpClient } from '../../server/src/net/client';
+import { parseRateLimit } from '../../server/src/net/rateLimit';
+import { redactHeaders, redactSecrets, registerSecret } from '../../server/src/net/redact';
 import { createLogger } from '../../server/src/log';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -103,11 +103,13 @@ describe('http stack', () => {
   });
 
   it('opens the circuit after repeated failures and refuses without calling', async () => {
-    const s = await start((_req, res) => res.writeHead(500).end());
+    // A host is down when several of its resources fail (issue 13: one failing resource never pauses the others).
+    const s = await start((_req, res) => res.writeHead(503).end());
     const http = client({ maxRetries: 0, breakerThreshold: 3, breakerCooldownMs: 60_000 });
-    for (let i = 0; i < 3; i++) assert.equal((await http.request({ method: 'GET', url: `${s.url}/f` })).status, 500);
+    for (const path of ['/f', '/g', '/f']) assert.equal((await http.request({ method: 'GET', url: `${s.url}${path}` })).status, 503);
     await assert.rejects(http.request({ method: 'GET', url: `${s.url}/f` }), (e: DockerMcpError) => e.code === 'UPSTREAM_ERROR' && /paused/.test(e.message));
-    assert.equal(s.hits.get('/f'), 3);
+    assert.equal(s.hits.get('/f'), 2);
+    assert.equal(s.hits.get('/g'), 1);
   });
 
   it('breaker lets one trial through after the cool-down and closes on success', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpClient } from '../../server/src/http/client';
+import { HttpClient } from '../../server/src/net/client';
 import { createLogger } from '../../server/src/log';
 import type { FaultRule } from '../rig/faultProxy';
 import { stress, type Proxies, type StressRig } from './hooks';
@@ -51,6 +51,7 @@ const CASES: FaultCase[] = [
   { name: 'registry 429 without Retry-After, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(429) }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'registry 429 with Retry-After: 1, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(429, { 'retry-after': '1' }) }, call: INSPECT, expect: 'ok', faulted: 1, minMs: 950 },
   { name: 'registry 429 with Retry-After: 3600', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429, { 'retry-after': '3600' }) }, call: INSPECT, expect: error('RATE_LIMITED', /retry in 3600 s \(after \d{4}-/), faulted: 1 },
+  { name: 'registry 429 with a Retry-After longer than any date', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429, { 'retry-after': '9'.repeat(30) }) }, call: INSPECT, expect: error('RATE_LIMITED', /rate limit reached for image demo:1\.0: retry /), faulted: 1 },
   { name: 'registry 429 without Retry-After, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429) }, call: INSPECT, expect: error('RATE_LIMITED', /did not say when/), faulted: 4 },
   { name: 'registry 500, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(500) }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'registry 502, once', proxy: 'registry', rule: { ...GET_MANIFEST, fault: status(502) }, call: INSPECT, expect: 'ok', faulted: 1 },
@@ -284,6 +285,36 @@ describe('circuit breaker', function () {
     });
   });
 
+  it('one repository answering 500 every time leaves calls for other repositories on that host unharmed', async () => {
+    const { proxies } = stress();
+    const row = summaryRow('breaker', 'one failing resource (fair breaker)');
+    await tally(row, async () => {
+      const server = await startServer('breaker: one failing resource');
+      proxies.registry.inject({ path: '/v2/library/demo/manifests/', times: FOREVER, fault: status(500) });
+      for (let i = 0; i < 3; i++) {
+        assertContractError(await server.callTool(...INSPECT), error('UPSTREAM_ERROR', /HTTP 500 for image demo:1\.0/), `failing call ${i + 1}`);
+      }
+      const other = await server.callTool('docker_inspect_image', { image: 'app:1' });
+      assert.equal(other.isError, false, `another repository on the same registry still answers: ${other.text}`);
+      const hub = await server.callTool(...DETAILS);
+      assert.equal(hub.isError, false, hub.text);
+      figure(row, `${proxies.registry.requests().filter((r) => r.status === 500).length} failures on one path; other paths unharmed`);
+    });
+  });
+
+  it('a hung upstream fails the call with TIMEOUT within DOCKERHUB_MCP_TIMEOUT_MS + 1 s, retries included', async () => {
+    const { proxies } = stress();
+    const row = summaryRow('deadline', 'hung registry, one deadline per call');
+    await tally(row, async () => {
+      const server = await startServer('deadline: hung registry', { env: { DOCKERHUB_MCP_TIMEOUT_MS: '2000' } });
+      proxies.registry.inject({ path: '/manifests/', times: FOREVER, fault: { type: 'hang' } });
+      const reply = await server.callTool(...INSPECT);
+      assertContractError(reply, error('TIMEOUT', /did not answer within 2000 ms/), 'hung registry');
+      assert.ok(reply.ms <= 3000, `answered after ${reply.ms} ms`);
+      figure(row, `TIMEOUT after ${reply.ms} ms (deadline 2000 ms)`);
+    });
+  });
+
   it('a cancelled trial call does not leave the circuit stuck open', async () => {
     const { proxies } = stress();
     const row = summaryRow('breaker', 'cancelled trial call (HttpClient)');
@@ -298,8 +329,11 @@ describe('circuit breaker', function () {
       });
       try {
         const url = `${proxies.hub.url}/v2/namespaces/library/repositories/demo`;
+        // Two resources failing: the host is down (one failing resource would not open a fair breaker).
         proxies.hub.inject({ times: 2, fault: status(503) });
-        for (let i = 0; i < 2; i++) assert.equal((await http.request({ method: 'GET', url })).status, 503);
+        for (const path of ['demo', 'app']) {
+          assert.equal((await http.request({ method: 'GET', url: url.replace('/demo', `/${path}`) })).status, 503);
+        }
         await assert.rejects(http.request({ method: 'GET', url }), /paused/, 'open');
         await sleep(350);
         proxies.hub.inject({ fault: { type: 'hang' } });

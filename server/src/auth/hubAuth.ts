@@ -1,13 +1,14 @@
 import type { Config } from '../config';
 import { DockerMcpError } from '../errors';
 import { hubDetail, hubError } from '../hub/errors';
-import type { HttpClient, HttpRequest, HttpResponse } from '../http/client';
-import { registerSecret } from '../http/redact';
+import type { Fetch, HttpRequest, HttpResponse } from '../net/fetch';
+import { registerSecret } from '../net/redact';
+import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
 
 export interface HubAuthDeps {
   config: Config;
-  http: HttpClient;
+  http: { request: Fetch };
   log: Logger;
 }
 
@@ -47,7 +48,7 @@ export const MISSING_CREDENTIALS =
  */
 export class HubAuth {
   private token?: AccessToken;
-  private pendingLogin?: Promise<AccessToken>;
+  private readonly logins = new SingleFlight<AccessToken>();
   private loginEndpoint: HubLoginEndpoint = '/v2/auth/token';
   private readonly hubOrigin: string;
 
@@ -128,17 +129,12 @@ export class HubAuth {
 
   private currentToken(): Promise<AccessToken> {
     if (this.token && Date.now() < this.token.refreshAtMs) return Promise.resolve(this.token);
-    if (!this.pendingLogin) {
-      this.pendingLogin = this.login()
-        .then((token) => {
-          this.token = token;
-          return token;
-        })
-        .finally(() => {
-          this.pendingLogin = undefined;
-        });
-    }
-    return this.pendingLogin;
+    // No caller's signal: a login that one call gave up on is still wanted by the next.
+    return this.logins.run('login', async () => {
+      const token = await this.login();
+      this.token = token;
+      return token;
+    });
   }
 
   private async login(): Promise<AccessToken> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { CancelledError } from '../http/client';
+import { CancelledError } from '../net/errors';
 import type { Logger } from '../log';
 
 /**

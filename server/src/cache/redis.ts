@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { RateLimitSnapshot } from '../http/rateLimit';
-import { registerSecret } from '../http/redact';
+import type { RateLimitSnapshot } from '../net/rateLimit';
+import { registerSecret } from '../net/redact';
 import type { Logger } from '../log';
 import { CACHE_KINDS, type CacheKind, type SharedClaim, type SharedEntry, type SharedState, type SharedStore } from './cache';
 

@@ -1,8 +1,10 @@
 import type { RegistryAuth } from '../auth/registryAuth';
 import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
-import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
-import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
+import { DockerMcpError, oneLine } from '../errors';
+import type { HttpClient } from '../net/client';
+import { errorFromResponse } from '../net/errors';
+import type { HttpRequest, HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
 import { shortDigest } from '../format';
 import { bareMediaType, IMAGE_CONFIG_TYPES, MANIFEST_ACCEPT, MediaTypes, parseManifest } from './manifest';
@@ -364,8 +366,7 @@ export class RegistryClient {
       const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
       return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
     }
-    const wait = retryAfter(response.headers);
-    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
+    return errorFromResponse(response, what, detail);
   }
 }
 

@@ -1,8 +1,10 @@
 import type { HubAuth } from '../auth/hubAuth';
 import type { Cache } from '../cache/cache';
 import type { Config } from '../config';
-import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
-import { retryAfter, type HttpClient, type HttpResponse } from '../http/client';
+import { DockerMcpError, oneLine } from '../errors';
+import type { HttpClient } from '../net/client';
+import { errorFromResponse } from '../net/errors';
+import type { HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
 import {
   IMAGE_VULNERABILITIES_QUERY,
@@ -120,8 +122,7 @@ export class ScoutClient {
     // A 400 with GraphQL errors means Scout did not take our query: that is ours to fix, not the caller's input.
     if (response.status === 400 && firstError) throw graphQlError(firstError, what, this.deps.config.username);
     if (response.status < 200 || response.status >= 300) {
-      const waitMs = response.status === 429 ? retryAfter(response.headers) : undefined;
-      throw errorFromStatus(response.status, what, firstError?.message, waitMs === undefined ? undefined : Math.ceil(waitMs / 1000));
+      throw errorFromResponse(response, what, firstError?.message);
     }
     if (!parsed || typeof parsed !== 'object') {
       throw new DockerMcpError('UPSTREAM_ERROR', `Docker Scout sent an answer that is not JSON for ${what}; try again later.`);
