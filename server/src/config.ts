@@ -20,6 +20,8 @@ export interface Config {
    * (any registry whose addresses are public; the default) and/or registry hosts as written in references.
    */
   allowedRegistries: string[];
+  /** Signs what Redis holds that no digest can check; only the instances know it. */
+  redisKey?: string;
 }
 
 /** A bad environment value: the CLI prints the message and exits 2. */
@@ -49,6 +51,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // The value is not echoed: it may hold the Redis password.
   if (redisUrl && !URL.canParse(redisUrl)) throw new ConfigError('DOCKERHUB_MCP_REDIS_URL is not a valid URL');
+  const redisKey = text('DOCKERHUB_MCP_REDIS_KEY');
+  if (redisKey && redisKey.length < 32) {
+    throw new ConfigError('DOCKERHUB_MCP_REDIS_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
   return {
     username,
     token,
@@ -63,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
     redisUrl,
     allowedRegistries: parseAllowedRegistries(text('DOCKERHUB_MCP_ALLOWED_REGISTRIES')),
+    redisKey,
   };
 }
 

@@ -3,7 +3,10 @@ import { diskChallengeStore } from './auth/challenges';
 import { HubAuth } from './auth/hubAuth';
 import { DOCKER_HUB_REGISTRY_URL, RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
-import { RedisStore } from './cache/redis';
+import { EntrySigner } from './cache/entrySigning';
+import { QuotaLedger } from './cache/quotaLedger';
+import { RedisConnection } from './cache/redisConnection';
+import { RedisSharedCache } from './cache/redisShared';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
 import type { Logger } from './log';
@@ -23,8 +26,9 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
-  /** The Redis level and quota ledger shared by many instances; only with DOCKERHUB_MCP_REDIS_URL. */
-  sharedCache?: RedisStore;
+  /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
+  sharedCache?: RedisSharedCache;
+  quotaLedger?: QuotaLedger;
 }
 
 export interface ServiceOptions {
@@ -51,10 +55,7 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     policy,
     serviceName: serviceNames(config),
   });
-  const sharedCache =
-    config.redisUrl && !options.noCache
-      ? new RedisStore({ url: config.redisUrl, log, identity: cacheIdentity(config) })
-      : undefined;
+  const { sharedCache, quotaLedger } = options.noCache ? {} : createRedisLevel(config, log);
   const cache = new Cache({
     maxBytes: config.cacheMaxBytes,
     directory: config.cacheDir,
@@ -62,15 +63,14 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     disabled: options.noCache,
     shared: sharedCache,
   });
-  if (sharedCache) http.onRateLimit((host, snapshot) => sharedCache.recordRateLimit(host, snapshot));
+  if (quotaLedger) http.onRateLimit((host, snapshot) => quotaLedger.record(host, snapshot));
   const challenges = config.cacheDir && !options.noCache ? diskChallengeStore(config.cacheDir, log) : undefined;
-  // Each upstream: the shared stack, under its own auth layer.
   const hubAuth = new HubAuth({ config, http, log });
   const registryAuth = new RegistryAuth({ config, http, log, challenges });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {
@@ -94,6 +94,20 @@ export function serviceNames(config: Config): (url: URL) => string {
     if (!name) return url.host;
     // A configured address keeps its host in view: "127.0.0.1:5000 (Docker Hub's registry)".
     return wellKnown.has(url.origin) || name === url.host ? name : `${url.host} (${name})`;
+  };
+}
+
+/** One Redis connection for the shared cache level and the quota ledger. */
+function createRedisLevel(config: Config, log: Logger): { sharedCache?: RedisSharedCache; quotaLedger?: QuotaLedger } {
+  if (!config.redisUrl) return {};
+  const connection = new RedisConnection({ url: config.redisUrl, log });
+  const signer = config.redisKey ? new EntrySigner(config.redisKey) : undefined;
+  if (!signer) {
+    log.warn('DOCKERHUB_MCP_REDIS_KEY is not set: only digest-addressed objects are shared through Redis');
+  }
+  return {
+    sharedCache: new RedisSharedCache({ connection, log, identity: cacheIdentity(config), signer }),
+    quotaLedger: new QuotaLedger(connection, signer),
   };
 }
 

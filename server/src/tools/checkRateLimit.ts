@@ -137,7 +137,7 @@ async function probe(
 /** What the ledger in Redis holds for this registry: since this check just wrote to it, usually this very reading. */
 async function sharedViewOf(services: Services, reference: ImageReference) {
   const host = new URL(services.registry.baseUrl(reference.registry)).host;
-  const seen = (await services.sharedCache?.rateLimits())?.get(host);
+  const seen = (await services.quotaLedger?.rateLimits())?.get(host);
   if (!seen) return null;
   return {
     limit: seen.limit ?? null,
