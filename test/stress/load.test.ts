@@ -42,6 +42,13 @@ const DISTINCT: [tool: string, args: Record<string, unknown>][] = [
   ['docker_get_manifest', { image: 'many:tag-042' }],
 ];
 
+/** Where two answers part, with a little context, so a failure says what differed. */
+function firstDifference(a: string, b: string): string {
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  return `…${a.slice(Math.max(0, at - 60), at + 60)}… vs …${b.slice(Math.max(0, at - 60), at + 60)}…`;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -98,7 +105,7 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
     const index = plan[position];
     const text = JSON.stringify(reply.structured);
     if (!answerOf.has(index)) answerOf.set(index, text);
-    else if (answerOf.get(index) !== text) differing.add(DISTINCT[index][0]);
+    else if (answerOf.get(index) !== text) differing.add(`${DISTINCT[index][0]}: ${firstDifference(answerOf.get(index)!, text)}`);
   });
   assert.deepEqual([...differing], [], 'identical calls get identical answers');
 

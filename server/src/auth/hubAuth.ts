@@ -49,6 +49,8 @@ export const MISSING_CREDENTIALS =
 export class HubAuth {
   private token?: AccessToken;
   private readonly logins = new SingleFlight<AccessToken>();
+  /** A login begun ahead of need: its outcome, success or failure, goes to the next caller that needs a token. */
+  private started?: Promise<AccessToken>;
   private loginEndpoint: HubLoginEndpoint = '/v2/auth/token';
   private readonly hubOrigin: string;
 
@@ -82,6 +84,17 @@ export class HubAuth {
   async accessToken(): Promise<string | undefined> {
     if (!this.hasCredentials) return undefined;
     return (await this.currentToken()).value;
+  }
+
+  /**
+   * Starts the login (if no valid token is held) without waiting for it, so it runs beside other requests; the
+   * caller that needs the token joins it. A failure here is reported to that caller, not thrown.
+   */
+  startLogin(): void {
+    if (!this.hasCredentials || this.started) return;
+    const started = this.currentToken();
+    started.catch(() => undefined);
+    this.started = started;
   }
 
   /** `Bearer <access token>` for Docker Scout, which takes the Hub access token; undefined when anonymous. */
@@ -128,6 +141,11 @@ export class HubAuth {
   }
 
   private currentToken(): Promise<AccessToken> {
+    const started = this.started;
+    if (started) {
+      this.started = undefined;
+      return started;
+    }
     if (this.token && Date.now() < this.token.refreshAtMs) return Promise.resolve(this.token);
     // No caller's signal: a login that one call gave up on is still wanted by the next.
     return this.logins.run('login', async () => {

@@ -72,9 +72,13 @@ const STATE_SENTENCES: Record<Exclude<SbomState, 'INDEXED'>, string> = {
 export class ScoutClient {
   constructor(private readonly deps: ScoutClientDeps) {}
 
-  /** UNAUTHORIZED, before any request, when there is no Docker Hub login: Scout answers nothing without one. */
+  /**
+   * UNAUTHORIZED, before any request, when there is no Docker Hub login: Scout answers nothing without one. With a
+   * login, it starts now, beside the registry requests that find the digest, rather than after them.
+   */
   requireLogin(): void {
     this.deps.auth.requireCredentials('Docker Scout vulnerability data');
+    this.deps.auth.startLogin();
   }
 
   /** `image` names the image in messages (e.g. `nginx:1.27`); the query itself is by digest only. */
