@@ -11,17 +11,26 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What the caller can do next, when a tool can do it: tools/hints.ts words it (only tools name tools). */
+export type NextStep = 'list-tags' | 'update-repository' | 'registry-tools';
+
 export class DockerMcpError extends Error {
   readonly code: ErrorCode;
+  readonly nextStep?: NextStep;
   /** Seconds to wait before retrying, when upstream said so (RATE_LIMITED). */
   readonly retryAfterSeconds?: number;
   /** HTTP status that caused the error, when there was one. */
   readonly status?: number;
 
-  constructor(code: ErrorCode, message: string, extra: { retryAfterSeconds?: number; status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { retryAfterSeconds?: number; status?: number; cause?: unknown; nextStep?: NextStep } = {},
+  ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'DockerMcpError';
     this.code = code;
+    this.nextStep = extra.nextStep;
     this.retryAfterSeconds = extra.retryAfterSeconds;
     this.status = extra.status;
   }

@@ -8,6 +8,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
+import { withNextStep } from './tools/hints';
 import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
@@ -72,7 +73,7 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text: redactKnownSecrets(tool.summarize(structured, args)) }], structuredContent: structured };
   } catch (err) {
-    const error = toDockerMcpError(err);
+    const error = withNextStep(toDockerMcpError(err));
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

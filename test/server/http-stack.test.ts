@@ -143,6 +143,23 @@ describe('http stack', () => {
     assert.equal(seenAuth, undefined);
   });
 
+  it('hands a 2xx body over unread for a stream request, and reads an error reply as usual', async () => {
+    const s = await start((req, res) => (req.url === '/blob' ? res.writeHead(200).end(Buffer.alloc(100_000, 7)) : res.writeHead(404).end('{"errors":[]}')));
+    const http = client();
+    const [a, b] = await Promise.all([http.stream({ method: 'GET', url: `${s.url}/blob` }), http.stream({ method: 'GET', url: `${s.url}/blob` })]);
+    for (const reply of [a, b]) {
+      assert.equal(reply.body.length, 0);
+      let size = 0;
+      for await (const chunk of reply.stream!) size += (chunk as Buffer).length;
+      assert.equal(size, 100_000);
+    }
+    assert.equal(s.hits.get('/blob'), 2, 'streams are not coalesced: each has its own reader');
+    const missing = await http.stream({ method: 'GET', url: `${s.url}/gone` });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.stream, undefined);
+    assert.equal(missing.body.toString(), '{"errors":[]}');
+  });
+
   it('refuses a body larger than allowed', async () => {
     const s = await start((_req, res) => res.writeHead(200).end(Buffer.alloc(2048)));
     await assert.rejects(

@@ -24,8 +24,8 @@ export function hubImageName(image: string, tool: string, argument = 'image'): H
   if (reference.registry !== DEFAULT_REGISTRY) {
     throw new DockerMcpError(
       'UNSUPPORTED',
-      `${tool} reads Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}. ` +
-        'Use docker_list_tags, docker_get_manifest or docker_inspect_image for other registries.',
+      `${tool} reads Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}.`,
+      { nextStep: 'registry-tools' },
     );
   }
   const parts = reference.repository.split('/');

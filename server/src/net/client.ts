@@ -81,6 +81,11 @@ export class HttpClient {
     this.request = compose(this.transport.fetch, ...layers);
   }
 
+  /** A request whose 2xx body is handed over unread, as `stream` (see `HttpRequest.stream`). */
+  stream(request: HttpRequest): Promise<HttpResponse> {
+    return this.request({ ...request, stream: true });
+  }
+
   onRateLimit(listener: (host: string, snapshot: RateLimitSnapshot) => void): void {
     this.rateLimitListeners.push(listener);
   }
@@ -95,7 +100,7 @@ export class HttpClient {
 export function coalesced(): Layer {
   const flights = new SingleFlight<HttpResponse>();
   return (next) => (request: HttpRequest) => {
-    if (!isRead(request)) return next(request);
+    if (!isRead(request) || request.stream) return next(request);
     const headers = request.headers ?? {};
     const key = `${request.method} ${request.url} ${headers.authorization ?? headers.Authorization ?? ''} ${headers.accept ?? ''} ${
       request.followRedirects ? 'follow' : ''

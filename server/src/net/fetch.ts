@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface HttpRequest {
@@ -16,6 +18,11 @@ export interface HttpRequest {
    * destination policy judges a URL named by a configured registry as that registry's own.
    */
   namedBy?: string;
+  /**
+   * Leave a 2xx body unread and hand it over as `stream` (layer blobs too large to buffer); other replies are read
+   * (at most 64 KiB) as usual. Never coalesced: a stream has one reader. The body lives under the request's signal.
+   */
+  stream?: boolean;
 }
 
 export interface HttpResponse {
@@ -25,6 +32,8 @@ export interface HttpResponse {
   body: Buffer;
   /** Final URL after redirects. */
   url: string;
+  /** The unread body of a 2xx reply to a `stream` request (`body` is then empty). */
+  stream?: Readable;
 }
 
 /** One round trip, as every layer sees it: non-2xx replies are returned, faults are thrown as DockerMcpError. */

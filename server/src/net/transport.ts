@@ -7,6 +7,8 @@ import type { ByteBudget } from './budget';
 import type { Fetch, HttpResponse } from './fetch';
 
 const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
+/** The error reply of a streamed request is a small JSON document; more is not worth reading. */
+const STREAM_ERROR_MAX_BYTES = 64 * 1024;
 
 export interface TransportOptions {
   budget: ByteBudget;
@@ -49,7 +51,10 @@ export function undiciTransport(options: TransportOptions): Transport {
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
     }
-    const maxBytes = request.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (request.stream && res.statusCode >= 200 && res.statusCode < 300) {
+      return { status: res.statusCode, headers, body: Buffer.alloc(0), url: request.url, stream: res.body };
+    }
+    const maxBytes = request.stream ? STREAM_ERROR_MAX_BYTES : (request.maxBytes ?? DEFAULT_MAX_BYTES);
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       res.body.destroy();

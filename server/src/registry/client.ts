@@ -412,8 +412,9 @@ export class RegistryClient {
       );
     }
     if (response.status === 404) {
-      const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
-      return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
+      const found = `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}`;
+      if (reference.digest) return new DockerMcpError('NOT_FOUND', `${found}; check the digest.`, { status: 404 });
+      return new DockerMcpError('NOT_FOUND', `${found}.`, { status: 404, nextStep: 'list-tags' });
     }
     return errorFromResponse(response, what, detail);
   }
