@@ -112,6 +112,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const services = createServices(config, log, {
     noCache: process.env.DOCKERHUB_MCP_INTERNAL_NO_CACHE === '1',
+    breakerCooldownMs: Number(process.env.DOCKERHUB_MCP_INTERNAL_BREAKER_COOLDOWN_MS) || undefined,
     transport: cli.transport,
   });
 

@@ -39,6 +39,8 @@ export interface ServiceOptions {
    * (DOCKERHUB_MCP_ALLOWED_REGISTRIES). On stdio the user runs their own server and may reach a local registry.
    */
   transport?: 'stdio' | 'http';
+  /** Tests only: a cool-down short enough that the suite need not wait the default 30 s. */
+  breakerCooldownMs?: number;
 }
 
 export function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Services {
@@ -54,6 +56,7 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     coalesce: !options.noCache,
     policy,
     serviceName: serviceNames(config),
+    breakerCooldownMs: options.breakerCooldownMs,
   });
   const { sharedCache, quotaLedger } = options.noCache ? {} : createRedisLevel(config, log);
   const cache = new Cache({

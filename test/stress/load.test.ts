@@ -74,7 +74,10 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
     const j = Math.floor(random() * (i + 1));
     [plan[i], plan[j]] = [plan[j], plan[i]];
   }
-  const server = await startServer(`load ${label}`, { env: { DOCKERHUB_MCP_CACHE_MAX_MB: CACHE_MAX_MB, DOCKERHUB_MCP_LOG_LEVEL: 'info' } });
+  // The default deadline (15 s): 1,000 calls at once queue for connections, and each call's deadline counts its wait.
+  const server = await startServer(`load ${label}`, {
+    env: { DOCKERHUB_MCP_CACHE_MAX_MB: CACHE_MAX_MB, DOCKERHUB_MCP_LOG_LEVEL: 'info', DOCKERHUB_MCP_TIMEOUT_MS: '15000' },
+  });
   const idleRss = server.rssMb();
   let peakRss = idleRss;
   const sampler = setInterval(() => {

@@ -58,7 +58,8 @@ export class HttpClient {
       retrying({
         timeoutMs: options.timeoutMs,
         maxRetries: options.maxRetries ?? 3,
-        baseDelayMs: options.baseDelayMs ?? 200,
+        // Backoff in proportion to the deadline, so a short DOCKERHUB_MCP_TIMEOUT_MS still leaves room for every retry.
+        baseDelayMs: options.baseDelayMs ?? Math.min(200, options.timeoutMs / 20),
         maxRetryWaitMs: options.maxRetryWaitMs ?? 10_000,
         log: options.log,
         serviceName,
