@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'CONFLICT',
   'RATE_LIMITED',
   'TIMEOUT',
   'UPSTREAM_ERROR',
@@ -12,7 +13,7 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** What the caller can do next, when a tool can do it: tools/hints.ts words it (only tools name tools). */
-export type NextStep = 'list-tags' | 'update-repository' | 'registry-tools';
+export type NextStep = 'list-tags';
 
 export class DockerMcpError extends Error {
   readonly code: ErrorCode;
@@ -51,6 +52,7 @@ export function errorFromStatus(
   what: string,
   detail?: string,
   retryAfterSeconds?: number,
+  windowSeconds?: number,
 ): DockerMcpError {
   const suffix = detail ? ` (${oneLine(detail)})` : '';
   switch (status) {
@@ -69,8 +71,10 @@ export function errorFromStatus(
     case 405:
     case 501:
       return new DockerMcpError('UNSUPPORTED', `the upstream service does not support this for ${what}${suffix}.`, { status });
+    case 409:
+      return new DockerMcpError('CONFLICT', `${what} conflicts with what already exists${suffix}.`, { status });
     case 429:
-      return rateLimited(what, retryAfterSeconds);
+      return rateLimited(what, retryAfterSeconds, windowSeconds);
     default:
       return new DockerMcpError('UPSTREAM_ERROR', `upstream answered HTTP ${status} for ${what}${suffix}; try again later.`, {
         status,
@@ -78,7 +82,9 @@ export function errorFromStatus(
   }
 }
 
-export function rateLimited(what: string, retryAfterSeconds?: number): DockerMcpError {
+/** `windowSeconds`: the `w=` of the registry's rate-limit headers, the longest the wait can be. */
+export function rateLimited(what: string, retryAfterSeconds?: number, windowSeconds?: number): DockerMcpError {
+  const window = windowSeconds ? `within ${durationText(windowSeconds)}, the window the registry gave (w=${windowSeconds})` : undefined;
   const at = retryAfterSeconds === undefined ? undefined : new Date(Date.now() + retryAfterSeconds * 1000);
   // An absurd Retry-After (a year, or more digits than a date holds) is no date to show: it is "later".
   const plausible = at !== undefined && Number.isFinite(at.getTime()) && retryAfterSeconds! <= 366 * 24 * 3600;
@@ -86,8 +92,17 @@ export function rateLimited(what: string, retryAfterSeconds?: number): DockerMcp
     ? `retry in ${retryAfterSeconds} s (after ${at.toISOString()})`
     : retryAfterSeconds !== undefined
       ? 'retry much later; upstream asked for a wait of more than a year'
-      : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
+      : window
+        ? `retry later: the pull quota frees up ${window}; a login raises it`
+        : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
   return new DockerMcpError('RATE_LIMITED', `rate limit reached for ${what}: ${when}.`, { status: 429, retryAfterSeconds });
+}
+
+/** `3600` → `1 hour`, `21600` → `6 hours`, `90` → `90 seconds`. */
+export function durationText(seconds: number): string {
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
 }
 
 /** Any thrown value to the contract's error; unknown faults become UPSTREAM_ERROR without internals. */

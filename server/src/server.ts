@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DockerMcpError, toDockerMcpError } from './errors';
 import { callDeadline } from './net/deadline';
 import { redactKnownSecrets, redactSecrets, redactValue } from './net/redact';
+import { withRepositorySuggestion } from './hub/suggest';
 import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
@@ -73,7 +74,7 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text: redactKnownSecrets(tool.summarize(structured, args)) }], structuredContent: structured };
   } catch (err) {
-    const error = withNextStep(toDockerMcpError(err));
+    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline));
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

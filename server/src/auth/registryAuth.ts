@@ -1,34 +1,23 @@
 import type { Config } from '../config';
 import { isLoopbackHost } from '../config';
 import { DockerMcpError } from '../errors';
-import { errorFromResponse } from '../net/errors';
-import type { Fetch, HttpRequest, HttpResponse } from '../net/fetch';
-import { registerSecret } from '../net/redact';
-import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
+import type { Fetch, HttpRequest, HttpResponse } from '../net/fetch';
+import { SingleFlight } from '../net/singleFlight';
 import type { ChallengeStore } from './challenges';
-
-/** A credential for one registry, wherever it came from (environment, Docker's config.json, a helper). */
-export interface RegistryCredential {
-  username: string;
-  secret: string;
-  /** `identitytoken` is an OAuth2 refresh token (docker login with a browser flow), sent as grant_type=refresh_token. */
-  kind: 'basic' | 'identitytoken';
-}
-
-/** Where credentials for a registry (as written in references: `docker.io`, `ghcr.io`) come from. */
-export type CredentialSource = (registry: string) => Promise<RegistryCredential | undefined>;
+import { credentialKey, identityText, type RegistryCredential, type RegistryCredentials, type RegistryIdentity } from './credentials';
+import { basicAuthorization, fetchRegistryToken } from './credentialsToken';
 
 export interface RegistryAuthDeps {
   config: Config;
   http: { request: Fetch };
   log: Logger;
-  /** Milliseconds since the epoch; tests freeze it to keep a token the registry has already expired. */
-  now?: () => number;
   /** Learned challenges, kept across restarts when there is a cache directory. */
   challenges?: ChallengeStore;
-  /** Credentials per registry; by default DOCKERHUB_USERNAME/DOCKERHUB_TOKEN for docker.io and nothing else. */
-  credentials?: CredentialSource;
+  /** Credentials per registry host (env, VS Code, Docker's config.json); anonymous everywhere without them. */
+  credentials?: RegistryCredentials;
+  /** Milliseconds since the epoch; tests freeze it to keep a token the registry has already expired. */
+  now?: () => number;
 }
 
 /** Which registry a request goes to and what it needs: `repository:library/nginx:pull`. */
@@ -53,16 +42,24 @@ interface HeldToken {
 interface Attempt {
   authorization: string;
   fromCache: boolean;
+  /** Set when the attempt sends the credential itself (a Basic challenge): a 401 then means it was refused. */
+  basicWith?: RegistryCredential;
 }
 
-/** The Docker token spec: a token without expires_in is good for 60 s. */
-const DEFAULT_TOKEN_SECONDS = 60;
-const MAX_MARGIN_SECONDS = 30;
+/** Token requests of one registry and identity that start together: one request for all their scopes. */
+interface TokenBatch {
+  scopes: string[];
+  promise: Promise<HeldToken | undefined>;
+}
 
 export const DOCKER_HUB_REGISTRY_URL = 'https://registry-1.docker.io';
 /** Docker Hub's registry sends its clients to this token service, and the PAT goes nowhere else. */
 export const DOCKER_HUB_CHALLENGE: Challenge = { scheme: 'bearer', realm: 'https://auth.docker.io/token', service: 'registry.docker.io' };
 const DOCKER_HUB_AUTH_HOSTS = new Set(['auth.docker.io']);
+
+/** The Docker token spec: a token without expires_in is good for 60 s. */
+const DEFAULT_TOKEN_SECONDS = 60;
+const MAX_MARGIN_SECONDS = 30;
 
 /**
  * The registry's side of the Distribution token flow. A request goes out with what is already known (a cached
@@ -70,32 +67,32 @@ const DOCKER_HUB_AUTH_HOSTS = new Set(['auth.docker.io']);
  * a 401 challenge from the registry's own origin is answered once; a cached token the registry rejects is replaced
  * once. A 401 from anywhere else (the storage host a blob download was redirected to) is an error, never a
  * challenge: credentials go only to the registry and the token realm it named. For Docker Hub's own registry the
- * realm must be Docker's auth host.
+ * realm must be Docker's auth host. With credentials for a registry, it is asked as that account from the first
+ * request: on Docker Hub pulls then count against the account's quota, and private repositories need no extra
+ * round trip.
  */
 export class RegistryAuth {
   private readonly tokens = new Map<string, HeldToken>();
   private readonly pending = new SingleFlight<HeldToken | undefined>();
+  private readonly batches = new Map<string, TokenBatch>();
   private readonly challenges = new Map<string, Challenge>();
   private readonly now: () => number;
-  private readonly credentials: CredentialSource;
 
   constructor(private readonly deps: RegistryAuthDeps) {
     this.now = deps.now ?? Date.now;
-    this.credentials = deps.credentials ?? (async (registry) => this.environmentCredential(registry));
     if (this.isDockerHubRegistry('docker.io')) this.challenges.set('docker.io', DOCKER_HUB_CHALLENGE);
   }
 
-  /** Whether requests to `registry` are made as an account (from the environment). */
-  hasCredentials(registry: string): boolean {
-    return this.environmentCredential(registry) !== undefined;
+  /** Who `registry` is asked as (never the secret): for answers and errors. */
+  identity(registry: string): RegistryIdentity {
+    return this.deps.credentials?.identity(registry) ?? { registry, as: 'anonymous' };
   }
 
   /** Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. */
   async request(target: AuthTarget, request: HttpRequest): Promise<HttpResponse> {
-    const credential = await this.credentials(target.registry);
-    const identity = credential ? `as ${credential.username}` : 'anonymous';
+    let identity = await this.deps.credentials?.lookup(target.registry, request.signal);
     const origin = new URL(request.url).origin;
-    let attempt = await this.known(target, credential, identity, request.signal, origin);
+    let attempt = await this.known(target, identity, origin, request.signal);
     let refreshed = false;
     for (;;) {
       const headers = { ...(request.headers ?? {}) };
@@ -114,14 +111,21 @@ export class RegistryAuth {
       const challenge = parseChallenge(response.headers['www-authenticate']);
       if (!challenge) return response;
       this.learn(target.registry, origin, challenge);
-      if (attempt?.fromCache && !refreshed && challenge.error !== 'insufficient_scope') {
+      if (attempt?.basicWith) {
+        // The registry itself refused the username and password: a rotated secret gets one try, else the 401 stands.
+        const next = await this.afterRefusal(target.registry, attempt.basicWith);
+        if (!next) return response;
+        identity = next;
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
+        if (attempt) continue;
+      } else if (attempt?.fromCache && !refreshed && challenge.error !== 'insufficient_scope') {
         // The registry no longer takes a token we still thought valid (expired early, revoked): one new one.
         refreshed = true;
-        this.tokens.delete(tokenKey(target, identity));
-        attempt = await this.fresh(target, challenge, credential, identity, request.signal, origin);
+        this.forget(target, identity);
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
         if (attempt) continue;
       } else if (!attempt) {
-        attempt = await this.fresh(target, challenge, credential, identity, request.signal, origin);
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
         if (attempt) continue;
       }
       return response;
@@ -139,10 +143,9 @@ export class RegistryAuth {
   /** A cached token, or a new one when this host's challenge is known: saves the 401 round trip. */
   private async known(
     target: AuthTarget,
-    credential: RegistryCredential | undefined,
-    identity: string,
-    signal: AbortSignal | undefined,
+    identity: RegistryCredential | undefined,
     origin: string,
+    signal: AbortSignal | undefined,
   ): Promise<Attempt | undefined> {
     const held = this.tokens.get(tokenKey(target, identity));
     if (held && held.expiresAtMs > this.now()) return { authorization: held.authorization, fromCache: true };
@@ -152,84 +155,100 @@ export class RegistryAuth {
       if (challenge) this.challenges.set(target.registry, challenge);
     }
     if (!challenge) return undefined;
-    return this.fresh(target, challenge, credential, identity, signal, origin);
+    return this.fresh(target, challenge, identity, origin, signal);
+  }
+
+  private forget(target: AuthTarget, identity: RegistryCredential | undefined): void {
+    this.tokens.delete(tokenKey(target, identity));
+  }
+
+  /** Tells the credential source; what it offers next (a rotated secret) or undefined for anonymous. */
+  private async afterRefusal(registry: string, refused: RegistryCredential): Promise<RegistryCredential | undefined> {
+    await this.deps.credentials?.refused(registry, refused);
+    return this.deps.credentials?.lookup(registry);
   }
 
   private async fresh(
     target: AuthTarget,
     challenge: Challenge,
-    credential: RegistryCredential | undefined,
-    identity: string,
-    signal: AbortSignal | undefined,
+    identity: RegistryCredential | undefined,
     origin: string,
+    signal: AbortSignal | undefined,
   ): Promise<Attempt | undefined> {
     if (challenge.scheme === 'basic') {
-      return credential?.kind === 'basic' ? { authorization: basic(credential), fromCache: false } : undefined;
+      // A Basic registry gets the username and password themselves; an identity token is only for a token realm.
+      return identity?.kind === 'basic'
+        ? { authorization: basicAuthorization(identity), fromCache: false, basicWith: identity }
+        : undefined;
     }
-    const key = tokenKey(target, identity);
-    const held = await this.pending.run(key, (shared) => this.fetchToken(target, challenge, credential, identity, shared, origin), signal);
+    const held = await this.pending.run(
+      tokenKey(target, identity),
+      (shared) => this.batched(target, challenge, identity, origin, shared),
+      signal,
+    );
     return held ? { authorization: held.authorization, fromCache: false } : undefined;
   }
 
-  private async fetchToken(
+  /**
+   * Token requests for one registry and identity that start in the same turn (docker_compare_images reading two
+   * repositories) become one request carrying every scope, as the token spec allows.
+   */
+  private batched(
     target: AuthTarget,
     challenge: Challenge,
-    credential: RegistryCredential | undefined,
-    identity: string,
-    signal: AbortSignal,
+    identity: RegistryCredential | undefined,
     origin: string,
+    signal: AbortSignal,
   ): Promise<HeldToken | undefined> {
-    const realm = this.checkedRealm(challenge.realm, target.registry);
-    const what = `the token service of ${target.registry}`;
-    const startedMs = this.now();
-    let response: HttpResponse;
-    if (credential?.kind === 'identitytoken') {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.secret, client_id: 'dockerhub-mcp', scope: target.scope });
-      if (challenge.service) form.set('service', challenge.service);
-      response = await this.deps.http.request({
-        method: 'POST',
-        url: realm.toString(),
-        headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-        maxBytes: 1024 * 1024,
-        signal,
-        namedBy: origin,
+    const key = `${credentialKey(identity)} ${target.registry}`;
+    let batch = this.batches.get(key);
+    if (!batch) {
+      const created: TokenBatch = { scopes: [], promise: Promise.resolve(undefined) };
+      created.promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.batches.delete(key);
+        return this.fetchToken(target.registry, created.scopes, challenge, identity, origin, signal);
       });
-    } else {
-      if (challenge.service) realm.searchParams.set('service', challenge.service);
-      // Our scope, not the challenge's: the challenge of a proactive fetch belongs to another repository.
-      realm.searchParams.set('scope', target.scope);
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (credential) headers.authorization = basic(credential);
-      response = await this.deps.http.request({ method: 'GET', url: realm.toString(), headers, maxBytes: 1024 * 1024, signal, namedBy: origin });
+      this.batches.set(key, created);
+      batch = created;
     }
-    if (response.status === 401 || response.status === 403) {
-      if (credential) {
-        throw new DockerMcpError(
-          'UNAUTHORIZED',
-          target.registry === 'docker.io'
-            ? `${target.registry} refused DOCKERHUB_USERNAME/DOCKERHUB_TOKEN: check that the access token is valid and has read access.`
-            : `${target.registry} refused the credentials held for it (user ${credential.username}): check that they are valid and have read access.`,
-          { status: response.status },
-        );
-      }
-      return undefined;
+    if (!batch.scopes.includes(target.scope)) batch.scopes.push(target.scope);
+    return batch.promise;
+  }
+
+  private async fetchToken(
+    registry: string,
+    scopes: string[],
+    challenge: Challenge,
+    identity: RegistryCredential | undefined,
+    origin: string,
+    signal: AbortSignal,
+    retried = false,
+  ): Promise<HeldToken | undefined> {
+    const realm = this.checkedRealm(challenge.realm, registry);
+    const startedMs = this.now();
+    // Our scopes, not the challenge's: the challenge of a proactive fetch belongs to another repository.
+    const answer = await fetchRegistryToken({
+      http: this.deps.http,
+      registry,
+      realm,
+      service: challenge.service,
+      scopes,
+      credential: identity,
+      signal,
+      namedBy: origin,
+    });
+    if ('refused' in answer) {
+      if (!identity) return undefined;
+      // Refused credentials: a rotated secret is tried once; otherwise public data is still read anonymously, and a
+      // 401 from the registry then says whose credentials were refused (identity()).
+      const next = await this.afterRefusal(registry, identity);
+      return this.fetchToken(registry, scopes, challenge, retried ? undefined : next, origin, signal, true);
     }
-    if (response.status !== 200) throw errorFromResponse(response, what);
-    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(response.body.toString('utf8'));
-    } catch {
-      throw new DockerMcpError('UPSTREAM_ERROR', `${what} answered with something other than JSON.`);
-    }
-    const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
-    if (typeof token !== 'string' || !token) throw new DockerMcpError('UPSTREAM_ERROR', `${what} answered without a token.`);
-    registerSecret(token);
-    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    const seconds = answer.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
     const margin = Math.min(MAX_MARGIN_SECONDS, seconds * 0.1);
-    const held = { authorization: `Bearer ${token}`, expiresAtMs: startedMs + (seconds - margin) * 1000 };
-    this.tokens.set(tokenKey(target, identity), held);
-    this.deps.log.debug('registry token', { registry: target.registry, scope: target.scope, identity, seconds });
+    const held = { authorization: `Bearer ${answer.token}`, expiresAtMs: startedMs + (seconds - margin) * 1000 };
+    for (const scope of scopes) this.tokens.set(tokenKey({ registry, scope }, identity), held);
+    this.deps.log.debug('registry token', { registry, scopes, identity: identity ? identityText(this.identity(registry)) : 'anonymous', seconds });
     return held;
   }
 
@@ -263,19 +282,10 @@ export class RegistryAuth {
     }
     return url;
   }
-
-  private environmentCredential(registry: string): RegistryCredential | undefined {
-    const { username, token } = this.deps.config;
-    return registry === 'docker.io' && username && token ? { username, secret: token, kind: 'basic' } : undefined;
-  }
 }
 
-function basic(credential: RegistryCredential): string {
-  return `Basic ${Buffer.from(`${credential.username}:${credential.secret}`).toString('base64')}`;
-}
-
-function tokenKey(target: AuthTarget, identity: string): string {
-  return `${identity} ${target.registry} ${target.scope}`;
+function tokenKey(target: AuthTarget, identity: RegistryCredential | undefined): string {
+  return `${credentialKey(identity)} ${target.registry} ${target.scope}`;
 }
 
 /** `Bearer realm="…",service="…",scope="…",error="…"` or `Basic realm="…"`. */

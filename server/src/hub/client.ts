@@ -125,7 +125,7 @@ export class HubClient {
       undefined,
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err);
+      throw this.privateHint(err, namespace);
     });
   }
 
@@ -148,7 +148,7 @@ export class HubClient {
         return { ...page, results: page.results.map(withoutAttestations) };
       }, repoKey(namespace, name));
     } catch (err) {
-      throw this.privateHint(this.explainAnonymousPaging(err, request));
+      throw this.privateHint(this.explainAnonymousPaging(err, request), namespace);
     }
   }
 
@@ -161,7 +161,7 @@ export class HubClient {
       (body) => withoutAttestations(body as HubTag),
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err);
+      throw this.privateHint(err, namespace);
     });
   }
 
@@ -212,9 +212,9 @@ export class HubClient {
     });
     if (response.status === 409) {
       throw new DockerMcpError(
-        'INVALID_INPUT',
-        `repository ${namespace}/${creation.name} already exists.`,
-        { status: 409, nextStep: 'update-repository' },
+        'CONFLICT',
+        `repository ${namespace}/${creation.name} already exists; choose another name, or change it with docker_update_repository.`,
+        { status: 409 },
       );
     }
     if (!ok(response)) throw hubError(response, `namespace "${namespace}" (creating repository "${creation.name}")`);
@@ -249,8 +249,9 @@ export class HubClient {
   }
 
   /** Hub answers 404, not 401, for a private repository asked for anonymously; say what would help. */
-  private privateHint(err: unknown): unknown {
-    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || this.deps.auth.hasCredentials) return err;
+  /** Official images (`library/`) are public by definition, so only other namespaces get the private-repository hint. */
+  private privateHint(err: unknown, namespace: string): unknown {
+    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || this.deps.auth.hasCredentials || namespace === 'library') return err;
     return new DockerMcpError(
       'NOT_FOUND',
       `${err.message} If it is a private repository, set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.`,

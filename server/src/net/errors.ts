@@ -1,5 +1,6 @@
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import type { HttpResponse } from './fetch';
+import { parseRateLimit } from './rateLimit';
 
 /**
  * A request its caller gave up on. It says nothing about upstream, and where one fetch serves many callers (the
@@ -73,5 +74,6 @@ export function retryAfter(headers: Record<string, string>, now: number = Date.n
  */
 export function errorFromResponse(response: HttpResponse, what: string, detail?: string): DockerMcpError {
   const waitMs = response.status === 429 || response.status === 503 ? retryAfter(response.headers) : undefined;
-  return errorFromStatus(response.status, what, detail, waitMs === undefined ? undefined : Math.ceil(waitMs / 1000));
+  const windowSeconds = response.status === 429 ? parseRateLimit(response.headers)?.windowSeconds : undefined;
+  return errorFromStatus(response.status, what, detail, waitMs === undefined ? undefined : Math.ceil(waitMs / 1000), windowSeconds);
 }

@@ -1,3 +1,4 @@
+import { unauthorizedMessage } from '../auth/credentials';
 import type { RegistryAuth } from '../auth/registryAuth';
 import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
@@ -391,25 +392,17 @@ export class RegistryClient {
     if (response.status === 401) {
       const suffix = detail ? ` (${oneLine(detail)})` : '';
       const status = { status: 401 };
-      if (reference.registry !== 'docker.io') {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `${what} needs credentials for ${reference.registry}, and this server holds credentials only for Docker Hub${suffix}.`,
-          status,
-        );
+      const identity = this.deps.auth.identity(reference.registry);
+      // Anonymous and refused for an official image: it does not exist (they are all public), unless the token itself was bad.
+      if (
+        identity.as === 'anonymous' &&
+        reference.registry === 'docker.io' &&
+        reference.repository.startsWith('library/') &&
+        !/invalid_token/.test(response.headers['www-authenticate'] ?? '')
+      ) {
+        return new DockerMcpError('NOT_FOUND', `${what} does not exist on Docker Hub: official images are public${suffix}.`, { status: 404 });
       }
-      if (this.deps.auth.hasCredentials(reference.registry)) {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `the Docker Hub account ${this.deps.config.username} has no access to ${what}, or it does not exist${suffix}.`,
-          status,
-        );
-      }
-      return new DockerMcpError(
-        'UNAUTHORIZED',
-        `${what} is private or does not exist: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token with read access) to reach private repositories${suffix}.`,
-        status,
-      );
+      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, identity, suffix), status);
     }
     if (response.status === 404) {
       const found = `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}`;

@@ -3,8 +3,6 @@ import { DockerMcpError, type NextStep } from '../errors';
 /** What to try next, in tools' words: the clients below say only what happened. */
 const NEXT_STEPS: Record<NextStep, (message: string) => string> = {
   'list-tags': (message) => `${withoutStop(message)}; docker_list_tags lists the tags that exist.`,
-  'update-repository': (message) => `${withoutStop(message)}; choose another name, or change it with docker_update_repository.`,
-  'registry-tools': (message) => `${message} Use docker_list_tags, docker_get_manifest or docker_inspect_image for other registries.`,
 };
 
 /** The error with its next step worded, when it has one. */
