@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { diskChallengeStore } from './auth/challenges';
+import { diskChallengeStore, type ChallengeStore } from './auth/challenges';
 import { RegistryCredentials } from './auth/credentials';
 import { HubAuth } from './auth/hubAuth';
 import { DOCKER_HUB_REGISTRY_URL, RegistryAuth } from './auth/registryAuth';
@@ -29,6 +29,8 @@ export interface Services {
   hubAuth: HubAuth;
   /** Who each registry is asked as: env, VS Code, Docker's config.json. */
   credentials: RegistryCredentials;
+  /** Learned registry challenges, kept in DOCKERHUB_MCP_CACHE_DIR. */
+  challenges?: ChallengeStore;
   /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
   sharedCache?: RedisSharedCache;
   quotaLedger?: QuotaLedger;
@@ -77,11 +79,11 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, sharedCache, quotaLedger };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, challenges, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {
-  await Promise.all([services.http.close(), services.sharedCache?.close()]);
+  await Promise.all([services.http.close(), services.sharedCache?.close(), services.challenges?.flush()]);
 }
 
 function configuredUrls(config: Config): string[] {

@@ -1,8 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { diskChallengeStore } from '../../server/src/auth/challenges';
 import { RegistryAuth } from '../../server/src/auth/registryAuth';
 import { loadConfig } from '../../server/src/config';
 import { DockerMcpError, rateLimited } from '../../server/src/errors';
@@ -146,6 +150,36 @@ describe('security: Docker Hub’s token realm (issue 12 item 14)', () => {
     const response = await auth.request({ registry: 'docker.io', scope: 'repository:library/nginx:pull' }, { method: 'GET', url: 'https://mirror.example/v2/library/nginx/manifests/1' });
     assert.equal(response.status, 200);
     assert.deepEqual(seen, ['GET https://mirror.example/v2/library/nginx/manifests/1', 'GET https://tokens.mirror.example/token', 'GET https://mirror.example/v2/library/nginx/manifests/1']);
+  });
+});
+
+describe('learned challenges (issue 13 item 3)', () => {
+  it('a challenge learned from a configured registry is kept in the cache dir: after a restart the first request is the token request', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'dhm-challenges-'));
+    try {
+      const seen: string[] = [];
+      const fetch: Fetch = async (request) => {
+        seen.push(`${request.method} ${request.url.split('?')[0]}`);
+        if (request.url.startsWith('https://tokens.mirror.example/')) return reply(200, {}, '{"token":"mirror-token-fake"}');
+        if (request.headers?.authorization) return { ...reply(200), url: request.url };
+        return { ...reply(401, { 'www-authenticate': 'Bearer realm="https://tokens.mirror.example/token",service="mirror"' }), url: request.url };
+      };
+      const config = loadConfig({ DOCKERHUB_REGISTRY_URL: 'https://mirror.example', DOCKERHUB_MCP_CACHE_DIR: directory });
+      const target = { registry: 'docker.io', scope: 'repository:library/nginx:pull' };
+      const request = { method: 'GET' as const, url: 'https://mirror.example/v2/library/nginx/manifests/1' };
+      const store = diskChallengeStore(directory, silent);
+      const first = new RegistryAuth({ config, http: { request: fetch }, log: silent, challenges: store });
+      await first.request(target, request);
+      assert.equal(seen.length, 3, 'the first process collected a 401 first');
+      await store.flush();
+      assert.doesNotMatch(readFileSync(join(directory, 'registry-challenges.json'), 'utf8'), /mirror-token-fake/, 'no token is kept');
+      seen.length = 0;
+      const restarted = new RegistryAuth({ config, http: { request: fetch }, log: silent, challenges: diskChallengeStore(directory, silent) });
+      await restarted.request(target, request);
+      assert.deepEqual(seen, ['GET https://tokens.mirror.example/token', 'GET https://mirror.example/v2/library/nginx/manifests/1']);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

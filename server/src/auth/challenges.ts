@@ -7,6 +7,8 @@ import type { Challenge } from './registryAuth';
 export interface ChallengeStore {
   get(registry: string, origin: string): Promise<Challenge | undefined>;
   set(registry: string, origin: string, challenge: Challenge): void;
+  /** Resolves once what was set is on disk (at shutdown, so a learned challenge is not lost). */
+  flush(): Promise<void>;
 }
 
 const FILE = 'registry-challenges.json';
@@ -43,6 +45,7 @@ export function diskChallengeStore(directory: string, log: Logger): ChallengeSto
         })
         .catch((err: unknown) => log.warn('could not keep the learned registry challenges', { error: String(err) }));
     },
+    flush: () => writing,
   };
 }
 
