@@ -59,7 +59,7 @@ const CASES: FaultCase[] = [
   { name: 'registry 503, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(503) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 503 for image demo:1\.0; try again later/), faulted: 4 },
   { name: 'registry 502 on manifest GET, every time', proxy: 'registry', rule: { ...GET_MANIFEST, times: FOREVER, fault: status(502) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 502/), faulted: 4 },
   { name: 'registry never answers, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: { type: 'hang' } }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry never answers (timeout)', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 1500 ms; try again later/), faulted: 4 },
+  { name: 'registry never answers (timeout)', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 4000 ms; try again later/), faulted: 4 },
   { name: 'registry resets the connection, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: { type: 'reset' } }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'registry resets the connection, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: { type: 'reset' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /could not reach 127\.0\.0\.1:\d+ .*check the network/), faulted: 4 },
   { name: 'registry resets mid-body, once', proxy: 'registry', rule: { ...GET_MANIFEST, fault: { type: 'resetMidBody' } }, call: INSPECT, expect: 'ok', faulted: 1 },
@@ -93,7 +93,7 @@ const CASES: FaultCase[] = [
   // The registry's token service (auth.docker.io's place).
   { name: 'token endpoint 503 (down)', proxy: 'token', rule: { times: FOREVER, fault: status(503) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 503 for the token service of docker\.io/), faulted: 4 },
   { name: 'token endpoint refuses connections', proxy: 'token', rule: { times: FOREVER, fault: { type: 'reset' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /could not reach/), faulted: 4 },
-  { name: 'token endpoint never answers', proxy: 'token', rule: { times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 1500 ms/), faulted: 4 },
+  { name: 'token endpoint never answers', proxy: 'token', rule: { times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 4000 ms/), faulted: 4 },
   { name: 'token endpoint resets once', proxy: 'token', rule: { fault: { type: 'reset' } }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'token endpoint answers HTML', proxy: 'token', rule: { times: FOREVER, fault: { type: 'replaceBody', body: HTML_PAGE, contentType: 'text/html' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /token service of docker\.io answered with something other than JSON/), faulted: 1 },
 

@@ -59,7 +59,7 @@ export class HttpClient {
         timeoutMs: options.timeoutMs,
         maxRetries: options.maxRetries ?? 3,
         // Backoff in proportion to the deadline, so a short DOCKERHUB_MCP_TIMEOUT_MS still leaves room for every retry.
-        baseDelayMs: options.baseDelayMs ?? Math.min(200, options.timeoutMs / 20),
+        baseDelayMs: options.baseDelayMs ?? Math.min(200, options.timeoutMs / 40),
         maxRetryWaitMs: options.maxRetryWaitMs ?? 10_000,
         log: options.log,
         serviceName,
