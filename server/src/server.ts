@@ -10,7 +10,7 @@ import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
 import { withNextStep } from './tools/hints';
-import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
+import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
 const INSTRUCTIONS =
@@ -50,7 +50,15 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
     const params = request.params as CallToolRequest['params'];
     const tool = byName.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${params.name} not found`);
-    return callTool(tool, params.arguments, services, extra.signal);
+    const token = params._meta?.progressToken;
+    const progress: ProgressReporter | undefined =
+      token === undefined
+        ? undefined
+        : (done, total, message) =>
+            void extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
+              .catch(() => undefined);
+    return callTool(tool, params.arguments, services, extra.signal, progress);
   });
 }
 
@@ -64,12 +72,16 @@ export async function callTool(
   rawArgs: unknown,
   services: Services,
   signal: AbortSignal,
+  progress?: ProgressReporter,
 ): Promise<CallToolResult> {
   const started = Date.now();
   const deadline = callDeadline(services.config.timeoutMs, signal);
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await untilDeadline(tool.handler(args, services, deadline), deadline, services.config.timeoutMs);
+    // Reading layers is bounded by its byte budget and an idle timeout per request, not by one deadline for the call.
+    const bounded = !(typeof tool.readsLayers === 'function' ? tool.readsLayers(args) : tool.readsLayers);
+    const work = tool.handler(args, services, bounded ? deadline : signal, progress);
+    const result = bounded ? await untilDeadline(work, deadline, services.config.timeoutMs) : await work;
     const structured = redactValue(outputSchemaOf(tool).parse(result) as Record<string, unknown>);
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text: redactKnownSecrets(tool.summarize(structured, args)) }], structuredContent: structured };

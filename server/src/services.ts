@@ -10,6 +10,7 @@ import { RedisConnection } from './cache/redisConnection';
 import { RedisSharedCache } from './cache/redisShared';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
+import { LayerIndexStore } from './layers/store';
 import type { Logger } from './log';
 import { HttpClient } from './net/client';
 import { DestinationPolicy } from './net/destinations';
@@ -27,6 +28,7 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  layers: LayerIndexStore;
   /** Who each registry is asked as: env, VS Code, Docker's config.json. */
   credentials: RegistryCredentials;
   /** Learned registry challenges, kept in DOCKERHUB_MCP_CACHE_DIR. */
@@ -79,7 +81,8 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, challenges, sharedCache, quotaLedger };
+  const layers = new LayerIndexStore({ registry, cache, log, cacheDir: options.noCache ? undefined : config.cacheDir });
+  return { config, log, http, cache, registry, hub, scout, hubAuth, layers, credentials, challenges, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {

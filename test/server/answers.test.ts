@@ -184,4 +184,42 @@ describe('issue 14: answers an agent can act on', () => {
       assert.match(missing, /argument "image" is required/);
     });
   });
+
+  describe('which digest to pin', () => {
+    const tools: Array<[string, Record<string, unknown>]> = [
+      ['docker_inspect_image', { image: 'demo:1.0' }],
+      ['docker_analyze_layers', { image: 'demo:1.0' }],
+      ['docker_estimate_pull_size', { image: 'demo:1.0' }],
+      ['docker_get_image_history', { image: 'demo:1.0' }],
+      ['docker_get_dockerfile', { image: 'demo:1.0' }],
+      ['docker_track_base_updates', { image: 'demo:1.0' }],
+    ];
+    for (const [tool, args] of tools) {
+      it(`${tool} on a multi-platform tag names the index to pin and the platform manifest it read`, async () => {
+        const outcome = await call(tool, args);
+        const result = success(outcome);
+        const index = rig().images['library/demo']['1.0'].digest;
+        const amd64 = pushed('library/demo', '1.0', 'linux/amd64').digest;
+        assert.equal(result.pin_digest, index);
+        assert.equal(result.digest, amd64);
+        assert.ok(outcome.text.includes(`pin ${index} (the index: all platforms); read linux/amd64 manifest ${amd64}`), outcome.text.slice(0, 300));
+      });
+    }
+
+    it('compare_images and get_vulnerabilities name both digests too; a single-platform image has one', async () => {
+      const compared = await call('docker_compare_images', { image_a: 'demo:1.0', image_b: 'demo:oci' });
+      const result = success(compared);
+      assert.equal(result.a.pin_digest, rig().images['library/demo']['1.0'].digest);
+      assert.equal(result.b.pin_digest, result.b.digest);
+      assert.match(compared.text, /pin sha256:[0-9a-f]{64} \(the index/);
+      const scout = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const vulnerabilities = success(await scout.callTool('docker_get_vulnerabilities', { image: 'demo:1.0', platform: 'arm64' }));
+        assert.equal(vulnerabilities.pin_digest, rig().images['library/demo']['1.0'].digest);
+        assert.equal(vulnerabilities.digest, pushed('library/demo', '1.0', 'linux/arm64/v8').digest);
+      } finally {
+        await scout.close();
+      }
+    });
+  });
 });

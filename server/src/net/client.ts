@@ -53,7 +53,12 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     const serviceName = options.serviceName ?? ((url: URL) => url.host);
     this.budget = new ByteBudget(options.budgetBytes ?? DEFAULT_BUDGET_BYTES);
-    this.transport = undiciTransport({ budget: this.budget, counts: this.upstreamRequests, lookup: options.policy?.connectLookup });
+    this.transport = undiciTransport({
+      budget: this.budget,
+      idleTimeoutMs: options.timeoutMs,
+      counts: this.upstreamRequests,
+      lookup: options.policy?.connectLookup,
+    });
     const layers: Layer[] = [
       retrying({
         timeoutMs: options.timeoutMs,

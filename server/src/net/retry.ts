@@ -2,7 +2,7 @@ import { DockerMcpError } from '../errors';
 import type { Logger } from '../log';
 import { deadlineOf, sleep as realSleep, withDeadline } from './deadline';
 import { abortedError, networkError, retryAfter, timeoutError } from './errors';
-import { isRead, type Layer } from './fetch';
+import { isRead, type HttpRequest, type HttpResponse, type Layer } from './fetch';
 
 export interface RetryOptions {
   /** DOCKERHUB_MCP_TIMEOUT_MS: bounds one request with its retries when no call deadline is given, and never more. */
@@ -42,7 +42,7 @@ export function retrying(options: RetryOptions): Layer {
       const attemptSignal = attemptTimeout ? withDeadline(AbortSignal.any([signal, attemptTimeout]), deadlineAt) : signal;
       let response;
       try {
-        response = await next({ ...request, signal: attemptSignal });
+        response = await (request.stream ? untilHeaders(next, request, attemptSignal) : next({ ...request, signal: attemptSignal }));
       } catch (err) {
         if (signal.aborted) throw abortedError(signal, service, options.timeoutMs);
         if (err instanceof DockerMcpError && !attemptTimeout?.aborted) throw err;
@@ -71,4 +71,22 @@ export function retrying(options: RetryOptions): Layer {
 function backoff(baseMs: number, attempt: number): number {
   const ceiling = baseMs * 2 ** attempt;
   return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/**
+ * A streamed body may flow for longer than the deadline (a layer): the deadline bounds the wait for the headers,
+ * then only the caller's own signal and the transport's idle timeout stay on the body.
+ */
+async function untilHeaders(next: (request: HttpRequest) => Promise<HttpResponse>, request: HttpRequest, deadline: AbortSignal): Promise<HttpResponse> {
+  const controller = new AbortController();
+  const onDeadline = () => controller.abort(deadline.reason);
+  deadline.addEventListener('abort', onDeadline, { once: true });
+  const onCancel = () => controller.abort(request.signal!.reason);
+  request.signal?.addEventListener('abort', onCancel, { once: true });
+  if (deadline.aborted) onDeadline();
+  try {
+    return await next({ ...request, signal: controller.signal });
+  } finally {
+    deadline.removeEventListener('abort', onDeadline);
+  }
 }

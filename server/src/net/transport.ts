@@ -12,6 +12,8 @@ const STREAM_ERROR_MAX_BYTES = 64 * 1024;
 
 export interface TransportOptions {
   budget: ByteBudget;
+  /** DOCKERHUB_MCP_TIMEOUT_MS: the longest a reply's body may pause (a streamed layer may flow for longer). */
+  idleTimeoutMs: number;
   /** Requests that reached the network, by host. */
   counts: Map<string, number>;
   /** Checks the addresses a name resolves to at connect time (the HTTP transport's destination policy). */
@@ -31,6 +33,7 @@ export function undiciTransport(options: TransportOptions): Transport {
   const agent = new Agent({
     keepAliveTimeout: 10_000,
     connections: 16,
+    bodyTimeout: options.idleTimeoutMs,
     ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
   });
   const fetch: Fetch = async (request) => {

@@ -9,6 +9,9 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** Tells the client how far a long call has come (MCP progress notifications); absent when it did not ask. */
+export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
 /** One tool: its name, a description written for the model, its schemas, its handler and its text summary. */
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
@@ -18,10 +21,20 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   output: O;
   annotations: ToolAnnotations;
   /** Facts only; the same object becomes structuredContent and, through `summarize`, the text. */
-  handler(args: z.output<z.ZodObject<I>>, services: Services, signal: AbortSignal): Promise<z.input<z.ZodObject<O>>>;
+  handler(
+    args: z.output<z.ZodObject<I>>,
+    services: Services,
+    signal: AbortSignal,
+    progress?: ProgressReporter,
+  ): Promise<z.input<z.ZodObject<O>>>;
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */
   example: z.input<z.ZodObject<I>>;
+  /**
+   * The call downloads layers (DOCKERHUB_MCP_MAX_LAYER_BYTES bounds it): DOCKERHUB_MCP_TIMEOUT_MS then bounds each
+   * request and each pause of a download, not the whole call.
+   */
+  readsLayers?: boolean | ((args: z.output<z.ZodObject<I>>) => boolean);
 }
 
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
