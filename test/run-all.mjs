@@ -18,6 +18,36 @@ const suites = [
   { name: 'extension', command: [process.execPath, 'test/extension/run-e2e.mjs'] },
 ].filter((suite) => only.length === 0 || only.includes(suite.name));
 
+// What each suite needs from Debian: the real registry and Redis for the server suites, Chromium for the webview, and
+// for the extension suite Chromium plus what code-server's native modules are compiled with on its first run.
+const DEBIAN_NEEDS = {
+  server: [['docker-registry', 'command'], ['redis-server', 'command']],
+  stress: [['docker-registry', 'command']],
+  webview: [['chromium', 'command']],
+  extension: [['chromium', 'command'], ['libkrb5-dev', 'package'], ['pkg-config', 'command'], ['g++', 'command'], ['make', 'command'], ['python3', 'command']],
+};
+const has = (name, kind) =>
+  kind === 'command'
+    ? spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0
+    : spawnSync('dpkg', ['-s', name], { stdio: 'ignore' }).status === 0;
+const missing = [...new Set(suites.flatMap((suite) => (DEBIAN_NEEDS[suite.name] ?? []).filter(([name, kind]) => !has(name, kind)).map(([name]) => name)))];
+if (missing.length > 0) {
+  const install = `apt-get update && apt-get install -y ${missing.join(' ')}`;
+  const canInstall = process.getuid?.() === 0 && has('apt-get', 'command');
+  if (!canInstall) {
+    console.log(`The tests need ${missing.join(', ')}. Install them first (Debian/Ubuntu):\n  sudo sh -c '${install}'`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log(`installing ${missing.join(', ')} (apt-get)`);
+  const run = spawnSync('sh', ['-c', install], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (run.status !== 0) {
+    console.log(`apt-get could not install ${missing.join(', ')}; run: ${install}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+}
+
 // The bundles are built without type checking (esbuild), so the types are checked here first.
 for (const step of [['esbuild.mjs'], ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']]) {
   if (spawnSync(process.execPath, step, { stdio: 'inherit' }).status !== 0) {

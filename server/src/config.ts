@@ -20,6 +20,11 @@ export interface Config {
   httpToken?: string;
   httpTokenFile?: string;
   redisUrl?: string;
+  /**
+   * DOCKERHUB_MCP_ALLOWED_REGISTRIES: registries the HTTP transport may reach besides the configured ones: `public`
+   * (any registry whose addresses are public; the default) and/or registry hosts as written in references.
+   */
+  allowedRegistries: string[];
   /** Compressed layer bytes one call may download to read file lists (DOCKERHUB_MCP_MAX_LAYER_BYTES). */
   maxLayerBytes: number;
   /** Docker's config.json (credentials for any registry); undefined with DOCKERHUB_MCP_DOCKER_CONFIG=0. */
@@ -82,6 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpToken,
     httpTokenFile,
     redisUrl,
+    allowedRegistries: parseAllowedRegistries(text('DOCKERHUB_MCP_ALLOWED_REGISTRIES')),
     maxLayerBytes: integer(env, 'DOCKERHUB_MCP_MAX_LAYER_BYTES', DEFAULT_MAX_LAYER_BYTES, 0, 2 ** 40),
     dockerConfigPath: dockerConfigSetting(text('DOCKERHUB_MCP_DOCKER_CONFIG'), env),
     registryCredentials: parseRegistryCredentials(env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS),
@@ -132,6 +138,19 @@ function parseEndpoints(raw: string | undefined): Map<string, string> {
     map.set(host, baseUrl(`DOCKERHUB_MCP_REGISTRY_ENDPOINTS (${host})`, trimmed.slice(eq + 1).trim()));
   }
   return map;
+}
+
+function parseAllowedRegistries(raw: string | undefined): string[] {
+  if (!raw) return ['public'];
+  const entries = raw.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+  for (const entry of entries) {
+    if (entry !== 'public' && !/^[a-z0-9.-]+(?::\d{1,5})?$|^\[[0-9a-f:.]+\](?::\d{1,5})?$/.test(entry)) {
+      throw new ConfigError(
+        `DOCKERHUB_MCP_ALLOWED_REGISTRIES entries must be "public" or a registry host such as ghcr.io or registry.internal:5000 (got "${entry}")`,
+      );
+    }
+  }
+  return entries;
 }
 
 /** `NAME` or `NAME_FILE` (Docker and Kubernetes secrets), not both. */

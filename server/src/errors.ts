@@ -12,17 +12,26 @@ export const ERROR_CODES = [
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
+/** What the caller can do next, when a tool can do it: tools/hints.ts words it (only tools name tools). */
+export type NextStep = 'list-tags';
+
 export class DockerMcpError extends Error {
   readonly code: ErrorCode;
+  readonly nextStep?: NextStep;
   /** Seconds to wait before retrying, when upstream said so (RATE_LIMITED). */
   readonly retryAfterSeconds?: number;
   /** HTTP status that caused the error, when there was one. */
   readonly status?: number;
 
-  constructor(code: ErrorCode, message: string, extra: { retryAfterSeconds?: number; status?: number; cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extra: { retryAfterSeconds?: number; status?: number; cause?: unknown; nextStep?: NextStep } = {},
+  ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.name = 'DockerMcpError';
     this.code = code;
+    this.nextStep = extra.nextStep;
     this.retryAfterSeconds = extra.retryAfterSeconds;
     this.status = extra.status;
   }
@@ -76,9 +85,13 @@ export function errorFromStatus(
 /** `windowSeconds`: the `w=` of the registry's rate-limit headers, the longest the wait can be. */
 export function rateLimited(what: string, retryAfterSeconds?: number, windowSeconds?: number): DockerMcpError {
   const window = windowSeconds ? `within ${durationText(windowSeconds)}, the window the registry gave (w=${windowSeconds})` : undefined;
-  const when =
-    retryAfterSeconds !== undefined
-      ? `retry in ${retryAfterSeconds} s (after ${new Date(Date.now() + retryAfterSeconds * 1000).toISOString()})`
+  const at = retryAfterSeconds === undefined ? undefined : new Date(Date.now() + retryAfterSeconds * 1000);
+  // An absurd Retry-After (a year, or more digits than a date holds) is no date to show: it is "later".
+  const plausible = at !== undefined && Number.isFinite(at.getTime()) && retryAfterSeconds! <= 366 * 24 * 3600;
+  const when = plausible
+    ? `retry in ${retryAfterSeconds} s (after ${at.toISOString()})`
+    : retryAfterSeconds !== undefined
+      ? 'retry much later; upstream asked for a wait of more than a year'
       : window
         ? `retry later: the pull quota frees up ${window}; a login raises it`
         : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';

@@ -1,7 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ConfigError, loadConfig, type Config } from './config';
 import { oneLine } from './errors';
-import { redactSecrets } from './http/redact';
+import { redactSecrets } from './net/redact';
 import { createLogger } from './log';
 import { createMcpServer } from './server';
 import { closeServices, createServices } from './services';
@@ -25,7 +25,8 @@ Options:
 
 Environment: DOCKERHUB_USERNAME, DOCKERHUB_TOKEN, DOCKERHUB_API_URL, DOCKERHUB_REGISTRY_URL, DOCKERHUB_SCOUT_URL,
 DOCKERHUB_MCP_REGISTRY_ENDPOINTS, DOCKERHUB_MCP_CACHE_DIR, DOCKERHUB_MCP_CACHE_MAX_MB, DOCKERHUB_MCP_TIMEOUT_MS,
-DOCKERHUB_MCP_LOG_LEVEL, DOCKERHUB_MCP_HTTP_TOKEN, DOCKERHUB_MCP_REDIS_URL (see README).
+DOCKERHUB_MCP_LOG_LEVEL, DOCKERHUB_MCP_HTTP_TOKEN, DOCKERHUB_MCP_REDIS_URL, DOCKERHUB_MCP_ALLOWED_REGISTRIES (see
+README).
 `;
 
 interface Cli {
@@ -109,7 +110,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.logLevel);
-  const services = createServices(config, log, { noCache: process.env.DOCKERHUB_MCP_INTERNAL_NO_CACHE === '1' });
+  const services = createServices(config, log, {
+    noCache: process.env.DOCKERHUB_MCP_INTERNAL_NO_CACHE === '1',
+    breakerCooldownMs: Number(process.env.DOCKERHUB_MCP_INTERNAL_BREAKER_COOLDOWN_MS) || undefined,
+    transport: cli.transport,
+  });
 
   if (cli.transport === 'http') {
     const http = await startHttpTransport(() => createMcpServer(services), config, cli.http, log).catch((err: Error) => {

@@ -1,7 +1,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { invalidInput, toDockerMcpError, type ErrorCode as ContractCode } from './errors';
-import { redactSecrets } from './http/redact';
+import { redactSecrets } from './net/redact';
 import type { Services } from './services';
 
 export const README_URI_TEMPLATE = 'dockerhub://{namespace}/{repository}/readme';

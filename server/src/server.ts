@@ -1,13 +1,15 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { toDockerMcpError } from './errors';
+import { DockerMcpError, toDockerMcpError } from './errors';
+import { callDeadline } from './net/deadline';
+import { redactKnownSecrets, redactSecrets, redactValue } from './net/redact';
 import { withRepositorySuggestion } from './hub/suggest';
-import { redactSecrets } from './http/redact';
 import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
+import { withNextStep } from './tools/hints';
 import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
@@ -60,6 +62,11 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
   });
 }
 
+/**
+ * One tool call under one deadline (DOCKERHUB_MCP_TIMEOUT_MS from its start, retries and waits included): when it
+ * passes, the call's upstream work is aborted and the caller gets TIMEOUT at once, whatever is still pending. Every
+ * answer, successful or not, has the secrets the server holds or obtained redacted.
+ */
 export async function callTool(
   tool: ToolDefinition<any, any>,
   rawArgs: unknown,
@@ -68,16 +75,21 @@ export async function callTool(
   progress?: ProgressReporter,
 ): Promise<CallToolResult> {
   const started = Date.now();
+  const deadline = callDeadline(services.config.timeoutMs, signal);
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await tool.handler(args, services, signal, progress);
-    const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
+    // Reading layers is bounded by its byte budget and an idle timeout per request, not by one deadline for the call.
+    const bounded = !(typeof tool.readsLayers === 'function' ? tool.readsLayers(args) : tool.readsLayers);
+    const work = tool.handler(args, services, bounded ? deadline : signal, progress);
+    const result = bounded ? await untilDeadline(work, deadline, services.config.timeoutMs) : await work;
+    const structured = redactValue(outputSchemaOf(tool).parse(result) as Record<string, unknown>);
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     const refused = credentialsRefused(services);
-    const text = tool.summarize(structured, args) + (refused ? `\n${refused}` : '');
+    const text = redactKnownSecrets(tool.summarize(structured, args) + (refused ? `
+${refused}` : ''));
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
-    const error = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, signal);
+    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline));
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {
@@ -95,6 +107,42 @@ function credentialsRefused(services: Services): string | undefined {
   const problem = services.hubAuth.refusedLogin ?? services.credentials.identity('docker.io').problem;
   if (!problem) return undefined;
   return `Note: the configured Docker Hub credentials were not used, so this was read anonymously (public data only): ${problem.replace(/\.$/, '')}.`;
+}
+
+/** A layer that saw the deadline pass names the service that was slow; this long it may take to say so. */
+const DEADLINE_GRACE_MS = 250;
+
+/**
+ * The handler's answer, or TIMEOUT once the call's deadline has passed: the layer that was waiting names the slow
+ * service, and whatever is still pending after a short grace gets the general sentence.
+ */
+function untilDeadline<T>(work: Promise<T>, deadline: AbortSignal, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      const timedOut = (deadline.reason as { name?: string } | undefined)?.name === 'TimeoutError';
+      const error = timedOut
+        ? new DockerMcpError('TIMEOUT', `the upstream services did not answer within ${timeoutMs} ms; try again later.`)
+        : new DockerMcpError('UPSTREAM_ERROR', 'the request was cancelled.');
+      grace = setTimeout(() => reject(error), DEADLINE_GRACE_MS);
+    };
+    if (deadline.aborted) onAbort();
+    else deadline.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
+      deadline.removeEventListener('abort', onAbort);
+      clearTimeout(grace);
+    };
+    work.then(
+      (value) => {
+        settle();
+        resolve(value);
+      },
+      (err) => {
+        settle();
+        reject(err);
+      },
+    );
+  });
 }
 
 function describeTools(tools: ToolDefinition<any, any>[]) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
+import { diskChallengeStore, type ChallengeStore } from './auth/challenges';
 import { RegistryCredentials } from './auth/credentials';
 import { HubAuth } from './auth/hubAuth';
-import { RegistryAuth } from './auth/registryAuth';
+import { DOCKER_HUB_REGISTRY_URL, RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
 import { EntrySigner } from './cache/entrySigning';
 import { QuotaLedger } from './cache/quotaLedger';
@@ -9,10 +10,11 @@ import { RedisConnection } from './cache/redisConnection';
 import { RedisSharedCache } from './cache/redisShared';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
-import { HttpClient } from './http/client';
-import { registerSecret } from './http/redact';
 import { LayerIndexStore } from './layers/store';
 import type { Logger } from './log';
+import { HttpClient } from './net/client';
+import { DestinationPolicy } from './net/destinations';
+import { registerSecret } from './net/redact';
 import { RegistryClient } from './registry/client';
 import { ScoutClient } from './scout/client';
 
@@ -29,6 +31,8 @@ export interface Services {
   layers: LayerIndexStore;
   /** Who each registry is asked as: env, VS Code, Docker's config.json. */
   credentials: RegistryCredentials;
+  /** Learned registry challenges, kept in DOCKERHUB_MCP_CACHE_DIR. */
+  challenges?: ChallengeStore;
   /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
   sharedCache?: RedisSharedCache;
   quotaLedger?: QuotaLedger;
@@ -37,12 +41,30 @@ export interface Services {
 export interface ServiceOptions {
   /** Benchmarks only: no cache and no coalescing, standing for a server that asks upstream for everything. */
   noCache?: boolean;
+  /**
+   * `http`: the server is reached over the network, so model-chosen destinations pass the destination policy
+   * (DOCKERHUB_MCP_ALLOWED_REGISTRIES). On stdio the user runs their own server and may reach a local registry.
+   */
+  transport?: 'stdio' | 'http';
+  /** Tests only: a cool-down short enough that the suite need not wait the default 30 s. */
+  breakerCooldownMs?: number;
 }
 
 export function createServices(config: Config, log: Logger, options: ServiceOptions = {}): Services {
-  registerSecret(config.token);
+  registerSecret(config.token, config.username);
   registerSecret(config.httpToken);
-  const http = new HttpClient({ timeoutMs: config.timeoutMs, log, coalesce: !options.noCache });
+  const policy =
+    options.transport === 'http'
+      ? new DestinationPolicy({ trustedOrigins: configuredUrls(config), allowed: config.allowedRegistries })
+      : undefined;
+  const http = new HttpClient({
+    timeoutMs: config.timeoutMs,
+    log,
+    coalesce: !options.noCache,
+    policy,
+    serviceName: serviceNames(config),
+    breakerCooldownMs: options.breakerCooldownMs,
+  });
   const { sharedCache, quotaLedger } = options.noCache ? {} : createRedisLevel(config, log);
   const cache = new Cache({
     maxBytes: config.cacheMaxBytes,
@@ -52,18 +74,39 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     shared: sharedCache,
   });
   if (quotaLedger) http.onRateLimit((host, snapshot) => quotaLedger.record(host, snapshot));
+  const challenges = config.cacheDir && !options.noCache ? diskChallengeStore(config.cacheDir, log) : undefined;
   const hubAuth = new HubAuth({ config, http, log });
   const credentials = new RegistryCredentials({ config, log });
-  const registryAuth = new RegistryAuth({ config, http, log, credentials });
+  const registryAuth = new RegistryAuth({ config, http, log, credentials, challenges });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
   const layers = new LayerIndexStore({ registry, cache, log, cacheDir: options.noCache ? undefined : config.cacheDir });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, layers, credentials, sharedCache, quotaLedger };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, layers, credentials, challenges, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {
-  await Promise.all([services.http.close(), services.sharedCache?.close()]);
+  await Promise.all([services.http.close(), services.sharedCache?.close(), services.challenges?.flush()]);
+}
+
+function configuredUrls(config: Config): string[] {
+  return [config.hubApiUrl, config.registryUrl, config.scoutUrl, ...config.registryEndpoints.values()];
+}
+
+/** What a person calls the service at a URL: "Docker Hub's registry", or the host for a registry of its own. */
+export function serviceNames(config: Config): (url: URL) => string {
+  const names = new Map<string, string>([...config.registryEndpoints].map(([registry, url]) => [new URL(url).origin, registry]));
+  names.set(new URL(config.registryUrl).origin, "Docker Hub's registry");
+  names.set(new URL(config.scoutUrl).origin, 'Docker Scout');
+  names.set(new URL(config.hubApiUrl).origin, 'Docker Hub');
+  names.set('https://auth.docker.io', "Docker Hub's token service");
+  const wellKnown = new Set([DOCKER_HUB_REGISTRY_URL, 'https://hub.docker.com', 'https://api.scout.docker.com', 'https://auth.docker.io']);
+  return (url) => {
+    const name = names.get(url.origin);
+    if (!name) return url.host;
+    // A configured address keeps its host in view: "127.0.0.1:5000 (Docker Hub's registry)".
+    return wellKnown.has(url.origin) || name === url.host ? name : `${url.host} (${name})`;
+  };
 }
 
 /** One Redis connection for the shared cache level and the quota ledger. */

@@ -10,6 +10,8 @@ import { TOOLS } from '../../server/src/tools';
 import { startRig, type Rig } from '../rig';
 
 const ROOT = join(__dirname, '..', '..');
+/** Held by every server of this file, though stdio never uses it: a secret held is a secret to keep. */
+const HTTP_TOKEN = `http-canary-${randomBytes(16).toString('hex')}`;
 const BUNDLE = join(ROOT, 'server', 'dist', 'index.js');
 
 /** A PAT-shaped secret nobody else uses, so any appearance of it (or of its parts) is a leak. */
@@ -97,6 +99,7 @@ describe('the PAT never leaves the built server (canary)', function () {
         DOCKERHUB_TOKEN: token,
         DOCKERHUB_MCP_LOG_LEVEL: 'debug',
         DOCKERHUB_MCP_CACHE_DIR: cacheDir,
+        DOCKERHUB_MCP_HTTP_TOKEN: HTTP_TOKEN,
         PATH: process.env.PATH ?? '',
       },
       stderr: 'pipe',
@@ -112,6 +115,11 @@ describe('the PAT never leaves the built server (canary)', function () {
 
   function assertNoLeak(where: string, text: string): void {
     for (const form of secret.forms) assert.ok(!text.includes(form), `${where} contains the PAT (${form.slice(0, 12)}…)`);
+    // Every other secret the server holds or obtained: the HTTP token, Hub access tokens, registry tokens.
+    const obtained = [...canaryRig.hub.issuedTokens(), ...canaryRig.tokenServer.issued()].flatMap((token) => [token, token.split('.')[2]]);
+    for (const form of [HTTP_TOKEN, Buffer.from(HTTP_TOKEN).toString('base64'), ...obtained]) {
+      assert.ok(!text.includes(form), `${where} contains a secret the server held (${form.slice(0, 12)}…)`);
+    }
   }
 
   before(async () => {
@@ -141,6 +149,7 @@ describe('the PAT never leaves the built server (canary)', function () {
     const called = new Set(CALLS.map((call) => call.tool));
     assert.deepEqual(TOOLS.map((t) => t.name).filter((name) => !called.has(name)), [], 'every tool is called');
     assert.match(server.stderr(), / DEBUG /, 'debug logging was on');
+    assert.ok(canaryRig.hub.issuedTokens().length > 0 && canaryRig.tokenServer.issued().length > 0, 'tokens were obtained, and looked for');
     assert.match(server.stderr(), /logged in to Docker Hub/);
     assertNoLeak('stderr', server.stderr());
     assertNoLeak('stdout', server.transport.stdout);

@@ -2,10 +2,10 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DockerMcpError } from '../../server/src/errors';
-import { CircuitBreaker } from '../../server/src/http/breaker';
-import { HttpClient } from '../../server/src/http/client';
-import { parseRateLimit } from '../../server/src/http/rateLimit';
-import { redactHeaders, redactSecrets, registerSecret } from '../../server/src/http/redact';
+import { CircuitBreaker } from '../../server/src/net/breaker';
+import { HttpClient } from '../../server/src/net/client';
+import { parseRateLimit } from '../../server/src/net/rateLimit';
+import { redactHeaders, redactSecrets, registerSecret } from '../../server/src/net/redact';
 import { createLogger } from '../../server/src/log';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -103,11 +103,13 @@ describe('http stack', () => {
   });
 
   it('opens the circuit after repeated failures and refuses without calling', async () => {
-    const s = await start((_req, res) => res.writeHead(500).end());
+    // A host is down when several of its resources fail (issue 13: one failing resource never pauses the others).
+    const s = await start((_req, res) => res.writeHead(503).end());
     const http = client({ maxRetries: 0, breakerThreshold: 3, breakerCooldownMs: 60_000 });
-    for (let i = 0; i < 3; i++) assert.equal((await http.request({ method: 'GET', url: `${s.url}/f` })).status, 500);
+    for (const path of ['/f', '/g', '/f']) assert.equal((await http.request({ method: 'GET', url: `${s.url}${path}` })).status, 503);
     await assert.rejects(http.request({ method: 'GET', url: `${s.url}/f` }), (e: DockerMcpError) => e.code === 'UPSTREAM_ERROR' && /paused/.test(e.message));
-    assert.equal(s.hits.get('/f'), 3);
+    assert.equal(s.hits.get('/f'), 2);
+    assert.equal(s.hits.get('/g'), 1);
   });
 
   it('breaker lets one trial through after the cool-down and closes on success', () => {
@@ -139,6 +141,23 @@ describe('http stack', () => {
     });
     assert.equal(res.body.toString(), 'blob');
     assert.equal(seenAuth, undefined);
+  });
+
+  it('hands a 2xx body over unread for a stream request, and reads an error reply as usual', async () => {
+    const s = await start((req, res) => (req.url === '/blob' ? res.writeHead(200).end(Buffer.alloc(100_000, 7)) : res.writeHead(404).end('{"errors":[]}')));
+    const http = client();
+    const [a, b] = await Promise.all([http.stream({ method: 'GET', url: `${s.url}/blob` }), http.stream({ method: 'GET', url: `${s.url}/blob` })]);
+    for (const reply of [a, b]) {
+      assert.equal(reply.body.length, 0);
+      let size = 0;
+      for await (const chunk of reply.stream!) size += (chunk as Buffer).length;
+      assert.equal(size, 100_000);
+    }
+    assert.equal(s.hits.get('/blob'), 2, 'streams are not coalesced: each has its own reader');
+    const missing = await http.stream({ method: 'GET', url: `${s.url}/gone` });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.stream, undefined);
+    assert.equal(missing.body.toString(), '{"errors":[]}');
   });
 
   it('refuses a body larger than allowed', async () => {

@@ -6,7 +6,7 @@ import { Cache } from '../../server/src/cache/cache';
 import { loadConfig } from '../../server/src/config';
 import { DockerMcpError } from '../../server/src/errors';
 import { HubClient } from '../../server/src/hub/client';
-import { HttpClient } from '../../server/src/http/client';
+import { HttpClient } from '../../server/src/net/client';
 import { createLogger } from '../../server/src/log';
 import { startHubEmulator, type HubEmulator } from '../rig/hub/emulator';
 import { ALICE_DEFAULT_PAT, MANY_TAG_COUNT } from '../rig/images';

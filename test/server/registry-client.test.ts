@@ -9,7 +9,7 @@ import { RegistryAuth } from '../../server/src/auth/registryAuth';
 import { Cache, sha256Digest } from '../../server/src/cache/cache';
 import { loadConfig } from '../../server/src/config';
 import { DockerMcpError, type ErrorCode } from '../../server/src/errors';
-import { HttpClient } from '../../server/src/http/client';
+import { HttpClient } from '../../server/src/net/client';
 import { createLogger } from '../../server/src/log';
 import { RegistryClient } from '../../server/src/registry/client';
 import { MediaTypes, parseManifest } from '../../server/src/registry/manifest';

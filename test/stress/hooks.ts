@@ -81,7 +81,8 @@ async function startStressRig(): Promise<StressRig> {
       DOCKERHUB_USERNAME: 'alice',
       DOCKERHUB_TOKEN: canary.pat,
       DOCKERHUB_MCP_LOG_LEVEL: 'debug',
-      DOCKERHUB_MCP_TIMEOUT_MS: '1500',
+      // One deadline per call, retries included: room for one hung attempt and its retry on a loaded machine.
+      DOCKERHUB_MCP_TIMEOUT_MS: '4000',
     };
     const resetProxies = () => {
       for (const proxy of started) {

@@ -42,6 +42,13 @@ const DISTINCT: [tool: string, args: Record<string, unknown>][] = [
   ['docker_get_manifest', { image: 'many:tag-042' }],
 ];
 
+/** Where two answers part, with a little context, so a failure says what differed. */
+function firstDifference(a: string, b: string): string {
+  let at = 0;
+  while (at < a.length && a[at] === b[at]) at++;
+  return `…${a.slice(Math.max(0, at - 60), at + 60)}… vs …${b.slice(Math.max(0, at - 60), at + 60)}…`;
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -67,7 +74,10 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
     const j = Math.floor(random() * (i + 1));
     [plan[i], plan[j]] = [plan[j], plan[i]];
   }
-  const server = await startServer(`load ${label}`, { env: { DOCKERHUB_MCP_CACHE_MAX_MB: CACHE_MAX_MB, DOCKERHUB_MCP_LOG_LEVEL: 'info' } });
+  // The default deadline (15 s): 1,000 calls at once queue for connections, and each call's deadline counts its wait.
+  const server = await startServer(`load ${label}`, {
+    env: { DOCKERHUB_MCP_CACHE_MAX_MB: CACHE_MAX_MB, DOCKERHUB_MCP_LOG_LEVEL: 'info', DOCKERHUB_MCP_TIMEOUT_MS: '15000' },
+  });
   const idleRss = server.rssMb();
   let peakRss = idleRss;
   const sampler = setInterval(() => {
@@ -98,7 +108,7 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
     const index = plan[position];
     const text = JSON.stringify(reply.structured);
     if (!answerOf.has(index)) answerOf.set(index, text);
-    else if (answerOf.get(index) !== text) differing.add(DISTINCT[index][0]);
+    else if (answerOf.get(index) !== text) differing.add(`${DISTINCT[index][0]}: ${firstDifference(answerOf.get(index)!, text)}`);
   });
   assert.deepEqual([...differing], [], 'identical calls get identical answers');
 

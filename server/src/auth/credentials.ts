@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
-import { registerSecret } from '../http/redact';
+import { registerSecret } from '../net/redact';
 import type { Logger } from '../log';
 import { rereadHubToken } from './credentialsFile';
 import { CredentialHelperError, runCredentialHelper } from './credentialsHelper';

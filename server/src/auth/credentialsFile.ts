@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Config } from '../config';
-import { registerSecret } from '../http/redact';
+import { registerSecret } from '../net/redact';
 
 /** A secret kept in a file (a Docker or Kubernetes secret): its content without surrounding whitespace. */
 export function readSecretFileSync(path: string, variable: string): string {

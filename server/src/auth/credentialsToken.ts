@@ -1,10 +1,11 @@
-import { DockerMcpError, errorFromStatus } from '../errors';
-import { retryAfter, type HttpClient } from '../http/client';
-import { registerSecret } from '../http/redact';
+import { DockerMcpError } from '../errors';
+import { errorFromResponse } from '../net/errors';
+import type { Fetch } from '../net/fetch';
+import { registerSecret } from '../net/redact';
 import type { RegistryCredential } from './credentials';
 
 export interface TokenRequest {
-  http: HttpClient;
+  http: { request: Fetch };
   /** The registry the token is for: named in errors. */
   registry: string;
   /** The realm its own challenge named, already checked (https, or http on loopback). */
@@ -14,6 +15,8 @@ export interface TokenRequest {
   scopes: string[];
   credential?: RegistryCredential;
   signal?: AbortSignal;
+  /** Origin of the registry that named the realm (for the destination policy). */
+  namedBy?: string;
 }
 
 export type TokenAnswer = { token: string; expiresInSeconds?: number } | { refused: number };
@@ -42,6 +45,7 @@ export async function fetchRegistryToken(request: TokenRequest): Promise<TokenAn
       body: form.toString(),
       maxBytes: TOKEN_REPLY_MAX_BYTES,
       signal: request.signal,
+      namedBy: request.namedBy,
     });
   } else {
     if (request.service) url.searchParams.set('service', request.service);
@@ -54,13 +58,11 @@ export async function fetchRegistryToken(request: TokenRequest): Promise<TokenAn
       headers,
       maxBytes: TOKEN_REPLY_MAX_BYTES,
       signal: request.signal,
+      namedBy: request.namedBy,
     });
   }
   if (response.status === 401 || response.status === 403) return { refused: response.status };
-  if (response.status !== 200) {
-    const wait = retryAfter(response.headers);
-    throw errorFromStatus(response.status, what, undefined, wait === undefined ? undefined : Math.ceil(wait / 1000));
-  }
+  if (response.status !== 200) throw errorFromResponse(response, what);
   let body: { token?: unknown; access_token?: unknown; expires_in?: unknown; refresh_token?: unknown };
   try {
     body = JSON.parse(response.body.toString('utf8'));

@@ -1,14 +1,15 @@
 import type { Config } from '../config';
 import { DockerMcpError } from '../errors';
 import { hubDetail, hubError } from '../hub/errors';
-import type { HttpClient, HttpRequest, HttpResponse } from '../http/client';
-import { registerSecret } from '../http/redact';
+import type { Fetch, HttpRequest, HttpResponse } from '../net/fetch';
+import { registerSecret } from '../net/redact';
+import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
 import { rereadHubToken } from './credentialsFile';
 
 export interface HubAuthDeps {
   config: Config;
-  http: HttpClient;
+  http: { request: Fetch };
   log: Logger;
 }
 
@@ -48,10 +49,12 @@ export const MISSING_CREDENTIALS =
  */
 export class HubAuth {
   private token?: AccessToken;
-  private pendingLogin?: Promise<AccessToken>;
   /** The token value Hub refused, so reads stop asking it; a new value (rotated, re-read from a file) is tried again. */
   private refusedToken: string | undefined;
   private refusal: string | undefined;
+  private readonly logins = new SingleFlight<AccessToken>();
+  /** A login begun ahead of need: its outcome, success or failure, goes to the next caller that needs a token. */
+  private started?: Promise<AccessToken>;
   private loginEndpoint: HubLoginEndpoint = '/v2/auth/token';
   private readonly hubOrigin: string;
 
@@ -85,6 +88,17 @@ export class HubAuth {
   async accessToken(): Promise<string | undefined> {
     if (!this.hasCredentials) return undefined;
     return (await this.currentToken()).value;
+  }
+
+  /**
+   * Starts the login (if no valid token is held) without waiting for it, so it runs beside other requests; the
+   * caller that needs the token joins it. A failure here is reported to that caller, not thrown.
+   */
+  startLogin(): void {
+    if (!this.hasCredentials || this.started) return;
+    const started = this.currentToken();
+    started.catch(() => undefined);
+    this.started = started;
   }
 
   /** `Bearer <access token>` for Docker Scout, which takes the Hub access token; undefined when anonymous. */
@@ -148,18 +162,18 @@ export class HubAuth {
   }
 
   private currentToken(): Promise<AccessToken> {
-    if (this.token && Date.now() < this.token.refreshAtMs) return Promise.resolve(this.token);
-    if (!this.pendingLogin) {
-      this.pendingLogin = this.login()
-        .then((token) => {
-          this.token = token;
-          return token;
-        })
-        .finally(() => {
-          this.pendingLogin = undefined;
-        });
+    const started = this.started;
+    if (started) {
+      this.started = undefined;
+      return started;
     }
-    return this.pendingLogin;
+    if (this.token && Date.now() < this.token.refreshAtMs) return Promise.resolve(this.token);
+    // No caller's signal: a login that one call gave up on is still wanted by the next.
+    return this.logins.run('login', async () => {
+      const token = await this.login();
+      this.token = token;
+      return token;
+    });
   }
 
   /** A refused token is read again from DOCKERHUB_TOKEN_FILE: a rotated secret logs in without a restart. */

@@ -1,15 +1,19 @@
 import type { Config } from '../config';
 import { isLoopbackHost } from '../config';
 import { DockerMcpError } from '../errors';
-import type { HttpClient, HttpRequest, HttpResponse } from '../http/client';
 import type { Logger } from '../log';
+import type { Fetch, HttpRequest, HttpResponse } from '../net/fetch';
+import { SingleFlight } from '../net/singleFlight';
+import type { ChallengeStore } from './challenges';
 import { credentialKey, identityText, type RegistryCredential, type RegistryCredentials, type RegistryIdentity } from './credentials';
 import { basicAuthorization, fetchRegistryToken } from './credentialsToken';
 
 export interface RegistryAuthDeps {
   config: Config;
-  http: HttpClient;
+  http: { request: Fetch };
   log: Logger;
+  /** Learned challenges, kept across restarts when there is a cache directory. */
+  challenges?: ChallengeStore;
   /** Credentials per registry host (env, VS Code, Docker's config.json); anonymous everywhere without them. */
   credentials?: RegistryCredentials;
   /** Milliseconds since the epoch; tests freeze it to keep a token the registry has already expired. */
@@ -48,26 +52,35 @@ interface TokenBatch {
   promise: Promise<HeldToken | undefined>;
 }
 
+export const DOCKER_HUB_REGISTRY_URL = 'https://registry-1.docker.io';
+/** Docker Hub's registry sends its clients to this token service, and the PAT goes nowhere else. */
+export const DOCKER_HUB_CHALLENGE: Challenge = { scheme: 'bearer', realm: 'https://auth.docker.io/token', service: 'registry.docker.io' };
+const DOCKER_HUB_AUTH_HOSTS = new Set(['auth.docker.io']);
+
 /** The Docker token spec: a token without expires_in is good for 60 s. */
 const DEFAULT_TOKEN_SECONDS = 60;
 const MAX_MARGIN_SECONDS = 30;
 
 /**
  * The registry's side of the Distribution token flow. A request goes out with what is already known (a cached
- * token, or a fresh one when the host's realm is known); a 401 challenge is answered once; a cached token the
- * registry rejects is replaced once. With Docker Hub credentials configured, docker.io is asked as that account from
- * the first request: pulls then count against the account's quota (100/h on a free plan) instead of the address's
- * anonymous one (10/h), and private repositories need no extra round trip. Credentials never go to another registry.
+ * token, or a fresh one when the host's challenge is known: Docker Hub's in advance, others learned once and kept);
+ * a 401 challenge from the registry's own origin is answered once; a cached token the registry rejects is replaced
+ * once. A 401 from anywhere else (the storage host a blob download was redirected to) is an error, never a
+ * challenge: credentials go only to the registry and the token realm it named. For Docker Hub's own registry the
+ * realm must be Docker's auth host. With credentials for a registry, it is asked as that account from the first
+ * request: on Docker Hub pulls then count against the account's quota, and private repositories need no extra
+ * round trip.
  */
 export class RegistryAuth {
   private readonly tokens = new Map<string, HeldToken>();
-  private readonly pending = new Map<string, Promise<HeldToken | undefined>>();
+  private readonly pending = new SingleFlight<HeldToken | undefined>();
   private readonly batches = new Map<string, TokenBatch>();
   private readonly challenges = new Map<string, Challenge>();
   private readonly now: () => number;
 
   constructor(private readonly deps: RegistryAuthDeps) {
     this.now = deps.now ?? Date.now;
+    if (this.isDockerHubRegistry('docker.io')) this.challenges.set('docker.io', DOCKER_HUB_CHALLENGE);
   }
 
   /** Who `registry` is asked as (never the secret): for answers and errors. */
@@ -85,46 +98,71 @@ export class RegistryAuth {
     send: (request: HttpRequest) => Promise<R> = (plain) => this.deps.http.request(plain) as Promise<R>,
   ): Promise<R> {
     let identity = await this.deps.credentials?.lookup(target.registry, request.signal);
-    let attempt = await this.known(target, identity);
+    const origin = new URL(request.url).origin;
+    let attempt = await this.known(target, identity, origin, request.signal);
     let refreshed = false;
     for (;;) {
       const headers = { ...(request.headers ?? {}) };
       if (attempt) headers.authorization = attempt.authorization;
       const response = await send({ ...request, headers });
       if (response.status !== 401) return response;
-      // Only the registry's own origin may name a realm: a 401 from a redirect target is an error, not a challenge.
-      if (new URL(response.url).origin !== new URL(request.url).origin) return response;
+      if (new URL(response.url).origin !== origin) {
+        // A redirect target (blob storage) is not the registry: its challenge would send credentials to a host of its
+        // choosing, and it must never replace the registry's own.
+        throw new DockerMcpError(
+          'UPSTREAM_ERROR',
+          `the storage host ${new URL(response.url).host} that ${target.registry} sent the download to refused it (HTTP 401); try again later.`,
+          { status: 401 },
+        );
+      }
       const challenge = parseChallenge(response.headers['www-authenticate']);
       if (!challenge) return response;
-      this.challenges.set(target.registry, { scheme: challenge.scheme, realm: challenge.realm, service: challenge.service });
+      this.learn(target.registry, origin, challenge);
       if (attempt?.basicWith) {
         // The registry itself refused the username and password: a rotated secret gets one try, else the 401 stands.
         const next = await this.afterRefusal(target.registry, attempt.basicWith);
         if (!next) return response;
         identity = next;
-        attempt = await this.fresh(target, challenge, identity);
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
         if (attempt) continue;
       } else if (attempt?.fromCache && !refreshed && challenge.error !== 'insufficient_scope') {
         // The registry no longer takes a token we still thought valid (expired early, revoked): one new one.
         refreshed = true;
         this.forget(target, identity);
-        attempt = await this.fresh(target, challenge, identity);
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
         if (attempt) continue;
       } else if (!attempt) {
-        attempt = await this.fresh(target, challenge, identity);
+        attempt = await this.fresh(target, challenge, identity, origin, request.signal);
         if (attempt) continue;
       }
       return response;
     }
   }
 
-  /** A cached token, or a new one when this host's realm is already known: saves the 401 round trip. */
-  private async known(target: AuthTarget, identity: RegistryCredential | undefined): Promise<Attempt | undefined> {
+  private learn(registry: string, origin: string, challenge: Challenge): void {
+    const learned: Challenge = { scheme: challenge.scheme, realm: challenge.realm, service: challenge.service };
+    const before = this.challenges.get(registry);
+    if (before?.scheme === learned.scheme && before.realm === learned.realm && before.service === learned.service) return;
+    this.challenges.set(registry, learned);
+    this.deps.challenges?.set(registry, origin, learned);
+  }
+
+  /** A cached token, or a new one when this host's challenge is known: saves the 401 round trip. */
+  private async known(
+    target: AuthTarget,
+    identity: RegistryCredential | undefined,
+    origin: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt | undefined> {
     const held = this.tokens.get(tokenKey(target, identity));
     if (held && held.expiresAtMs > this.now()) return { authorization: held.authorization, fromCache: true };
-    const challenge = this.challenges.get(target.registry);
+    let challenge = this.challenges.get(target.registry);
+    if (!challenge && this.deps.challenges) {
+      challenge = await this.deps.challenges.get(target.registry, origin);
+      if (challenge) this.challenges.set(target.registry, challenge);
+    }
     if (!challenge) return undefined;
-    return this.fresh(target, challenge, identity);
+    return this.fresh(target, challenge, identity, origin, signal);
   }
 
   private forget(target: AuthTarget, identity: RegistryCredential | undefined): void {
@@ -137,20 +175,24 @@ export class RegistryAuth {
     return this.deps.credentials?.lookup(registry);
   }
 
-  private async fresh(target: AuthTarget, challenge: Challenge, identity: RegistryCredential | undefined): Promise<Attempt | undefined> {
+  private async fresh(
+    target: AuthTarget,
+    challenge: Challenge,
+    identity: RegistryCredential | undefined,
+    origin: string,
+    signal: AbortSignal | undefined,
+  ): Promise<Attempt | undefined> {
     if (challenge.scheme === 'basic') {
       // A Basic registry gets the username and password themselves; an identity token is only for a token realm.
       return identity?.kind === 'basic'
         ? { authorization: basicAuthorization(identity), fromCache: false, basicWith: identity }
         : undefined;
     }
-    const key = tokenKey(target, identity);
-    let pending = this.pending.get(key);
-    if (!pending) {
-      pending = this.batched(target, challenge, identity).finally(() => this.pending.delete(key));
-      this.pending.set(key, pending);
-    }
-    const held = await pending;
+    const held = await this.pending.run(
+      tokenKey(target, identity),
+      (shared) => this.batched(target, challenge, identity, origin, shared),
+      signal,
+    );
     return held ? { authorization: held.authorization, fromCache: false } : undefined;
   }
 
@@ -158,14 +200,20 @@ export class RegistryAuth {
    * Token requests for one registry and identity that start in the same turn (docker_compare_images reading two
    * repositories) become one request carrying every scope, as the token spec allows.
    */
-  private batched(target: AuthTarget, challenge: Challenge, identity: RegistryCredential | undefined): Promise<HeldToken | undefined> {
+  private batched(
+    target: AuthTarget,
+    challenge: Challenge,
+    identity: RegistryCredential | undefined,
+    origin: string,
+    signal: AbortSignal,
+  ): Promise<HeldToken | undefined> {
     const key = `${credentialKey(identity)} ${target.registry}`;
     let batch = this.batches.get(key);
     if (!batch) {
       const created: TokenBatch = { scopes: [], promise: Promise.resolve(undefined) };
       created.promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         this.batches.delete(key);
-        return this.fetchToken(target.registry, created.scopes, challenge, identity);
+        return this.fetchToken(target.registry, created.scopes, challenge, identity, origin, signal);
       });
       this.batches.set(key, created);
       batch = created;
@@ -179,18 +227,29 @@ export class RegistryAuth {
     scopes: string[],
     challenge: Challenge,
     identity: RegistryCredential | undefined,
+    origin: string,
+    signal: AbortSignal,
     retried = false,
   ): Promise<HeldToken | undefined> {
-    const realm = checkedRealm(challenge.realm, registry);
+    const realm = this.checkedRealm(challenge.realm, registry);
     const startedMs = this.now();
     // Our scopes, not the challenge's: the challenge of a proactive fetch belongs to another repository.
-    const answer = await fetchRegistryToken({ http: this.deps.http, registry, realm, service: challenge.service, scopes, credential: identity });
+    const answer = await fetchRegistryToken({
+      http: this.deps.http,
+      registry,
+      realm,
+      service: challenge.service,
+      scopes,
+      credential: identity,
+      signal,
+      namedBy: origin,
+    });
     if ('refused' in answer) {
       if (!identity) return undefined;
       // Refused credentials: a rotated secret is tried once; otherwise public data is still read anonymously, and a
       // 401 from the registry then says whose credentials were refused (identity()).
       const next = await this.afterRefusal(registry, identity);
-      return this.fetchToken(registry, scopes, challenge, retried ? undefined : next, true);
+      return this.fetchToken(registry, scopes, challenge, retried ? undefined : next, origin, signal, true);
     }
     const seconds = answer.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
     const margin = Math.min(MAX_MARGIN_SECONDS, seconds * 0.1);
@@ -199,27 +258,41 @@ export class RegistryAuth {
     this.deps.log.debug('registry token', { registry, scopes, identity: identity ? identityText(this.identity(registry)) : 'anonymous', seconds });
     return held;
   }
+
+  /** Docker Hub's own registry at its default address, whose token realm is known and fixed. */
+  private isDockerHubRegistry(registry: string): boolean {
+    return registry === 'docker.io' && this.deps.config.registryUrl === DOCKER_HUB_REGISTRY_URL;
+  }
+
+  /**
+   * A realm must be https, or plain http on loopback (the test rig): a token request may carry credentials. Docker
+   * Hub's registry may only name Docker's auth host.
+   */
+  private checkedRealm(realm: string | undefined, registry: string): URL {
+    let url: URL;
+    try {
+      url = new URL(realm ?? '');
+    } catch {
+      throw new DockerMcpError('UPSTREAM_ERROR', `${registry} asked for a token from an invalid realm.`);
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      throw new DockerMcpError(
+        'UPSTREAM_ERROR',
+        `${registry} asked for a token from ${url.origin}, which is not https; refused (plain http is allowed only on loopback).`,
+      );
+    }
+    if (this.isDockerHubRegistry(registry) && !(url.protocol === 'https:' && DOCKER_HUB_AUTH_HOSTS.has(url.hostname))) {
+      throw new DockerMcpError(
+        'UPSTREAM_ERROR',
+        `Docker Hub's registry named ${url.host} as its token service, which is not Docker's (auth.docker.io); refused.`,
+      );
+    }
+    return url;
+  }
 }
 
 function tokenKey(target: AuthTarget, identity: RegistryCredential | undefined): string {
   return `${credentialKey(identity)} ${target.registry} ${target.scope}`;
-}
-
-/** A realm must be https, or plain http on loopback (the test rig): a token request may carry credentials. */
-function checkedRealm(realm: string | undefined, registry: string): URL {
-  let url: URL;
-  try {
-    url = new URL(realm ?? '');
-  } catch {
-    throw new DockerMcpError('UPSTREAM_ERROR', `${registry} asked for a token from an invalid realm.`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new DockerMcpError(
-      'UPSTREAM_ERROR',
-      `${registry} asked for a token from ${url.origin}, which is not https; refused (plain http is allowed only on loopback).`,
-    );
-  }
-  return url;
 }
 
 /** `Bearer realm="…",service="…",scope="…",error="…"` or `Basic realm="…"`. */

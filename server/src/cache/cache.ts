@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { CancelledError } from '../http/client';
+import { CancelledError } from '../net/errors';
 import type { Logger } from '../log';
 
 /**

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { registerSecret } from '../http/redact';
+import { registerSecret } from '../net/redact';
 
 const MAC_BYTES = 32;
 const HEADER_BYTES = MAC_BYTES + 8;

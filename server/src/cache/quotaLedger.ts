@@ -1,4 +1,4 @@
-import type { RateLimitSnapshot } from '../http/rateLimit';
+import type { RateLimitSnapshot } from '../net/rateLimit';
 import type { EntrySigner } from './entrySigning';
 import { KEY_PREFIX, type RedisConnection } from './redisConnection';
 

@@ -1,5 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { registerSecret } from '../http/redact';
+import { registerSecret } from '../net/redact';
 import type { Logger } from '../log';
 import type { SharedState } from './cache';
 

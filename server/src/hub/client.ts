@@ -2,7 +2,8 @@ import type { HubAuth } from '../auth/hubAuth';
 import type { Cache, CacheKind } from '../cache/cache';
 import type { Config } from '../config';
 import { DockerMcpError } from '../errors';
-import type { HttpClient, HttpMethod, HttpResponse } from '../http/client';
+import type { HttpClient } from '../net/client';
+import type { HttpMethod, HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
 import { hubError } from './errors';
 import type {

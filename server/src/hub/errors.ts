@@ -1,14 +1,13 @@
-import { errorFromStatus, oneLine, type DockerMcpError } from '../errors';
-import { retryAfter, type HttpResponse } from '../http/client';
+import { oneLine, type DockerMcpError } from '../errors';
+import { errorFromResponse } from '../net/errors';
+import type { HttpResponse } from '../net/fetch';
 
 /**
  * The contract's error for a non-2xx Hub API reply, naming what was asked for. Hub bodies carry `detail` or
  * `message` (OpenAPI `Error`/`error`); only that one line is kept, never the raw body.
  */
 export function hubError(response: HttpResponse, what: string): DockerMcpError {
-  const waitMs = response.status === 429 ? retryAfter(response.headers) : undefined;
-  const retryAfterSeconds = waitMs === undefined ? undefined : Math.ceil(waitMs / 1000);
-  return errorFromStatus(response.status, what, hubDetail(response), retryAfterSeconds);
+  return errorFromResponse(response, what, hubDetail(response));
 }
 
 /** The human sentence of a Hub error body, when it has one. */

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cache } from '../cache/cache';
 import { shortDigest } from '../format';
-import { CancelledError } from '../http/client';
+import { CancelledError } from '../net/errors';
 import type { Logger } from '../log';
 import type { RegistryClient } from '../registry/client';
 import { familiarRepository } from '../registry/reference';

@@ -2,9 +2,10 @@ import { unauthorizedMessage } from '../auth/credentials';
 import type { RegistryAuth } from '../auth/registryAuth';
 import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
-import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
-import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
-import { parseRateLimit } from '../http/rateLimit';
+import { DockerMcpError, oneLine } from '../errors';
+import type { HttpClient } from '../net/client';
+import { errorFromResponse } from '../net/errors';
+import type { HttpRequest, HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
 import { pipeline, type Readable } from 'node:stream';
 import { verifyingDigest } from './blobStream';
@@ -220,13 +221,12 @@ export class RegistryClient {
   async openBlobStream(reference: ImageReference, blob: { digest: string; size: number }, signal?: AbortSignal): Promise<Readable> {
     const response = await this.deps.auth.request(
       { registry: reference.registry, scope: `repository:${reference.repository}:pull` },
-      { method: 'GET', url: this.url(reference, `blobs/${blob.digest}`), followRedirects: true, signal },
-      (request) => this.deps.http.stream(request),
+      { method: 'GET', url: this.url(reference, `blobs/${blob.digest}`), followRedirects: true, signal, stream: true },
     );
     const what = `blob ${shortDigest(blob.digest)} of ${familiarRepository(reference)}`;
     if (response.status !== 200) throw this.failure(response, reference, what);
     const verifier = verifyingDigest(blob.digest, blob.size, what);
-    return pipeline(response.stream, verifier, () => undefined);
+    return pipeline(response.stream!, verifier, () => undefined);
   }
 
   /**
@@ -423,12 +423,11 @@ export class RegistryClient {
       return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, identity, suffix), status);
     }
     if (response.status === 404) {
-      const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
-      return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
+      const found = `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}`;
+      if (reference.digest) return new DockerMcpError('NOT_FOUND', `${found}; check the digest.`, { status: 404 });
+      return new DockerMcpError('NOT_FOUND', `${found}.`, { status: 404, nextStep: 'list-tags' });
     }
-    const wait = retryAfter(response.headers);
-    const windowSeconds = response.status === 429 ? parseRateLimit(response.headers)?.windowSeconds : undefined;
-    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000), windowSeconds);
+    return errorFromResponse(response, what, detail);
   }
 }
 

@@ -1,8 +1,10 @@
 import type { HubAuth } from '../auth/hubAuth';
 import type { Cache } from '../cache/cache';
 import type { Config } from '../config';
-import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
-import { retryAfter, type HttpClient, type HttpResponse } from '../http/client';
+import { DockerMcpError, oneLine } from '../errors';
+import type { HttpClient } from '../net/client';
+import { errorFromResponse } from '../net/errors';
+import type { HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
 import {
   IMAGE_VULNERABILITIES_QUERY,
@@ -70,9 +72,13 @@ const STATE_SENTENCES: Record<Exclude<SbomState, 'INDEXED'>, string> = {
 export class ScoutClient {
   constructor(private readonly deps: ScoutClientDeps) {}
 
-  /** UNAUTHORIZED, before any request, when there is no Docker Hub login: Scout answers nothing without one. */
+  /**
+   * UNAUTHORIZED, before any request, when there is no Docker Hub login: Scout answers nothing without one. With a
+   * login, it starts now, beside the registry requests that find the digest, rather than after them.
+   */
   requireLogin(): void {
     this.deps.auth.requireCredentials('Docker Scout vulnerability data');
+    this.deps.auth.startLogin();
   }
 
   /** `image` names the image in messages (e.g. `nginx:1.27`); the query itself is by digest only. */
@@ -120,8 +126,7 @@ export class ScoutClient {
     // A 400 with GraphQL errors means Scout did not take our query: that is ours to fix, not the caller's input.
     if (response.status === 400 && firstError) throw graphQlError(firstError, what, this.deps.config.username);
     if (response.status < 200 || response.status >= 300) {
-      const waitMs = response.status === 429 ? retryAfter(response.headers) : undefined;
-      throw errorFromStatus(response.status, what, firstError?.message, waitMs === undefined ? undefined : Math.ceil(waitMs / 1000));
+      throw errorFromResponse(response, what, firstError?.message);
     }
     if (!parsed || typeof parsed !== 'object') {
       throw new DockerMcpError('UPSTREAM_ERROR', `Docker Scout sent an answer that is not JSON for ${what}; try again later.`);

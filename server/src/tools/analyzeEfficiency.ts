@@ -51,6 +51,7 @@ export const analyzeEfficiency = defineTool({
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
+  readsLayers: true,
   async handler(args, services, signal, progress) {
     const files = await readImageFiles(services, args, signal, progress);
     const measured = efficiency(files.layers);

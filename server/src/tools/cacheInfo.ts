@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { formatBytes } from '../format';
-import type { RateLimitSnapshot } from '../http/rateLimit';
+import type { RateLimitSnapshot } from '../net/rateLimit';
 import { defineTool, READ_ONLY } from './tool';
 
 const kindStats = z.object({ hits: z.number(), misses: z.number(), entries: z.number(), bytes: z.number() });

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { identityText, type RegistryIdentity } from '../auth/credentials';
 import { DockerMcpError } from '../errors';
-import { parseRateLimit, type RateLimitSnapshot } from '../http/rateLimit';
+import { parseRateLimit, type RateLimitSnapshot } from '../net/rateLimit';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';

@@ -94,6 +94,7 @@ export const compareImages = defineTool({
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
+  readsLayers: (args) => args.files,
   async handler(args, services, signal, progress) {
     const referenceA = parseReference(args.image_a, 'image_a');
     const referenceB = parseReference(args.image_b, 'image_b');

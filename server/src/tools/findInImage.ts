@@ -39,6 +39,7 @@ export const findInImage = defineTool({
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
+  readsLayers: true,
   async handler(args, services, signal, progress) {
     const files = await readImageFiles(services, args, signal, progress);
     const matches = globMatcher(args.pattern);

@@ -50,6 +50,7 @@ export const listImageFiles = defineTool({
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
+  readsLayers: true,
   async handler(args, services, signal, progress) {
     const files = await readImageFiles(services, args, signal, progress);
     const layerCount = files.coverage.layer_count;

@@ -30,6 +30,11 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */
   example: z.input<z.ZodObject<I>>;
+  /**
+   * The call downloads layers (DOCKERHUB_MCP_MAX_LAYER_BYTES bounds it): DOCKERHUB_MCP_TIMEOUT_MS then bounds each
+   * request and each pause of a download, not the whole call.
+   */
+  readsLayers?: boolean | ((args: z.output<z.ZodObject<I>>) => boolean);
 }
 
 export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {

@@ -258,6 +258,7 @@ export async function startHubEmulator(opts: HubEmulatorOptions): Promise<HubEmu
     control,
     requests: () => [...recorded],
     resetRequests: () => { recorded = []; },
+    issuedTokens: () => [...tokens.issued],
     stop: () => new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();

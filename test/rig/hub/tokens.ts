@@ -17,6 +17,9 @@ export class TokenIssuer {
   private readonly secret = randomBytes(32);
   private readonly live = new Map<string, TokenHolder>();
 
+  /** Every token handed out, so a test can look for any of them where no secret may be. */
+  readonly issued: string[] = [];
+
   constructor(private readonly lifetimeSeconds: number) {}
 
   issue(user: UserAccount): string {
@@ -40,7 +43,9 @@ export class TokenIssuer {
     };
     const unsigned = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}`;
     this.live.set(jti, { username: user.username, scope: user.scope });
-    return `${unsigned}.${this.sign(unsigned)}`;
+    const token = `${unsigned}.${this.sign(unsigned)}`;
+    this.issued.push(token);
+    return token;
   }
 
   verify(token: string): TokenHolder | null {

@@ -66,4 +66,6 @@ export interface HubEmulator {
   control: HubControl;
   requests(): RequestRecord[];
   resetRequests(): void;
+  /** Every access token the login endpoints handed out. */
+  issuedTokens(): string[];
 }

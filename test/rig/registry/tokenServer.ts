@@ -51,6 +51,8 @@ export interface TokenServer {
   down(isDown: boolean): void;
   setPrivate(repository: string, isPrivate: boolean): void;
   requests(): TokenRequestRecord[];
+  /** Every token signed so far (for clients, the rig's pushes and the CDN). */
+  issued(): string[];
   counts(): TokenCounts;
   resetCounts(): void;
   /** Lifetime back to Hub's 300 s, service up. */
@@ -130,6 +132,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   let enforceLifetimeAtRegistry = false;
   let isDown = false;
   let log: TokenRequestRecord[] = [];
+  const issued: string[] = [];
 
   function issueToken(access: AccessEntry[], subject = ''): string {
     const now = Math.floor(Date.now() / 1000);
@@ -146,7 +149,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       access,
     };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
-    return `${signingInput}.${base64url(sign('sha256', Buffer.from(signingInput), key))}`;
+    const token = `${signingInput}.${base64url(sign('sha256', Buffer.from(signingInput), key))}`;
+    issued.push(token);
+    return token;
   }
 
   function grant(user: RigUser | null, requested: AccessEntry): AccessEntry | null {
@@ -242,6 +247,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       else privateRepositories.delete(repository);
     },
     requests: () => [...log],
+    issued: () => [...issued],
     counts: () => ({
       total: log.length,
       anonymous: log.filter((record) => record.user === null).length,

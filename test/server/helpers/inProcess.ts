@@ -3,7 +3,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { loadConfig } from '../../../server/src/config';
 import { createLogger } from '../../../server/src/log';
 import { createMcpServer } from '../../../server/src/server';
-import { closeServices, createServices, type Services } from '../../../server/src/services';
+import { closeServices, createServices, type ServiceOptions, type Services } from '../../../server/src/services';
 import { rig } from '../../rig/mocha-hooks';
 
 export interface ToolOutcome {
@@ -28,10 +28,10 @@ export interface InProcessServer {
  * The real services and McpServer, configured from the rig's environment plus `env`, with an SDK Client connected
  * through the SDK's in-memory transport. No process is spawned; close() releases everything.
  */
-export async function startInProcess(env: Record<string, string> = {}): Promise<InProcessServer> {
+export async function startInProcess(env: Record<string, string> = {}, options: ServiceOptions = {}): Promise<InProcessServer> {
   const config = loadConfig({ DOCKERHUB_MCP_LOG_LEVEL: 'warn', ...rig().env, ...env });
   const logs: string[] = [];
-  const services = createServices(config, createLogger(config.logLevel, (line) => logs.push(line)));
+  const services = createServices(config, createLogger(config.logLevel, (line) => logs.push(line)), options);
   const server = createMcpServer(services);
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'in-process-test', version: '0.0.0' });

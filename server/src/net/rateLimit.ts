@@ -1,3 +1,5 @@
+import type { Layer } from './fetch';
+
 /** What a registry or the Hub API said about its limits in one reply. */
 export interface RateLimitSnapshot {
   limit?: number;
@@ -37,4 +39,21 @@ function parseQuota(value: string | undefined): { value: number; window?: number
   const match = /^\s*(\d+)\s*(?:;\s*w\s*=\s*(\d+))?/.exec(value);
   if (!match) return undefined;
   return { value: Number(match[1]), window: match[2] ? Number(match[2]) : undefined };
+}
+
+/** Records the rate-limit headers of every reply, by host, and tells each listener. */
+export function rateLimitCapture(
+  snapshots: Map<string, RateLimitSnapshot>,
+  listeners: ((host: string, snapshot: RateLimitSnapshot) => void)[],
+): Layer {
+  return (next) => async (request) => {
+    const response = await next(request);
+    const snapshot = parseRateLimit(response.headers);
+    if (snapshot) {
+      const host = new URL(request.url).host;
+      snapshots.set(host, snapshot);
+      for (const listener of listeners) listener(host, snapshot);
+    }
+    return response;
+  };
 }
