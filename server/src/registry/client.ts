@@ -307,6 +307,19 @@ export class RegistryClient {
     });
   }
 
+  /**
+   * The predicate of a statement getAttestations summarised, for reading its content; undefined when it was not read
+   * (`note`). The blob is cached by digest, so this costs no second download.
+   */
+  async getStatementPredicate(
+    reference: ImageReference,
+    statement: AttestationStatement,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (statement.note || statement.kind === 'other' || statement.size > STATEMENT_MAX_BYTES) return undefined;
+    return predicateOf(parseJson(await this.getBlob(reference, statement.digest, STATEMENT_MAX_BYTES, signal)));
+  }
+
   private async readStatement(
     reference: ImageReference,
     layer: Descriptor,
