@@ -1,0 +1,90 @@
+import type { RegistryAuth } from '../auth/registryAuth';
+import { isLoopbackHost, type Config } from '../config';
+import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
+import { retryAfter, type HttpRequest, type HttpResponse } from '../http/client';
+import type { ImageReference } from './types';
+
+/**
+ * Where a registry is and how a request reaches it: base URLs from the environment, the one `send` every registry
+ * request goes through (the auth layer answers the challenge), and a reply that failed as the contract's error.
+ */
+export class RegistryEndpoints {
+  constructor(
+    private readonly config: Config,
+    private readonly auth: RegistryAuth,
+  ) {}
+
+  /** Base URL of the registry serving `registry` (a host as written in references). */
+  baseUrl(registry: string): string {
+    if (registry === 'docker.io') return this.config.registryUrl;
+    const override = this.config.registryEndpoints.get(registry.toLowerCase());
+    if (override) return override;
+    const hostname = new URL(`https://${registry}`).hostname;
+    return `${isLoopbackHost(hostname) ? 'http' : 'https'}://${registry}`;
+  }
+
+  url(reference: ImageReference, path: string): string {
+    return `${this.baseUrl(reference.registry)}/v2/${reference.repository}/${path}`;
+  }
+
+  /** Docker Hub counts a pull per manifest GET; other registries have no pull quota worth a round trip. */
+  countsPulls(registry: string): boolean {
+    return registry === 'docker.io';
+  }
+
+  send(reference: ImageReference, request: HttpRequest): Promise<HttpResponse> {
+    return this.auth.request({ registry: reference.registry, scope: `repository:${reference.repository}:pull` }, request);
+  }
+
+  /** A non-2xx reply as the contract's error, naming what was asked for; 401 says what would help. */
+  failure(response: HttpResponse, reference: ImageReference, what: string): DockerMcpError {
+    const detail = registryErrorDetail(response.body);
+    if (response.status === 401) {
+      const suffix = detail ? ` (${oneLine(detail)})` : '';
+      const status = { status: 401 };
+      if (reference.registry !== 'docker.io') {
+        return new DockerMcpError(
+          'UNAUTHORIZED',
+          `${what} needs credentials for ${reference.registry}, and this server holds credentials only for Docker Hub${suffix}.`,
+          status,
+        );
+      }
+      if (this.auth.hasCredentials(reference.registry)) {
+        return new DockerMcpError(
+          'UNAUTHORIZED',
+          `the Docker Hub account ${this.config.username} has no access to ${what}, or it does not exist${suffix}.`,
+          status,
+        );
+      }
+      return new DockerMcpError(
+        'UNAUTHORIZED',
+        `${what} is private or does not exist: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token with read access) to reach private repositories${suffix}.`,
+        status,
+      );
+    }
+    if (response.status === 404) {
+      const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
+      return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
+    }
+    const wait = retryAfter(response.headers);
+    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
+  }
+}
+
+/** `{errors:[{code,message}]}` → `manifest unknown`; anything else → nothing (no raw pages reach a caller). */
+export function registryErrorDetail(body: Buffer): string | undefined {
+  const parsed = parseJson(body) as { errors?: { code?: unknown; message?: unknown }[] } | undefined;
+  const first = Array.isArray(parsed?.errors) ? parsed.errors[0] : undefined;
+  if (!first) return undefined;
+  const text = typeof first.message === 'string' && first.message ? first.message : first.code;
+  return typeof text === 'string' ? oneLine(text, 160) : undefined;
+}
+
+export function parseJson(bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
