@@ -20,6 +20,8 @@ export const CACHE_KINDS = {
   hubRepository: { digestAddressed: false, ttlMs: 60 * 60_000 },
   hubNamespace: { digestAddressed: false, ttlMs: 10 * 60_000 },
   scout: { digestAddressed: false, ttlMs: 60 * 60_000 },
+  /** "Manifests of this repository are cached": a hint that a HEAD may save a pull; shared, never counted. */
+  repository: { digestAddressed: false, ttlMs: 24 * 60 * 60_000 },
 } as const;
 export type CacheKind = keyof typeof CACHE_KINDS;
 
@@ -222,24 +224,28 @@ export class Cache {
   }
 
   /**
-   * Remembers that manifests of `repository` (`registry/path`) are cached, in memory and as an empty marker file on
-   * disk: a later read of one of its tags is then worth a free HEAD first, since the digest may be one we hold.
+   * Remembers that manifests of `repository` (`registry/path`) are cached, in memory, as an empty marker file on disk
+   * and in the shared store: a later read of one of its tags is then worth a free HEAD first, since the digest may be
+   * one we hold.
    */
   async noteRepository(repository: string): Promise<void> {
     if (this.options.disabled || this.repositories.has(repository)) return;
     this.repositories.set(repository, true);
     const marker = sha256Digest(Buffer.from(repository));
     const path = this.diskPath(REPOSITORY_MARKERS, marker);
-    if (path && !(await isRegularFile(path))) await this.writeDisk(REPOSITORY_MARKERS, marker, Buffer.alloc(0));
+    await Promise.all([
+      path && !(await isRegularFile(path)) ? this.writeDisk(REPOSITORY_MARKERS, marker, Buffer.alloc(0)) : undefined,
+      this.shared?.set('repository', repository, Buffer.from('1'), CACHE_KINDS.repository.ttlMs),
+    ]);
   }
 
   async holdsRepository(repository: string): Promise<boolean> {
     if (this.options.disabled) return false;
     if (this.repositories.has(repository)) return true;
     const path = this.diskPath(REPOSITORY_MARKERS, sha256Digest(Buffer.from(repository)));
-    if (!path || !(await isRegularFile(path))) return false;
-    this.repositories.set(repository, true);
-    return true;
+    const known = (path && (await isRegularFile(path))) || (await this.shared?.get('repository', repository)) !== undefined;
+    if (known) this.repositories.set(repository, true);
+    return Boolean(known);
   }
 
   /**
