@@ -1,13 +1,18 @@
 import { platformString } from '../registry/platform';
-import type { ResolvedImage } from '../registry/types';
+import type { PlatformManifest } from '../registry/types';
 
-/** The three facts that name one platform's image in every analysis result. */
-export function imageIdentity(image: ResolvedImage): { image: string; digest: string; platform: string } {
-  return { image: image.reference.familiar, digest: image.digest, platform: platformString(image.platform) };
+/** The facts that name one platform's image in every analysis result, and how old its tag look-up is. */
+export function imageIdentity(image: PlatformManifest): { image: string; digest: string; platform: string; resolved_at?: string } {
+  return {
+    image: image.reference.familiar,
+    digest: image.digest,
+    platform: platformString(image.platform),
+    ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
+  };
 }
 
 /** `linux/amd64`, with how it was chosen when the caller did not choose it (CONTRACT.md: say which was picked). */
-export function platformPhrase(image: ResolvedImage): string {
+export function platformPhrase(image: PlatformManifest): string {
   const platform = platformString(image.platform);
   const count = image.availablePlatforms.length;
   switch (image.platformChoice) {

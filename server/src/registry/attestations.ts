@@ -28,6 +28,7 @@ export class Attestations {
     const report: AttestationReport = {
       reference,
       digest: top.digest,
+      ...(top.resolvedAt ? { resolvedAt: top.resolvedAt } : {}),
       mediaType: top.mediaType,
       kind: top.kind,
       platforms: [],

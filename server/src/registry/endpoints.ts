@@ -63,6 +63,8 @@ export class RegistryEndpoints {
       );
     }
     if (response.status === 404) {
+      // "manifest unknown" says nothing "was not found" does not; other details (which repository) do.
+      const detail = /^manifest unknown$/i.test(registryErrorDetail(response.body) ?? '') ? undefined : registryErrorDetail(response.body);
       const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
       return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
     }

@@ -226,7 +226,11 @@ function forgetTagListings(cache: Cache, reference: ImageReference): void {
   if (reference.registry !== 'docker.io') return;
   const [namespace, name] = reference.repository.split('/');
   const hubPath = `/v2/namespaces/${encodeURIComponent(namespace)}/repositories/${encodeURIComponent(name)}/tags`;
-  cache.deleteWhere('hubTags', (key) => key === hubPath || key.startsWith(`${hubPath}?`) || key.startsWith(`${hubPath}/`));
+  // Hub keys are `<api url><path>|<who>|g<n>`: the path is followed by its query, a tag's name or the separator.
+  cache.deleteWhere('hubTags', (key) => {
+    const at = key.indexOf(hubPath);
+    return at >= 0 && ['?', '/', '|'].includes(key.charAt(at + hubPath.length));
+  });
 }
 
 function repositoryKey(reference: ImageReference): string {

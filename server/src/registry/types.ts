@@ -164,6 +164,8 @@ export interface AttestationReport {
   digest: string;
   mediaType: string;
   kind: 'index' | 'image';
+  /** When the tag was looked up (ISO 8601), for a reference by tag. */
+  resolvedAt?: string;
   /** Non-attestation platforms of the index. */
   platforms: string[];
   /** Platforms with an attestation manifest. */

@@ -3,7 +3,7 @@ import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/i
 import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
 import { formatBytes, shortDigest } from '../format';
 import { parseReference } from '../registry/reference';
-import { imageArg, limitArg, platformArg } from './schemas';
+import { imageArg, limitArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Instructions are one line in this listing; docker_get_dockerfile has them whole. */
@@ -38,6 +38,7 @@ export const analyzeLayers = defineTool({
     image: z.string(),
     digest: z.string().describe('Digest of the platform\'s image manifest'),
     platform: z.string(),
+    resolved_at: resolvedAtField,
     layer_count: z.number(),
     total_size: z.number().describe('Compressed bytes of all layers, a repeated layer counted once'),
     empty_history_entries: z.number().describe('History entries that made no layer (ENV, CMD, LABEL…)'),
@@ -87,7 +88,7 @@ export const analyzeLayers = defineTool({
     if (largest.length > 0) lines.push(`Largest: ${largest.map(share).join(', ')}.`);
     lines.push(`Layers ${result.sort === 'size' ? 'by size' : 'bottom first'}${result.truncated ? ` (first ${result.layers.length})` : ''}:`);
     lines.push(...result.layers.map((entry) => `- ${share(entry)} ${instruction(entry)}`));
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'nginx:1.27', platform: 'linux/amd64', sort: 'size', limit: 5 },

@@ -5,7 +5,7 @@ import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import type { ResolvedImage } from '../registry/types';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Unique layers and config differences are listed up to these counts; counts and sizes always cover all. */
@@ -17,6 +17,7 @@ const side = z.object({
   image: z.string(),
   digest: z.string().describe('Digest of the platform\'s image manifest'),
   platform: z.string(),
+  resolved_at: resolvedAtField,
   layer_count: z.number(),
   size: z.number().describe('Compressed bytes of its layers, a repeated layer counted once'),
 });
@@ -131,7 +132,7 @@ export const compareImages = defineTool({
         ),
       );
     }
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(a.image, a.resolved_at), ...tagAgeNote(b.image, b.resolved_at));
     return lines.join('\n');
   },
   example: { image_a: 'nginx:1.26', image_b: 'nginx:1.27', platform: 'linux/amd64' },

@@ -4,7 +4,7 @@ import { estimatePull } from '../analysis/pullSize';
 import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { isDigest, parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const LAYERS_LISTED = 50;
@@ -36,6 +36,7 @@ export const estimatePullSize = defineTool({
     image: z.string(),
     digest: z.string().describe('Digest of the platform\'s image manifest'),
     platform: z.string(),
+    resolved_at: resolvedAtField,
     layer_count: z.number().describe('Layers the manifest lists'),
     distinct_layers: z.number(),
     total_size: z.number().describe('Compressed bytes of the distinct layers'),
@@ -96,7 +97,7 @@ export const estimatePullSize = defineTool({
     if (result.layers_to_download.length > 0) {
       lines.push('To download:', ...result.layers_to_download.map((layer) => `- #${layer.index} ${shortDigest(layer.digest)}… ${formatBytes(layer.size)}`));
     }
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'nginx:1.27', platform: 'linux/amd64', have: 'nginx:1.26' },

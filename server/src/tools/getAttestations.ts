@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatName } from '../registry/manifest';
 import { describePlatformChoice } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const statement = z.object({
@@ -32,6 +32,7 @@ export const getAttestations = defineTool({
   output: {
     image: z.string(),
     digest: z.string().describe('Digest of the index (or of the single manifest)'),
+    resolved_at: resolvedAtField,
     mediaType: z.string(),
     platforms: z.array(z.string()).describe('Image platforms of the index'),
     attested_platforms: z.array(z.string()).describe('Platforms with an attestation manifest'),
@@ -61,6 +62,7 @@ export const getAttestations = defineTool({
     return {
       image: report.reference.familiar,
       digest: report.digest,
+      ...(report.resolvedAt ? { resolved_at: report.resolvedAt } : {}),
       mediaType: report.mediaType,
       platforms: report.platforms,
       attested_platforms: report.attestedPlatforms,
@@ -101,6 +103,7 @@ export const getAttestations = defineTool({
       }
     }
     if (result.platform && result.statements.length === 0) lines.push(`- none for ${result.platform}`);
+    lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'nginx:latest', platform: 'linux/arm64' },

@@ -4,7 +4,7 @@ import { pairLayers } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const entry = z.object({
@@ -30,6 +30,7 @@ export const getImageHistory = defineTool({
     image: z.string(),
     digest: z.string().describe('Digest of this platform\'s image manifest'),
     platform: z.string(),
+    resolved_at: resolvedAtField,
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     history: z.array(entry).describe('Oldest first'),
@@ -63,6 +64,7 @@ export const getImageHistory = defineTool({
       image: image.reference.familiar,
       digest: image.digest,
       platform: platformString(image.platform),
+      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       history: entries,
@@ -83,6 +85,7 @@ export const getImageHistory = defineTool({
       }),
     ];
     if (result.note) lines.push(`Note: ${result.note}.`);
+    lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'httpd:2.4' },

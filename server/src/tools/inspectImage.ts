@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const inspectImage = defineTool({
@@ -20,6 +20,7 @@ export const inspectImage = defineTool({
     digest: z.string().describe('Digest of this platform\'s image manifest'),
     index_digest: z.string().optional().describe('Digest of the index the platform was chosen from'),
     platform: z.string().describe('os/arch[/variant] of the image inspected'),
+    resolved_at: resolvedAtField,
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     created: z.string().optional(),
@@ -50,7 +51,8 @@ export const inspectImage = defineTool({
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    // What a tag points at now: a cached look-up is checked by HEAD (free), so this answer never lags a push.
+    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal, { fresh: true });
     const source = image.config.config ?? {};
     const config: Record<string, unknown> = {};
     if (source.User) config.User = source.User;
@@ -68,6 +70,7 @@ export const inspectImage = defineTool({
       digest: image.digest,
       ...(image.indexDigest ? { index_digest: image.indexDigest } : {}),
       platform: platformString(image.platform),
+      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       ...(image.config.created ? { created: image.config.created } : {}),

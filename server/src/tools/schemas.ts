@@ -19,6 +19,19 @@ export const platformArg = z
   .optional()
   .describe('Platform os/arch[/variant]; default linux/amd64 when present, else the first platform');
 
+/** Output field of every answer read by tag: how old the tag → digest look-up is. */
+export const resolvedAtField = z
+  .string()
+  .optional()
+  .describe('When the tag was looked up (ISO 8601), for a reference by tag: the digest is what the tag pointed at then');
+
+/** A sentence for the text answer when the tag → digest came from the cache and is more than a minute old. */
+export function tagAgeNote(image: string, resolvedAt: string | undefined, nowMs = Date.now()): string[] {
+  if (!resolvedAt) return [];
+  const minutes = Math.floor((nowMs - Date.parse(resolvedAt)) / 60_000);
+  return minutes >= 1 ? [`${image}: tag looked up ${minutes} min ago (${resolvedAt}).`] : [];
+}
+
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback).describe(`How many results to return (1–${max}, default ${fallback})`);
 
