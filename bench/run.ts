@@ -11,6 +11,7 @@ import { benchEconomy, SESSION, type EconomyResult } from './economy';
 import { benchLatency } from './latency';
 import { benchMemory } from './memory';
 import { benchOutput } from './output';
+import { benchRoundTrips } from './roundTrips';
 import { BUNDLE, ROOT } from './lib/server';
 import { markdownTable, plainTable, type Row } from './lib/table';
 
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     rows.push(...economy.rows);
     rows.push(...(await benchCoalescing(rig)));
     rows.push(...(await benchLatency(rig)));
+    rows.push(...(await benchRoundTrips(rig)));
     rows.push(...(await benchMemory(rig)));
     const output = await benchOutput(rig);
     rows.push(...output.rows);

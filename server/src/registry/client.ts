@@ -81,6 +81,22 @@ export class RegistryClient {
     return this.manifests.getPlatformManifest(reference, platform, signal, options);
   }
 
+  /**
+   * One platform's image manifest with its platform named: by the index entry, or for a single image by its config
+   * (nothing else names its platform), which is then the only config read.
+   */
+  async getImageManifest(
+    reference: ImageReference,
+    platform?: string,
+    signal?: AbortSignal,
+    options?: ReadOptions,
+  ): Promise<PlatformManifest> {
+    const { config: _config, ...named } = await this.manifests.getPlatformManifest(reference, platform, signal, options, (manifest) =>
+      this.blobs.getConfig(reference, manifest, signal),
+    );
+    return named;
+  }
+
   /** One platform's image: manifest and config, the platform chosen as CONTRACT.md says. */
   async getImage(reference: ImageReference, platform?: string, signal?: AbortSignal, options?: ReadOptions): Promise<ResolvedImage> {
     const image = await this.manifests.getPlatformManifest(reference, platform, signal, options, (manifest) =>

@@ -55,10 +55,11 @@ export const estimatePullSize = defineTool({
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    // Sizes are in the manifests: no config is read but a single image's, which alone names its platform.
+    const resolved = await services.registry.getImageManifest(parseReference(args.image), args.platform, signal);
     const platform = platformString(resolved.platform);
     const held = await (args.have
-      ? services.registry.getImage(parseReference(args.have, 'have'), platform, signal)
+      ? services.registry.getImageManifest(parseReference(args.have, 'have'), platform, signal)
       : Promise.resolve(undefined));
     const heldDigests = new Set([...(args.have_digests ?? []), ...(held?.manifest.layers.map((layer) => layer.digest) ?? [])]);
     const estimate = estimatePull(resolved.manifest.layers, heldDigests);
