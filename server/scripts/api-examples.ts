@@ -925,6 +925,16 @@ export const EXAMPLE_RESULTS: Record<string, Record<string, unknown>> = {
     counted_against: 'ip',
     authenticated: false,
     credentials_configured: false,
+    identity: { registry: 'docker.io', as: 'anonymous', username: null, source: null, problem: null },
+    registries: [
+      {
+        registry: 'ghcr.io',
+        as: 'account',
+        username: 'octo-dev',
+        source: 'credHelpers (docker-credential-desktop) in /home/dev/.docker/config.json',
+        problem: null,
+      },
+    ],
     checked_at: '2025-04-22T09:14:05.512Z',
     note: 'Anonymous pulls count against this IP address; a Docker Hub login (DOCKERHUB_USERNAME, DOCKERHUB_TOKEN) raises the limit. Cached digests cost no pulls.',
   },

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RegistryCredentials } from './auth/credentials';
 import { HubAuth } from './auth/hubAuth';
 import { RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
@@ -24,6 +25,8 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  /** Who each registry is asked as: env, VS Code, Docker's config.json. */
+  credentials: RegistryCredentials;
   /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
   sharedCache?: RedisSharedCache;
   quotaLedger?: QuotaLedger;
@@ -48,11 +51,12 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   });
   if (quotaLedger) http.onRateLimit((host, snapshot) => quotaLedger.record(host, snapshot));
   const hubAuth = new HubAuth({ config, http, log });
-  const registryAuth = new RegistryAuth({ config, http, log });
+  const credentials = new RegistryCredentials({ config, log });
+  const registryAuth = new RegistryAuth({ config, http, log, credentials });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache, quotaLedger };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -206,7 +206,7 @@ describe('registry client against the rig registry', () => {
         assert.equal((await hub.registry.getManifest(ref('demo:basic'))).digest, sha256Digest(manifest));
         assert.deepEqual(seen, ['none', expected]);
         const other = services({ ...ALICE, DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `other.example=${fake.url}` });
-        await refused(other.registry.getManifest(ref('other.example/demo:basic')), 'UNAUTHORIZED', /credentials only for Docker Hub/);
+        await refused(other.registry.getManifest(ref('other.example/demo:basic')), 'UNAUTHORIZED', /on other\.example, which was asked anonymously/);
         assert.equal(seen.filter((value) => value === expected).length, 1, 'no credentials for other.example');
       } finally {
         await fake.close();
@@ -242,7 +242,7 @@ describe('registry client against the rig registry', () => {
       await refused(
         services({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: 'dckr_pat_wrong' }).registry.getManifest(ref('alice/private-app:1')),
         'UNAUTHORIZED',
-        /refused DOCKERHUB_USERNAME\/DOCKERHUB_TOKEN/,
+        /docker\.io refused the credentials of alice from DOCKERHUB_TOKEN/,
       );
     });
 
@@ -253,7 +253,7 @@ describe('registry client against the rig registry', () => {
       assert.ok(rig().tokenServer.requests().length > 0);
       assert.ok(rig().tokenServer.requests().every((r) => r.user === null));
       assert.ok(rig().registry.proxy.requests().every((r) => r.authorization !== 'basic'));
-      await refused(registry.getManifest(ref('ghcr.io/alice/private-app:1')), 'UNAUTHORIZED', /credentials only for Docker Hub/);
+      await refused(registry.getManifest(ref('ghcr.io/alice/private-app:1')), 'UNAUTHORIZED', /on ghcr\.io, which was asked anonymously/);
       assert.ok(rig().tokenServer.requests().every((r) => r.user === null));
     });
   });

@@ -1,3 +1,4 @@
+import { unauthorizedMessage } from '../auth/credentials';
 import type { RegistryAuth } from '../auth/registryAuth';
 import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
@@ -41,26 +42,7 @@ export class RegistryEndpoints {
     const detail = registryErrorDetail(response.body);
     if (response.status === 401) {
       const suffix = detail ? ` (${oneLine(detail)})` : '';
-      const status = { status: 401 };
-      if (reference.registry !== 'docker.io') {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `${what} needs credentials for ${reference.registry}, and this server holds credentials only for Docker Hub${suffix}.`,
-          status,
-        );
-      }
-      if (this.auth.hasCredentials(reference.registry)) {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `the Docker Hub account ${this.config.username} has no access to ${what}, or it does not exist${suffix}.`,
-          status,
-        );
-      }
-      return new DockerMcpError(
-        'UNAUTHORIZED',
-        `${what} is private or does not exist: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token with read access) to reach private repositories${suffix}.`,
-        status,
-      );
+      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, this.auth.identity(reference.registry), suffix), { status: 401 });
     }
     if (response.status === 404) {
       // "manifest unknown" says nothing "was not found" does not; other details (which repository) do.

@@ -305,15 +305,16 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   await Promise.all(workers);
 }
 
-/** Pushes blobs and manifests straight to the registry through its HTTP API, with a push token per repository. */
+/** Pushes blobs and manifests straight to the registry through its HTTP API, authorised per repository. */
 export class RegistryPusher {
   constructor(
     private readonly registryUrl: string,
-    private readonly pushToken: (repository: string) => string,
+    /** The Authorization header for pushing to a repository: `Bearer <push token>`, or `Basic …` on htpasswd. */
+    private readonly authorization: (repository: string) => string,
   ) {}
 
   private headers(repository: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { authorization: `Bearer ${this.pushToken(repository)}`, ...extra };
+    return { authorization: this.authorization(repository), ...extra };
   }
 
   async pushBlob(repository: string, blob: Blob): Promise<void> {
