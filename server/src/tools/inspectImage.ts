@@ -51,8 +51,7 @@ export const inspectImage = defineTool({
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    // What a tag points at now: a cached look-up is checked by HEAD (free), so this answer never lags a push.
-    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal, { fresh: true });
+    const image = await services.registry.getImage(parseReference(args.image), args.platform, signal);
     const source = image.config.config ?? {};
     const config: Record<string, unknown> = {};
     if (source.User) config.User = source.User;
