@@ -3,6 +3,7 @@ import type { RegistryAuth } from '../auth/registryAuth';
 import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import { retryAfter, type HttpRequest, type HttpResponse } from '../http/client';
+import { parseRateLimit } from '../http/rateLimit';
 import type { ImageReference } from './types';
 
 /**
@@ -42,7 +43,17 @@ export class RegistryEndpoints {
     const detail = registryErrorDetail(response.body);
     if (response.status === 401) {
       const suffix = detail ? ` (${oneLine(detail)})` : '';
-      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, this.auth.identity(reference.registry), suffix), { status: 401 });
+      const identity = this.auth.identity(reference.registry);
+      // Anonymous and refused for an official image: it does not exist (they are all public), unless the token itself was bad.
+      if (
+        identity.as === 'anonymous' &&
+        reference.registry === 'docker.io' &&
+        reference.repository.startsWith('library/') &&
+        !/invalid_token/.test(response.headers['www-authenticate'] ?? '')
+      ) {
+        return new DockerMcpError('NOT_FOUND', `${what} does not exist on Docker Hub: official images are public${suffix}.`, { status: 404 });
+      }
+      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, identity, suffix), { status: 401 });
     }
     if (response.status === 404) {
       // "manifest unknown" says nothing "was not found" does not; other details (which repository) do.
@@ -51,7 +62,8 @@ export class RegistryEndpoints {
       return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
     }
     const wait = retryAfter(response.headers);
-    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
+    const windowSeconds = response.status === 429 ? parseRateLimit(response.headers)?.windowSeconds : undefined;
+    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000), windowSeconds);
   }
 }
 

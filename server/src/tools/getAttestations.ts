@@ -106,5 +106,5 @@ export const getAttestations = defineTool({
     lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
-  example: { image: 'nginx:latest', platform: 'linux/arm64' },
+  example: { image: 'svc:1' },
 });

@@ -72,7 +72,7 @@ export const getDockerfile = defineTool({
       ...tagAgeNote(result.image, result.resolved_at),
     ].join('\n');
   },
-  example: { image: 'nginx:1.27' },
+  example: { image: 'app:1' },
 });
 
 /**

@@ -88,5 +88,5 @@ export const getImageHistory = defineTool({
     lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
-  example: { image: 'httpd:2.4' },
+  example: { image: 'demo:schema2' },
 });
