@@ -33,11 +33,12 @@ export const resolvedAtField = z
   .optional()
   .describe('When the tag was looked up (ISO 8601), for a reference by tag: the digest is what the tag pointed at then');
 
-/** A sentence for the text answer when the tag → digest came from the cache and is more than a minute old. */
-export function tagAgeNote(image: string, resolvedAt: string | undefined, nowMs = Date.now()): string[] {
-  if (!resolvedAt) return [];
-  const minutes = Math.floor((nowMs - Date.parse(resolvedAt)) / 60_000);
-  return minutes >= 1 ? [`${image}: tag looked up ${minutes} min ago (${resolvedAt}).`] : [];
+/**
+ * The sentence saying when the tag behind an answer was looked up: a cached look-up may be minutes old. Absolute, so
+ * the same answer reads the same whenever it is shown.
+ */
+export function tagAgeNote(image: string, resolvedAt: string | undefined): string[] {
+  return resolvedAt ? [`${image}: tag looked up at ${resolvedAt}.`] : [];
 }
 
 export const limitArg = (max: number, fallback: number) =>
