@@ -22,6 +22,7 @@ export const CACHE_KINDS = {
   scout: { digestAddressed: false, ttlMs: 60 * 60_000 },
   /** "Manifests of this repository are cached": a hint that a HEAD may save a pull; shared, never counted. */
   repository: { digestAddressed: false, ttlMs: 24 * 60 * 60_000 },
+  layerIndex: { digestAddressed: false, ttlMs: 0 },
 } as const;
 export type CacheKind = keyof typeof CACHE_KINDS;
 

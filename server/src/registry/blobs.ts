@@ -1,6 +1,8 @@
+import { pipeline, type Readable } from 'node:stream';
 import type { Cache } from '../cache/cache';
 import { DockerMcpError } from '../errors';
 import { shortDigest } from '../format';
+import { verifyingDigest } from './blobStream';
 import type { RegistryEndpoints } from './endpoints';
 import { IMAGE_CONFIG_TYPES } from './manifest';
 import { digestMatches, familiarRepository } from './reference';
@@ -30,6 +32,24 @@ export class Blobs {
     } catch {
       throw new DockerMcpError('UPSTREAM_ERROR', `the image config of ${reference.familiar} is not JSON.`);
     }
+  }
+
+  /**
+   * A blob too large to buffer (a layer) as a stream, verified while it flows: it fails with UPSTREAM_ERROR past
+   * `size` bytes or when the bytes do not hash to `digest`. Not cached; follows the redirect to storage without
+   * Authorization, as getBlob does. Destroying the stream or aborting `signal` closes the connection.
+   */
+  async openBlobStream(reference: ImageReference, blob: { digest: string; size: number }, signal?: AbortSignal): Promise<Readable> {
+    const response = await this.endpoints.stream(reference, {
+      method: 'GET',
+      url: this.endpoints.url(reference, `blobs/${blob.digest}`),
+      followRedirects: true,
+      signal,
+    });
+    const what = `blob ${shortDigest(blob.digest)} of ${familiarRepository(reference)}`;
+    if (response.status !== 200) throw this.endpoints.failure(response, reference, what);
+    const verifier = verifyingDigest(blob.digest, blob.size, what);
+    return pipeline(response.stream, verifier, () => undefined);
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { RegistryAuth } from '../auth/registryAuth';
 import type { Cache } from '../cache/cache';
 import type { Config } from '../config';
@@ -43,7 +44,7 @@ export class RegistryClient {
   private readonly attestations: Attestations;
 
   constructor(deps: RegistryClientDeps) {
-    this.endpoints = new RegistryEndpoints(deps.config, deps.auth);
+    this.endpoints = new RegistryEndpoints(deps.config, deps.auth, deps.http);
     this.manifests = new Manifests(this.endpoints, deps.cache, deps.log);
     this.blobs = new Blobs(this.endpoints, deps.cache);
     this.tags = new TagLists(this.endpoints, deps.cache, deps.log);
@@ -111,6 +112,10 @@ export class RegistryClient {
 
   getBlob(reference: ImageReference, digest: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
     return this.blobs.getBlob(reference, digest, maxBytes, signal);
+  }
+
+  openBlobStream(reference: ImageReference, blob: { digest: string; size: number }, signal?: AbortSignal): Promise<Readable> {
+    return this.blobs.openBlobStream(reference, blob, signal);
   }
 
   getAttestations(reference: ImageReference, platform?: string, signal?: AbortSignal): Promise<AttestationReport> {

@@ -2,7 +2,7 @@ import { unauthorizedMessage } from '../auth/credentials';
 import type { RegistryAuth } from '../auth/registryAuth';
 import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
-import { retryAfter, type HttpRequest, type HttpResponse } from '../http/client';
+import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse, type HttpStreamResponse } from '../http/client';
 import { parseRateLimit } from '../http/rateLimit';
 import type { ImageReference } from './types';
 
@@ -14,6 +14,7 @@ export class RegistryEndpoints {
   constructor(
     private readonly config: Config,
     private readonly auth: RegistryAuth,
+    private readonly http: HttpClient,
   ) {}
 
   /** Base URL of the registry serving `registry` (a host as written in references). */
@@ -36,6 +37,15 @@ export class RegistryEndpoints {
 
   send(reference: ImageReference, request: HttpRequest): Promise<HttpResponse> {
     return this.auth.request({ registry: reference.registry, scope: `repository:${reference.repository}:pull` }, request);
+  }
+
+  /** As `send`, with the body left to stream (a layer); the challenge flow is the same. */
+  stream(reference: ImageReference, request: HttpRequest): Promise<HttpStreamResponse> {
+    return this.auth.request(
+      { registry: reference.registry, scope: `repository:${reference.repository}:pull` },
+      request,
+      (streamed) => this.http.stream(streamed),
+    );
   }
 
   /** A non-2xx reply as the contract's error, naming what was asked for; 401 says what would help. */
