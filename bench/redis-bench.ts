@@ -42,7 +42,8 @@ export async function benchRedis({ rig }: { rig: Rig }): Promise<Row[]> {
   const redis = await startRedisServer();
   let shared: Cost;
   try {
-    shared = await sessions(rig, 2, serverEnv(rig, { DOCKERHUB_MCP_REDIS_URL: redis.url }));
+    // The instances of one deployment share the signing key: without it only digest-addressed objects are shared.
+    shared = await sessions(rig, 2, serverEnv(rig, { DOCKERHUB_MCP_REDIS_URL: redis.url, DOCKERHUB_MCP_REDIS_KEY: 'bench-redis-signing-key-0123456789abcdef' }));
   } finally {
     await redis.stop();
   }

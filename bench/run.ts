@@ -12,6 +12,7 @@ import { benchLatency } from './latency';
 import { benchLayers } from './layers';
 import { benchMemory } from './memory';
 import { benchOutput } from './output';
+import { benchRoundTrips } from './roundTrips';
 import { BUNDLE, ROOT } from './lib/server';
 import { markdownTable, plainTable, type Row } from './lib/table';
 
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     rows.push(...economy.rows);
     rows.push(...(await benchCoalescing(rig)));
     rows.push(...(await benchLatency(rig)));
+    rows.push(...(await benchRoundTrips(rig)));
     rows.push(...(await benchMemory(rig)));
     rows.push(...(await benchLayers(rig)));
     const output = await benchOutput(rig);

@@ -65,6 +65,8 @@ export interface UpstreamTally {
   total: number;
   /** Docker Hub counts a pull for each of these. */
   manifestGet: number;
+  /** Free: what a tag points at, asked where the answer may save a pull or must be current. */
+  manifestHead: number;
   registry: number;
   hub: number;
   /** `kind:count` pairs, for reports. */
@@ -86,6 +88,7 @@ export function upstream(rig: Rig) {
       return {
         total: registry + hub,
         manifestGet: counts.manifestGet,
+        manifestHead: counts.manifestHead,
         registry,
         hub,
         breakdown: parts.map(([kind, count]) => `${kind} ${count}`).join(', '),

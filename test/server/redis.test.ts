@@ -181,7 +181,8 @@ describe('shared Redis cache and quota ledger', function () {
     for (const outcome of await Promise.all(calls)) ok(outcome, 'call');
 
     const served = rig().registry.proxy.requests().filter((request) => request.status === 200);
-    assert.equal(served.filter((request) => request.kind === 'manifestHead').length, 1, 'one tag → digest HEAD for both');
+    const byTag = served.filter((request) => request.kind === 'manifestGet' && request.path.endsWith('/manifests/1'));
+    assert.equal(byTag.length, 1, 'one tag → digest look-up (a GET by tag) for both');
     assert.ok(served.some((request) => request.kind === 'manifestGet'), 'a manifest was fetched');
     assert.ok(served.some((request) => request.kind === 'cdnGet'), 'a config was fetched');
     assert.deepEqual(fetchedTwice(), [], 'no manifest, tag or blob fetched twice');

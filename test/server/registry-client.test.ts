@@ -111,15 +111,15 @@ describe('registry client against the rig registry', () => {
   });
 
   describe('Bearer token flow', () => {
-    it('answers the challenge with an anonymous token, then reads HEAD-first and GETs by digest', async () => {
+    it('answers the challenge with an anonymous token, then reads a tag never seen with one GET by tag', async () => {
       const { registry } = services();
       const manifest = await registry.getManifest(ref('demo:latest'));
       assert.equal(manifest.digest, rig().images['library/demo'].latest.digest);
+      assert.ok(manifest.resolvedAt && Date.parse(manifest.resolvedAt) <= Date.now(), 'says when the tag was looked up');
       const log = rig().registry.proxy.requests().map((r) => `${r.method} ${r.path} ${r.authorization} ${r.status}`);
       assert.deepEqual(log, [
-        'HEAD /v2/library/demo/manifests/latest none 401',
-        'HEAD /v2/library/demo/manifests/latest bearer 200',
-        `GET /v2/library/demo/manifests/${manifest.digest} bearer 200`,
+        'GET /v2/library/demo/manifests/latest none 401',
+        'GET /v2/library/demo/manifests/latest bearer 200',
       ]);
       const tokens = rig().tokenServer.requests();
       assert.equal(tokens.length, 1);
@@ -204,10 +204,10 @@ describe('registry client against the rig registry', () => {
       try {
         const hub = services({ ...ALICE, DOCKERHUB_REGISTRY_URL: fake.url });
         assert.equal((await hub.registry.getManifest(ref('demo:basic'))).digest, sha256Digest(manifest));
-        assert.deepEqual(seen, ['none', expected, expected]);
+        assert.deepEqual(seen, ['none', expected]);
         const other = services({ ...ALICE, DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `other.example=${fake.url}` });
         await refused(other.registry.getManifest(ref('other.example/demo:basic')), 'UNAUTHORIZED', /on other\.example, which was asked anonymously/);
-        assert.equal(seen.filter((value) => value === expected).length, 2, 'no credentials for other.example');
+        assert.equal(seen.filter((value) => value === expected).length, 1, 'no credentials for other.example');
       } finally {
         await fake.close();
       }
@@ -335,7 +335,7 @@ describe('registry client against the rig registry', () => {
       }
     });
 
-    it('learns the digest from the GET when a registry does not say it on HEAD, and keeps the bytes', async () => {
+    it('learns the digest from the GET when a registry does not say it, on a first read and on a revalidating HEAD', async () => {
       const manifest = Buffer.from(readFileSync(join(FIXTURES, 'local-registry/manifest-amd64-docker-schema2.json')));
       const requests: string[] = [];
       const fake = await fakeRegistry((request, response) => {
@@ -347,7 +347,9 @@ describe('registry client against the rig registry', () => {
         const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `quiet.example=${fake.url}` });
         const fetched = await registry.getManifest(ref('quiet.example/app:1'));
         assert.equal(fetched.digest, sha256Digest(manifest));
-        assert.deepEqual(requests, ['HEAD /v2/app/manifests/1', 'GET /v2/app/manifests/1']);
+        const revalidated = await registry.getManifest(ref('quiet.example/app:1'), undefined, { fresh: true });
+        assert.equal(revalidated.digest, sha256Digest(manifest));
+        assert.deepEqual(requests, ['GET /v2/app/manifests/1', 'HEAD /v2/app/manifests/1', 'GET /v2/app/manifests/1']);
       } finally {
         await fake.close();
       }
@@ -359,8 +361,10 @@ describe('registry client against the rig registry', () => {
       assert.ok(results.every((r) => r.digest === results[0].digest));
       const counts = rig().registry.counts();
       assert.equal(counts.token, 1);
-      assert.equal(rig().registry.proxy.requests().filter((r) => r.kind === 'manifestHead' && r.status === 200).length, 1);
-      assert.equal(counts.manifestGet, 2, 'index and amd64 manifest, once each');
+      assert.equal(counts.manifestHead, 0, 'a tag never seen needs no HEAD');
+      assert.equal(rig().registry.proxy.requests().filter((r) => r.path.endsWith('/manifests/1.0') && r.status === 200).length, 1);
+      const served = rig().registry.proxy.requests().filter((r) => r.kind === 'manifestGet' && r.status === 200);
+      assert.equal(served.length, 2, 'index and amd64 manifest, once each (the first GET\'s 401 aside)');
       assert.equal(counts.blobGet, 1, 'config once');
     });
 
@@ -387,6 +391,63 @@ describe('registry client against the rig registry', () => {
       } finally {
         await rm(directory, { recursive: true, force: true });
       }
+    });
+
+    it('on Docker Hub, HEADs first only when the cache may hold the tag\'s manifest; elsewhere GETs by tag', async () => {
+      const { registry } = services();
+      await registry.getManifest(ref('demo:latest'));
+      rig().registry.resetCounts();
+      // Manifests of library/demo are cached, so another tag may point at one of them: a free HEAD first. demo:1.0
+      // is demo:latest's image, so no pull at all; demo:list is not, so one GET by digest.
+      assert.equal(rig().images['library/demo']['1.0'].digest, rig().images['library/demo'].latest.digest);
+      await registry.getManifest(ref('demo:1.0'));
+      await registry.getManifest(ref('demo:list'));
+      const hub = rig().registry.proxy.requests().map((r) => `${r.method} ${r.path.replace(/sha256:[a-f0-9]{64}/, 'DIGEST')} ${r.status}`);
+      assert.deepEqual(hub, [
+        'HEAD /v2/library/demo/manifests/1.0 200',
+        'HEAD /v2/library/demo/manifests/list 200',
+        'GET /v2/library/demo/manifests/DIGEST 200',
+      ]);
+
+      await registry.getManifest(ref('ghcr.io/library/demo:latest'));
+      rig().registry.resetCounts();
+      // ghcr.io counts no pulls: the GET by tag is one round trip fewer, whatever the cache holds.
+      await registry.getManifest(ref('ghcr.io/library/demo:list'));
+      assert.deepEqual(
+        rig().registry.proxy.requests().map((r) => `${r.method} ${r.path} ${r.status}`),
+        ['GET /v2/library/demo/manifests/list 200'],
+      );
+    });
+
+    it('revalidates a cached tag by HEAD when the answer is about now, and needs no GET when it has not moved', async () => {
+      const { registry } = services();
+      const first = await registry.getManifest(ref('demo:schema2'));
+      rig().registry.resetCounts();
+      const cached = await registry.getManifest(ref('demo:schema2'));
+      assert.equal(cached.resolvedAt, first.resolvedAt, 'a cached answer says how old its look-up is');
+      assert.equal(rig().registry.proxy.requests().length, 0);
+      const fresh = await registry.getManifest(ref('demo:schema2'), undefined, { fresh: true });
+      assert.equal(fresh.digest, first.digest);
+      assert.ok(Date.parse(fresh.resolvedAt!) >= Date.parse(first.resolvedAt!));
+      assert.deepEqual(
+        rig().registry.proxy.requests().map((r) => `${r.method} ${r.status}`),
+        ['HEAD 200'],
+      );
+    });
+
+    it('after a tag moves, a fresh read sees the new digest and every later read agrees', async () => {
+      const { registry } = services();
+      const before = await registry.getManifest(ref('base:1'));
+      const moved = await rig().moveBase();
+      assert.notEqual(moved.digest, before.digest);
+      const stale = await registry.getImage(ref('base:1'));
+      assert.equal(stale.indexDigest ?? stale.digest, before.digest, 'within its TTL the cached look-up answers, with its age');
+      assert.equal(stale.resolvedAt, before.resolvedAt);
+      const fresh = await registry.getManifest(ref('base:1'), undefined, { fresh: true });
+      assert.equal(fresh.digest, moved.digest);
+      const later = await registry.getImage(ref('base:1'));
+      assert.equal(later.indexDigest ?? later.digest, moved.digest);
+      assert.equal(later.resolvedAt, fresh.resolvedAt);
     });
 
     it('reports 429 as RATE_LIMITED with the wait', async () => {

@@ -240,4 +240,38 @@ describe('registry tools over MCP (in process, rig registry)', () => {
       assert.equal(after.structured!.memory_entries, 0);
     });
   });
+
+  describe('a tag that moves', () => {
+    const tagOne = async (image: string) => {
+      const listing = await server.callTool('docker_list_tags', { image });
+      assert.equal(listing.isError, false, listing.text);
+      return (listing.structured!.tags as { name: string; digest: string | null }[]).find((tag) => tag.name === '1')?.digest;
+    };
+
+    it('is revalidated by the tools about now, every answer says how old its look-up is, and all tools then agree', async () => {
+      const first = await server.callTool('docker_get_manifest', { image: 'base:1' });
+      assert.equal(first.isError, false, first.text);
+      const before = first.structured!.digest as string;
+      assert.match(first.structured!.resolved_at, /^\d{4}-\d\d-\d\dT/);
+      assert.equal(await tagOne('base'), before);
+
+      const moved = await rig().moveBase();
+      assert.notEqual(moved.digest, before);
+
+      // A tool not about now may answer from the cached look-up, and says when that look-up was made.
+      const cached = await server.callTool('docker_analyze_layers', { image: 'base:1' });
+      assert.equal(cached.structured!.resolved_at, first.structured!.resolved_at);
+
+      rig().registry.resetCounts();
+      const now = await server.callTool('docker_get_manifest', { image: 'base:1' });
+      assert.equal(now.structured!.digest, moved.digest, 'get_manifest by tag revalidates');
+      assert.equal(rig().registry.counts().manifestHead, 1, 'by one HEAD, which costs no pull');
+      assert.equal(await tagOne('base'), moved.digest, 'list_tags agrees with get_manifest');
+      const inspected = await server.callTool('docker_inspect_image', { image: 'base:1' });
+      const layers = await server.callTool('docker_analyze_layers', { image: 'base:1' });
+      assert.equal(layers.structured!.digest, inspected.structured!.digest, 'analyze_layers agrees too');
+      assert.equal(layers.structured!.resolved_at, inspected.structured!.resolved_at, 'the latest look-up is the one every tool uses');
+      assert.equal(inspected.structured!.index_digest ?? inspected.structured!.digest, moved.digest);
+    });
+  });
 });

@@ -37,7 +37,8 @@ const VULNERABILITIES: Call = ['docker_get_vulnerabilities', { image: 'app:1' }]
 const NAMESPACES: Call = ['docker_list_namespaces', {}];
 const REGISTRY_TAGS: Call = ['docker_list_tags', { image: 'ghcr.io/owner/app' }];
 
-const HEAD_TAG = { method: 'HEAD', path: '/manifests/1.0' };
+// A tag never seen is read with one GET by tag (no HEAD first), so that is where a fault on the tag read lands.
+const TAG_GET = { method: 'GET', path: '/manifests/1.0' };
 const GET_MANIFEST = { method: 'GET', path: '/manifests/sha256:' };
 const HUB_REPOSITORY = { path: '/v2/namespaces/library/repositories/demo' };
 const FOREVER = Infinity;
@@ -47,28 +48,29 @@ const status = (code: number, headers?: Record<string, string>) => ({ type: 'sta
 const error = (code: string, says: RegExp) => ({ code, says });
 
 const CASES: FaultCase[] = [
-  // Registry (the Docker Hub registry's place): HEAD of the tag, GET of index and manifest by digest, config blob.
-  { name: 'registry 429 without Retry-After, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(429) }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry 429 with Retry-After: 1, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(429, { 'retry-after': '1' }) }, call: INSPECT, expect: 'ok', faulted: 1, minMs: 950 },
-  { name: 'registry 429 with Retry-After: 3600', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429, { 'retry-after': '3600' }) }, call: INSPECT, expect: error('RATE_LIMITED', /retry in 3600 s \(after \d{4}-/), faulted: 1 },
-  { name: 'registry 429 with a Retry-After longer than any date', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429, { 'retry-after': '9'.repeat(30) }) }, call: INSPECT, expect: error('RATE_LIMITED', /rate limit reached for image demo:1\.0: retry /), faulted: 1 },
-  { name: 'registry 429 without Retry-After, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(429) }, call: INSPECT, expect: error('RATE_LIMITED', /did not say when/), faulted: 4 },
-  { name: 'registry 500, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(500) }, call: INSPECT, expect: 'ok', faulted: 1 },
+  // Registry (the Docker Hub registry's place): GET of the tag (the index), GET of the platform manifest by digest, config blob.
+  { name: 'registry 429 without Retry-After, once', proxy: 'registry', rule: { ...TAG_GET, fault: status(429) }, call: INSPECT, expect: 'ok', faulted: 1 },
+  { name: 'registry 429 with Retry-After: 1, once', proxy: 'registry', rule: { ...TAG_GET, fault: status(429, { 'retry-after': '1' }) }, call: INSPECT, expect: 'ok', faulted: 1, minMs: 950 },
+  { name: 'registry 429 with Retry-After: 3600', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: status(429, { 'retry-after': '3600' }) }, call: INSPECT, expect: error('RATE_LIMITED', /retry in 3600 s \(after \d{4}-/), faulted: 1 },
+  { name: 'registry 429 with a Retry-After longer than any date', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: status(429, { 'retry-after': '9'.repeat(30) }) }, call: INSPECT, expect: error('RATE_LIMITED', /rate limit reached for image demo:1\.0: retry /), faulted: 1 },
+  { name: 'registry 429 without Retry-After, every time', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: status(429) }, call: INSPECT, expect: error('RATE_LIMITED', /did not say when/), faulted: 4 },
+  { name: 'registry 500, once', proxy: 'registry', rule: { ...TAG_GET, fault: status(500) }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'registry 502, once', proxy: 'registry', rule: { ...GET_MANIFEST, fault: status(502) }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry 503, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: status(503) }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry 503, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: status(503) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 503 for image demo:1\.0; try again later/), faulted: 4 },
+  { name: 'registry 503, once', proxy: 'registry', rule: { ...TAG_GET, fault: status(503) }, call: INSPECT, expect: 'ok', faulted: 1 },
+  { name: 'registry 503, every time', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: status(503) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 503 for image demo:1\.0 \(injected 503\); try again later/), faulted: 4 },
   { name: 'registry 502 on manifest GET, every time', proxy: 'registry', rule: { ...GET_MANIFEST, times: FOREVER, fault: status(502) }, call: INSPECT, expect: error('UPSTREAM_ERROR', /HTTP 502/), faulted: 4 },
-  { name: 'registry never answers, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: { type: 'hang' } }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry never answers (timeout)', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 4000 ms; try again later/), faulted: 4 },
-  { name: 'registry resets the connection, once', proxy: 'registry', rule: { ...HEAD_TAG, fault: { type: 'reset' } }, call: INSPECT, expect: 'ok', faulted: 1 },
-  { name: 'registry resets the connection, every time', proxy: 'registry', rule: { ...HEAD_TAG, times: FOREVER, fault: { type: 'reset' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /could not reach 127\.0\.0\.1:\d+ .*check the network/), faulted: 4 },
+  { name: 'registry never answers, once', proxy: 'registry', rule: { ...TAG_GET, fault: { type: 'hang' } }, call: INSPECT, expect: 'ok', faulted: 1 },
+  { name: 'registry never answers (timeout)', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: { type: 'hang' } }, call: INSPECT, expect: error('TIMEOUT', /did not answer within 4000 ms; try again later/), faulted: 4 },
+  { name: 'registry resets the connection, once', proxy: 'registry', rule: { ...TAG_GET, fault: { type: 'reset' } }, call: INSPECT, expect: 'ok', faulted: 1 },
+  { name: 'registry resets the connection, every time', proxy: 'registry', rule: { ...TAG_GET, times: FOREVER, fault: { type: 'reset' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /could not reach 127\.0\.0\.1:\d+ .*check the network/), faulted: 4 },
   { name: 'registry resets mid-body, once', proxy: 'registry', rule: { ...GET_MANIFEST, fault: { type: 'resetMidBody' } }, call: INSPECT, expect: 'ok', faulted: 1 },
   { name: 'registry resets mid-body, every time', proxy: 'registry', rule: { ...GET_MANIFEST, times: FOREVER, fault: { type: 'resetMidBody' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /could not reach|try again/), faulted: 4 },
   { name: 'registry truncated manifest', proxy: 'registry', rule: { ...GET_MANIFEST, fault: { type: 'truncate' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /does not match digest sha256:[0-9a-f]{64}; refused/), faulted: 1 },
   { name: 'registry HTML page instead of a manifest', proxy: 'registry', rule: { ...GET_MANIFEST, fault: { type: 'replaceBody', body: HTML_PAGE, contentType: 'text/html' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /does not match digest .*refused/), faulted: 1 },
   { name: 'registry manifest bytes not matching the digest', proxy: 'registry', rule: { ...GET_MANIFEST, fault: { type: 'corrupt' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /does not match digest .*refused/), faulted: 1 },
   { name: 'CDN config blob not matching the digest', proxy: 'cdn', rule: { path: '/blobs/', fault: { type: 'corrupt' } }, call: INSPECT, expect: error('UPSTREAM_ERROR', /does not match its digest; refused/), faulted: 1 },
-  { name: 'registry manifest with a wrong content type', proxy: 'registry', rule: { ...GET_MANIFEST, times: FOREVER, fault: { type: 'contentType', contentType: 'text/html; charset=utf-8' } }, call: INSPECT, expect: 'ok', faulted: 2 },
+  // Both manifest reads (the index by tag, after its 401, and the platform manifest by digest) carry the wrong type.
+  { name: 'registry manifest with a wrong content type', proxy: 'registry', rule: { method: 'GET', path: '/manifests/', times: FOREVER, fault: { type: 'contentType', contentType: 'text/html; charset=utf-8' } }, call: INSPECT, expect: 'ok', faulted: 3 },
   {
     name: 'registry 307 blob redirect to another host',
     proxy: 'cdn',

@@ -117,13 +117,13 @@ describe('protocol hygiene (built server, raw JSON-RPC on stdio)', function () {
     const row = summaryRow('protocol', 'cancel aborts the upstream fetch');
     await tally(row, async () => {
       const server = await startServer('protocol: cancel', { env: { DOCKERHUB_MCP_TIMEOUT_MS: '20000' } });
-      proxies.registry.inject({ method: 'HEAD', path: '/manifests/1.0', times: Infinity, fault: { type: 'hang' } });
+      proxies.registry.inject({ method: 'GET', path: '/manifests/1.0', times: Infinity, fault: { type: 'hang' } });
       const id = server.reserveId();
       const call = server.callTool('docker_get_manifest', { image: 'demo:1.0' }, id);
-      await waitFor(() => inFlight(proxies.registry, '/manifests/1.0').length === 1, 5_000, 'the HEAD to hang at the registry');
+      await waitFor(() => inFlight(proxies.registry, '/manifests/1.0').length === 1, 5_000, 'the tag GET to hang at the registry');
       const cancelledAt = Date.now();
       server.notify('notifications/cancelled', { requestId: id, reason: 'the user gave up' });
-      await waitFor(() => proxies.registry.requests().some((record) => record.path.endsWith('/manifests/1.0') && record.aborted), 2_000, 'the hanging HEAD to be aborted');
+      await waitFor(() => proxies.registry.requests().some((record) => record.path.endsWith('/manifests/1.0') && record.aborted), 2_000, 'the hanging GET to be aborted');
       const abortMs = Date.now() - cancelledAt;
       const settled = await Promise.race([call.then(() => 'answered'), sleep(500).then(() => 'silent')]);
       assert.equal(settled, 'silent', 'a cancelled request gets no answer');
@@ -140,11 +140,11 @@ describe('protocol hygiene (built server, raw JSON-RPC on stdio)', function () {
     const row = summaryRow('protocol', 'cancel one of two identical calls');
     await tally(row, async () => {
       const server = await startServer('protocol: cancel shared', { env: { DOCKERHUB_MCP_TIMEOUT_MS: '20000' } });
-      proxies.registry.inject({ method: 'HEAD', path: '/manifests/1.0', fault: { type: 'delay', ms: 600 } });
+      proxies.registry.inject({ method: 'GET', path: '/manifests/1.0', fault: { type: 'delay', ms: 600 } });
       const first = server.reserveId();
       const firstCall = server.callTool('docker_get_manifest', { image: 'demo:1.0' }, first);
       const secondCall = server.callTool('docker_get_manifest', { image: 'demo:1.0' });
-      await waitFor(() => proxies.registry.requests().some((record) => record.path.endsWith('/manifests/1.0') && record.fault === 'delay'), 5_000, 'the shared HEAD');
+      await waitFor(() => proxies.registry.requests().some((record) => record.path.endsWith('/manifests/1.0') && record.fault === 'delay'), 5_000, 'the shared GET');
       server.notify('notifications/cancelled', { requestId: first, reason: 'only this caller gave up' });
       const second = await secondCall;
       assert.equal(second.isError, false, `the other caller still gets its answer: ${second.text}`);
@@ -173,7 +173,7 @@ describe('protocol hygiene (built server, raw JSON-RPC on stdio)', function () {
     const row = summaryRow('protocol', 'stdin closed mid-call (hung upstream)');
     await tally(row, async () => {
       const server = await startServer('protocol: close busy', { env: { DOCKERHUB_MCP_TIMEOUT_MS: '20000' } });
-      proxies.registry.inject({ method: 'HEAD', times: Infinity, fault: { type: 'hang' } });
+      proxies.registry.inject({ method: 'GET', path: '/manifests/', times: Infinity, fault: { type: 'hang' } });
       proxies.token.inject({ times: Infinity, fault: { type: 'hang' } });
       proxies.hub.inject({ times: Infinity, fault: { type: 'hang' } });
       const calls = [

@@ -1,16 +1,28 @@
 import { platformString } from '../registry/platform';
-import type { ResolvedImage } from '../registry/types';
+import type { PlatformManifest } from '../registry/types';
 
 /**
  * The facts that name one platform's image in every result: `digest` is the platform manifest that was read,
  * `pin_digest` what to pin (the index of a multi-platform tag, which keeps every platform; pinning the platform
- * manifest in a FROM line makes a single-platform base).
+ * manifest in a FROM line makes a single-platform base), and when a tag was looked up, how old that look-up is.
  */
-export function imageIdentity(image: ResolvedImage): { image: string; digest: string; pin_digest: string; platform: string } {
-  return { image: image.reference.familiar, digest: image.digest, pin_digest: pinDigest(image), platform: platformString(image.platform) };
+export function imageIdentity(image: PlatformManifest): {
+  image: string;
+  digest: string;
+  pin_digest: string;
+  platform: string;
+  resolved_at?: string;
+} {
+  return {
+    image: image.reference.familiar,
+    digest: image.digest,
+    pin_digest: pinDigest(image),
+    platform: platformString(image.platform),
+    ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
+  };
 }
 
-export function pinDigest(image: ResolvedImage): string {
+export function pinDigest(image: PlatformManifest): string {
   return image.indexDigest ?? image.digest;
 }
 
@@ -24,7 +36,7 @@ export function digestsPhrase(result: { digest: string; pin_digest: string; plat
 }
 
 /** `linux/amd64`, with how it was chosen when the caller did not choose it (CONTRACT.md: say which was picked). */
-export function platformPhrase(image: ResolvedImage): string {
+export function platformPhrase(image: PlatformManifest): string {
   const platform = platformString(image.platform);
   const count = image.availablePlatforms.length;
   switch (image.platformChoice) {

@@ -20,6 +20,8 @@ export const CACHE_KINDS = {
   hubRepository: { digestAddressed: false, ttlMs: 60 * 60_000 },
   hubNamespace: { digestAddressed: false, ttlMs: 10 * 60_000 },
   scout: { digestAddressed: false, ttlMs: 60 * 60_000 },
+  /** "Manifests of this repository are cached": a hint that a HEAD may save a pull; shared, never counted. */
+  repository: { digestAddressed: false, ttlMs: 24 * 60 * 60_000 },
   layerIndex: { digestAddressed: false, ttlMs: 0 },
 } as const;
 export type CacheKind = keyof typeof CACHE_KINDS;
@@ -94,6 +96,9 @@ export interface CacheOptions {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** Folder of the empty files that say a repository has manifests in the cache (named by the hash of its name). */
+const REPOSITORY_MARKERS = 'repository';
+type DiskFolder = CacheKind | typeof REPOSITORY_MARKERS;
 /** The only names this server writes in a cache folder: a digest's hex, or its temporary file before the rename. */
 const OWN_FILE = /^[a-f0-9]{64}(\.\d+\.\d+\.tmp)?$/;
 /**
@@ -109,6 +114,8 @@ export class Cache {
   private readonly memory: LRUCache<string, Buffer>;
   private readonly counters = new Map<CacheKind, { hits: number; misses: number }>();
   private readonly loading = new Map<string, Promise<Buffer>>();
+  /** Repositories with manifests in the cache; a bound, since a listing of them is only a hint. */
+  private readonly repositories = new LRUCache<string, true>({ max: 10_000 });
   private shared?: SharedStore;
   private sharedHits = 0;
   private sharedWaits = 0;
@@ -209,6 +216,39 @@ export class Cache {
     this.memory.delete(`${kind}:${key}`);
   }
 
+  /** Forgets this process's entries of `kind` whose key `matches` (a tag moved: its listings are stale). */
+  deleteWhere(kind: CacheKind, matches: (key: string) => boolean): void {
+    const prefix = `${kind}:`;
+    for (const id of [...this.memory.keys()]) {
+      if (id.startsWith(prefix) && matches(id.slice(prefix.length))) this.memory.delete(id);
+    }
+  }
+
+  /**
+   * Remembers that manifests of `repository` (`registry/path`) are cached, in memory, as an empty marker file on disk
+   * and in the shared store: a later read of one of its tags is then worth a free HEAD first, since the digest may be
+   * one we hold.
+   */
+  async noteRepository(repository: string): Promise<void> {
+    if (this.options.disabled || this.repositories.has(repository)) return;
+    this.repositories.set(repository, true);
+    const marker = sha256Digest(Buffer.from(repository));
+    const path = this.diskPath(REPOSITORY_MARKERS, marker);
+    await Promise.all([
+      path && !(await isRegularFile(path)) ? this.writeDisk(REPOSITORY_MARKERS, marker, Buffer.alloc(0)) : undefined,
+      this.shared?.set('repository', repository, Buffer.from('1'), CACHE_KINDS.repository.ttlMs),
+    ]);
+  }
+
+  async holdsRepository(repository: string): Promise<boolean> {
+    if (this.options.disabled) return false;
+    if (this.repositories.has(repository)) return true;
+    const path = this.diskPath(REPOSITORY_MARKERS, sha256Digest(Buffer.from(repository)));
+    const known = (path && (await isRegularFile(path))) || (await this.shared?.get('repository', repository)) !== undefined;
+    if (known) this.repositories.set(repository, true);
+    return Boolean(known);
+  }
+
   /**
    * Empties memory and disk. In the shared store only this identity's entries that can go stale are dropped:
    * digest-addressed objects never do, and dropping them would cost every other instance pulls.
@@ -216,6 +256,7 @@ export class Cache {
   async clear(): Promise<{ memoryEntries: number; diskEntries: number; sharedEntries?: number }> {
     const memoryEntries = this.memory.size;
     this.memory.clear();
+    this.repositories.clear();
     this.counters.clear();
     this.sharedHits = 0;
     this.sharedWaits = 0;
@@ -309,7 +350,7 @@ export class Cache {
     if (CACHE_KINDS[kind].digestAddressed) await this.writeDisk(kind, key, entry.value);
   }
 
-  private diskPath(kind: CacheKind, digest: string): string | undefined {
+  private diskPath(kind: DiskFolder, digest: string): string | undefined {
     if (!this.options.directory || !DIGEST.test(digest)) return undefined;
     return join(this.options.directory, kind, 'sha256', digest.slice('sha256:'.length));
   }
@@ -327,7 +368,7 @@ export class Cache {
     return bytes;
   }
 
-  private async writeDisk(kind: CacheKind, digest: string, bytes: Buffer): Promise<void> {
+  private async writeDisk(kind: DiskFolder, digest: string, bytes: Buffer): Promise<void> {
     const path = this.diskPath(kind, digest);
     if (!path) return;
     try {
@@ -357,8 +398,8 @@ export class Cache {
    */
   private async clearDisk(directory: string): Promise<number> {
     let removed = 0;
-    for (const kind of Object.keys(CACHE_KINDS) as CacheKind[]) {
-      if (!CACHE_KINDS[kind].digestAddressed) continue;
+    const folders: DiskFolder[] = (Object.keys(CACHE_KINDS) as CacheKind[]).filter((kind) => CACHE_KINDS[kind].digestAddressed);
+    for (const kind of [...folders, REPOSITORY_MARKERS]) {
       const kindFolder = join(directory, kind);
       const folder = join(kindFolder, 'sha256');
       if (!(await isRealDirectory(kindFolder)) || !(await isRealDirectory(folder))) continue;
@@ -421,6 +462,11 @@ async function readRegularFile(path: string): Promise<Buffer | undefined> {
   } finally {
     await handle.close();
   }
+}
+
+async function isRegularFile(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  return Boolean(info?.isFile());
 }
 
 async function isRealDirectory(path: string): Promise<boolean> {

@@ -84,11 +84,11 @@ export function parseManifest(
   const size = bytes.length;
   if (mediaType && INDEX_TYPES.has(mediaType) && looksLikeIndex) {
     const index = body as unknown as IndexManifest;
-    return { reference, digest, mediaType, size, kind: 'index', index: { ...index, manifests: descriptors(index.manifests) } };
+    return { reference, digest, mediaType, size, kind: 'index' as const, index: { ...index, manifests: descriptors(index.manifests) } };
   }
   if (mediaType && IMAGE_TYPES.has(mediaType) && looksLikeImage && isDescriptor(body.config)) {
     const image = body as unknown as ImageManifest;
-    return { reference, digest, mediaType, size, kind: 'image', image: { ...image, layers: descriptors(image.layers) } };
+    return { reference, digest, mediaType, size, kind: 'image' as const, image: { ...image, layers: descriptors(image.layers) } };
   }
   throw new DockerMcpError(
     'UNSUPPORTED',

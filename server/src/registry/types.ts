@@ -82,19 +82,23 @@ export interface ImageConfig {
   history?: HistoryEntry[];
 }
 
-/** A manifest as fetched: its digest (computed over the exact bytes), media type and parsed body. */
-export interface FetchedManifest {
+interface FetchedManifestBase {
   reference: ImageReference;
+  /** Computed over the exact bytes. */
   digest: string;
   mediaType: string;
   size: number;
-  kind: 'index' | 'image';
-  index?: IndexManifest;
-  image?: ImageManifest;
+  /** When the tag was looked up (ISO 8601), for a manifest read by tag; how old the tag → digest answer is. */
+  resolvedAt?: string;
 }
 
-/** One platform's image, resolved from a reference (through an index when there is one). */
-export interface ResolvedImage {
+/** A manifest as fetched: an index (or manifest list) or an image manifest, told apart by `kind`. */
+export type FetchedManifest =
+  | (FetchedManifestBase & { kind: 'index'; index: IndexManifest; image?: undefined })
+  | (FetchedManifestBase & { kind: 'image'; image: ImageManifest; index?: undefined });
+
+/** One platform's image manifest, resolved from a reference (through an index when there is one); no config read. */
+export interface PlatformManifest {
   reference: ImageReference;
   /** Digest of the index or list when the reference pointed at one. */
   indexDigest?: string;
@@ -108,6 +112,12 @@ export interface ResolvedImage {
   availablePlatforms: string[];
   manifest: ImageManifest;
   configDigest: string;
+  /** When the tag was looked up (ISO 8601), for a reference by tag. */
+  resolvedAt?: string;
+}
+
+/** One platform's image with its config. */
+export interface ResolvedImage extends PlatformManifest {
   config: ImageConfig;
 }
 
@@ -154,6 +164,8 @@ export interface AttestationReport {
   digest: string;
   mediaType: string;
   kind: 'index' | 'image';
+  /** When the tag was looked up (ISO 8601), for a reference by tag. */
+  resolvedAt?: string;
   /** Non-attestation platforms of the index. */
   platforms: string[];
   /** Platforms with an attestation manifest. */

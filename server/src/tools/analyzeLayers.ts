@@ -3,7 +3,7 @@ import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from
 import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { parseReference } from '../registry/reference';
-import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Instructions are one line in this listing; docker_get_dockerfile has them whole. */
@@ -39,6 +39,7 @@ export const analyzeLayers = defineTool({
     digest: readDigestOutput,
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     layer_count: z.number(),
     total_size: z.number().describe('Compressed bytes of all layers, a repeated layer counted once'),
     empty_history_entries: z.number().describe('History entries that made no layer (ENV, CMD, LABEL…)'),
@@ -88,7 +89,7 @@ export const analyzeLayers = defineTool({
     if (largest.length > 0) lines.push(`Largest: ${largest.map(share).join(', ')}.`);
     lines.push(`Layers ${result.sort === 'size' ? 'by size' : 'bottom first'}${result.truncated ? ` (first ${result.layers.length})` : ''}:`);
     lines.push(...result.layers.map((entry) => `- ${share(entry)} ${instruction(entry)}`));
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'app:1', sort: 'size', limit: 5 },

@@ -8,7 +8,7 @@ import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
 import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers, throttled } from './layerFiles';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY, type ProgressReporter } from './tool';
 
 /** Unique layers and config differences are listed up to these counts; counts and sizes always cover all. */
@@ -35,6 +35,7 @@ const side = z.object({
   digest: readDigestOutput,
   pin_digest: pinDigestOutput,
   platform: z.string(),
+  resolved_at: resolvedAtField,
   layer_count: z.number(),
   size: z.number().describe('Compressed bytes of its layers, a repeated layer counted once'),
 });
@@ -160,7 +161,7 @@ export const compareImages = defineTool({
       lines.push(...files.directories.slice(0, 5).map((d) => `- /${d.path}: ${d.changes} change(s), ${signedBytes(d.size_delta)}`));
       lines.push(`a: ${coveragePhrase(files.coverage_a)}`, `b: ${coveragePhrase(files.coverage_b)}`);
     }
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(a.image, a.resolved_at), ...tagAgeNote(b.image, b.resolved_at));
     return lines.join('\n');
   },
   example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', files: true },

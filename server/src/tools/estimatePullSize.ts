@@ -4,7 +4,7 @@ import { estimatePull } from '../analysis/pullSize';
 import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { isDigest, parseReference } from '../registry/reference';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const LAYERS_LISTED = 50;
@@ -37,6 +37,7 @@ export const estimatePullSize = defineTool({
     digest: readDigestOutput,
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     layer_count: z.number().describe('Layers the manifest lists'),
     distinct_layers: z.number(),
     total_size: z.number().describe('Compressed bytes of the distinct layers'),
@@ -55,10 +56,11 @@ export const estimatePullSize = defineTool({
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    // Sizes are in the manifests: no config is read but a single image's, which alone names its platform.
+    const resolved = await services.registry.getImageManifest(parseReference(args.image), args.platform, signal);
     const platform = platformString(resolved.platform);
     const held = await (args.have
-      ? services.registry.getImage(parseReference(args.have, 'have'), platform, signal)
+      ? services.registry.getImageManifest(parseReference(args.have, 'have'), platform, signal)
       : Promise.resolve(undefined));
     const heldDigests = new Set([...(args.have_digests ?? []), ...(held?.manifest.layers.map((layer) => layer.digest) ?? [])]);
     const estimate = estimatePull(resolved.manifest.layers, heldDigests);
@@ -97,7 +99,7 @@ export const estimatePullSize = defineTool({
     if (result.layers_to_download.length > 0) {
       lines.push('To download:', ...result.layers_to_download.map((layer) => `- #${layer.index} ${shortDigest(layer.digest)}… ${formatBytes(layer.size)}`));
     }
-    lines.push(...result.notes);
+    lines.push(...result.notes, ...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'app:1', platform: 'linux/amd64', have: 'base:1' },

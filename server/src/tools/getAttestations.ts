@@ -7,7 +7,7 @@ import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, limitArg, pageArg, platformArg } from './schemas';
+import { imageArg, limitArg, pageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const statement = z.object({
@@ -50,6 +50,7 @@ export const getAttestations = defineTool({
   output: {
     image: z.string(),
     digest: z.string().describe('Digest of the index (or of the single manifest)'),
+    resolved_at: resolvedAtField,
     mediaType: z.string(),
     platforms: z.array(z.string()).describe('Image platforms of the index'),
     attested_platforms: z.array(z.string()).describe('Platforms with an attestation manifest'),
@@ -96,6 +97,7 @@ export const getAttestations = defineTool({
     return {
       image: report.reference.familiar,
       digest: report.digest,
+      ...(report.resolvedAt ? { resolved_at: report.resolvedAt } : {}),
       mediaType: report.mediaType,
       platforms: report.platforms,
       attested_platforms: report.attestedPlatforms,
@@ -155,6 +157,7 @@ export const getAttestations = defineTool({
     if (result.materials.length > 0) lines.push('Build inputs:', ...result.materials.map((m) => `- ${m.uri}${m.digest ? ` @ ${m.digest}` : ''}`));
     const parameters = Object.entries(result.build_parameters);
     if (parameters.length > 0) lines.push(`Build parameters: ${parameters.map(([key, value]) => `${key}=${value}`).join(', ')}`);
+    lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'svc:1' },

@@ -7,7 +7,7 @@ import { platformString } from '../registry/platform';
 import { parseReference, referenceProblem, withDigest } from '../registry/reference';
 import type { ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const getDockerfile = defineTool({
@@ -30,6 +30,7 @@ export const getDockerfile = defineTool({
     digest: readDigestOutput,
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     dockerfile: z.string().describe('The reconstructed Dockerfile text'),
     base: z
       .object({
@@ -68,6 +69,7 @@ export const getDockerfile = defineTool({
       result.dockerfile.trimEnd(),
       '```',
       ...result.notes.map((note) => `- ${note}`),
+      ...tagAgeNote(result.image, result.resolved_at),
     ].join('\n');
   },
   example: { image: 'app:1' },

@@ -5,7 +5,7 @@ import { pairLayers } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const entry = z.object({
@@ -32,6 +32,7 @@ export const getImageHistory = defineTool({
     digest: readDigestOutput,
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     history: z.array(entry).describe('Oldest first'),
@@ -66,6 +67,7 @@ export const getImageHistory = defineTool({
       digest: image.digest,
       pin_digest: pinDigest(image),
       platform: platformString(image.platform),
+      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       history: entries,
@@ -86,6 +88,7 @@ export const getImageHistory = defineTool({
       }),
     ];
     if (result.note) lines.push(`Note: ${result.note}.`);
+    lines.push(...tagAgeNote(result.image, result.resolved_at));
     return lines.join('\n');
   },
   example: { image: 'demo:schema2' },

@@ -4,7 +4,7 @@ import { formatName } from '../registry/manifest';
 import { attestationSubject, choosePlatform, isAttestation, platformOf, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import type { FetchedManifest } from '../registry/types';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const descriptor = { digest: z.string(), size: z.number().describe('Bytes') };
@@ -29,6 +29,7 @@ export const getManifest = defineTool({
     mediaType: z.string(),
     size: z.number().describe('Manifest bytes'),
     kind: z.enum(['index', 'image']),
+    resolved_at: resolvedAtField,
     index_digest: z.string().optional().describe('The index the platform manifest was read from'),
     platform: z.string().optional().describe('Platform of the manifest shown, when read from an index'),
     platforms: z
@@ -48,16 +49,17 @@ export const getManifest = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
-    const top = await services.registry.getManifest(reference, signal);
-    if (!args.platform) return describe(top);
+    // What a tag points at now: a cached look-up is checked by HEAD (free), so this answer never lags a push.
+    const top = await services.registry.getManifest(reference, signal, { fresh: true });
+    if (!args.platform) return { ...describe(top), ...resolvedAtOf(top) };
     if (top.kind === 'index') {
       const choice = choosePlatform(top.index!, args.platform, `image ${reference.familiar}`);
       const child = await services.registry.getManifestByDigest(reference, choice.descriptor.digest, signal);
-      return { ...describe(child), index_digest: top.digest, platform: platformString(choice.platform) };
+      return { ...describe(child), ...resolvedAtOf(top), index_digest: top.digest, platform: platformString(choice.platform) };
     }
     // A single image names its platform only in its config; getImage reads it and refuses a mismatch.
     const image = await services.registry.getImage(reference, args.platform, signal);
-    return { ...describe(top), platform: platformString(image.platform) };
+    return { ...describe(top), ...resolvedAtOf(top), platform: platformString(image.platform) };
   },
   summarize(result, args) {
     const head = `${result.image}: ${formatName(result.mediaType)} ${result.digest}`;
@@ -118,6 +120,10 @@ function describe(manifest: FetchedManifest) {
     total_size: image.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
     ...annotationsOf(image.annotations),
   };
+}
+
+function resolvedAtOf(manifest: FetchedManifest) {
+  return manifest.resolvedAt ? { resolved_at: manifest.resolvedAt } : {};
 }
 
 function annotationsOf(annotations: Record<string, string> | undefined) {

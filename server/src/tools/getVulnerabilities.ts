@@ -4,7 +4,7 @@ import { DockerMcpError } from '../errors';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
-import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'unspecified']);
@@ -48,6 +48,7 @@ export const getVulnerabilities = defineTool({
     digest: readDigestOutput.describe("Digest of the platform image manifest Scout reported on; for a multi-platform tag NOT the one to pin (see pin_digest)"),
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     sbom_state: z.string().describe('Scout\'s indexing state of the image (INDEXED)'),
@@ -69,14 +70,19 @@ export const getVulnerabilities = defineTool({
       );
     }
     services.scout.requireLogin();
-    const image = await services.registry.getImage(reference, args.platform, signal);
-    const report = await services.scout.vulnerabilities(image.digest, { image: reference.familiar, signal });
+    const manifest = await services.registry.getPlatformManifest(reference, args.platform, signal);
+    // Scout needs only the platform's digest; a single image's config (its platform's name) is read beside it.
+    const [report, image] = await Promise.all([
+      services.scout.vulnerabilities(manifest.digest, { image: reference.familiar, signal }),
+      manifest.indexDigest ? manifest : services.registry.getImage(reference, args.platform, signal),
+    ]);
     const listed = report.findings.slice(0, args.limit);
     return {
       image: reference.familiar,
       digest: image.digest,
       pin_digest: pinDigest(image),
       platform: platformString(image.platform),
+      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       sbom_state: report.sbomState,

@@ -3,7 +3,7 @@ import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const inspectImage = defineTool({
@@ -22,6 +22,7 @@ export const inspectImage = defineTool({
     pin_digest: pinDigestOutput,
     index_digest: z.string().optional().describe('Digest of the index the platform was chosen from'),
     platform: z.string().describe('os/arch[/variant] of the image inspected'),
+    resolved_at: resolvedAtField,
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     created: z.string().optional(),
@@ -71,6 +72,7 @@ export const inspectImage = defineTool({
       pin_digest: pinDigest(image),
       ...(image.indexDigest ? { index_digest: image.indexDigest } : {}),
       platform: platformString(image.platform),
+      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       ...(image.config.created ? { created: image.config.created } : {}),

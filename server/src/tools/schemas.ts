@@ -27,6 +27,20 @@ export const platformArg = z
 const PLATFORM_RULE =
   'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
 
+/** Output field of every answer read by tag: how old the tag → digest look-up is. */
+export const resolvedAtField = z
+  .string()
+  .optional()
+  .describe('When the tag was looked up (ISO 8601), for a reference by tag: the digest is what the tag pointed at then');
+
+/**
+ * The sentence saying when the tag behind an answer was looked up: a cached look-up may be minutes old. Absolute, so
+ * the same answer reads the same whenever it is shown.
+ */
+export function tagAgeNote(image: string, resolvedAt: string | undefined): string[] {
+  return resolvedAt ? [`${image}: tag looked up at ${resolvedAt}.`] : [];
+}
+
 /** Shared output fields: one meaning per word in every tool (issue 14). */
 export const pinDigestOutput = z
   .string()

@@ -5,9 +5,9 @@ import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageI
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
 import { parseReference, referenceProblem, repositoryName, withDigest } from '../registry/reference';
-import type { ImageReference, ResolvedImage } from '../registry/types';
+import type { ImageReference, PlatformManifest, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 import { shortDigest } from '../format';
 
@@ -32,6 +32,7 @@ export const trackBaseUpdates = defineTool({
     digest: readDigestOutput,
     pin_digest: pinDigestOutput,
     platform: z.string(),
+    resolved_at: resolvedAtField,
     detected_by: z
       .enum(['labels', 'provenance', 'layer-prefix', 'none'])
       .describe('Where the base came from: labels, provenance materials, a candidate whose layers match; none when no base was found'),
@@ -88,9 +89,10 @@ export const trackBaseUpdates = defineTool({
     const builtOn = recorded && sameRepository(recorded.reference, candidate) ? recorded.digest : undefined;
     result.built_on_digest = builtOn ?? null;
 
-    let current: ResolvedImage;
+    let current: PlatformManifest;
     try {
-      current = await services.registry.getImage(candidate, platform, signal);
+      // Whether the base moved is a question about now: its tag is checked by HEAD (free), and its config is not needed.
+      current = await services.registry.getPlatformManifest(candidate, platform, signal, { fresh: true });
     } catch (err) {
       // A base the caller named must exist; one the image records may be gone or private, which is a finding, not a failure.
       if (args.base || !(err instanceof DockerMcpError) || signal.aborted) throw err;
@@ -211,7 +213,7 @@ async function layersOfBuiltOnBase(
   notes: string[],
 ): Promise<number | undefined> {
   try {
-    const old = await services.registry.getImage(withDigest(candidate, builtOn), platform, signal);
+    const old = await services.registry.getPlatformManifest(withDigest(candidate, builtOn), platform, signal);
     const match = matchBaseByLayers(
       imageLayers,
       old.manifest.layers.map((layer) => layer.digest),
