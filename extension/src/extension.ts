@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { registerExplorerView } from './explorerView';
 import { DockerHubMcpProvider, MCP_PROVIDER_ID } from './mcpProvider';
 import { TokenStore } from './secrets';
+import { ServerConnection } from './serverConnection';
 import { buildServerEnvironment, serverScriptPath } from './serverEnvironment';
 import { onDidChangeServerSettings, readServerSettings } from './settings';
 
@@ -12,17 +13,20 @@ export interface ExtensionTestApi {
   provider: DockerHubMcpProvider;
   tokens: TokenStore;
   authStatus: AuthStatus;
+  connection: ServerConnection;
   serverEnvironment: () => Promise<Record<string, string>>;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionTestApi | undefined> {
-  const log = vscode.window.createOutputChannel('Docker Hub MCP', { log: true });
+  const log = vscode.window.createOutputChannel('Docker Hub', { log: true });
   const tokens = new TokenStore(context.secrets);
   const provider = new DockerHubMcpProvider(context, tokens, log);
   const authStatus = new AuthStatus(tokens);
-  const serverScript = serverScriptPath(context);
-  // For the explorer's own server process: the token goes straight into its environment, never into storage.
+  // The token goes straight into the process environment, never into storage.
   const serverEnvironment = async () => buildServerEnvironment(context, readServerSettings(), await tokens.get());
+  // The window's one server besides the one VS Code starts for Copilot: explorer, commands and editor features share it.
+  const connection = new ServerConnection({ command: process.execPath, args: [serverScriptPath(context)], environment: serverEnvironment }, log);
+  const explorer = registerExplorerView(context, connection, log);
 
   context.subscriptions.push(
     log,
@@ -32,19 +36,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider),
     tokens.onDidChange(() => void authStatus.refresh()),
     onDidChangeServerSettings(() => void authStatus.refresh()),
-    registerCommands({ context, provider, tokens, authStatus, log, serverScript, serverEnvironment }),
-    registerExplorerView(context, {
-      serverEnvironment,
-      serverScript,
-      log,
-      onDidChangeServerEnvironment: provider.onDidChangeMcpServerDefinitions,
+    // The provider's change event is debounced and covers the token and every server setting: the connection's
+    // server reads its environment once, so it gives way to a new one, and the explorer asks again.
+    provider.onDidChangeMcpServerDefinitions(() => {
+      void connection.restart().then(() => explorer.provider.refresh());
     }),
+    explorer.registration,
+    registerCommands({ provider, tokens, authStatus, log, connection, explorer: explorer.provider }),
+    { dispose: () => void connection.dispose() },
   );
   await authStatus.refresh();
   log.info(`activated ${context.extension.id} ${context.extension.packageJSON.version}`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
-  return { provider, tokens, authStatus, serverEnvironment };
+  return { provider, tokens, authStatus, connection, serverEnvironment };
 }
 
 export function deactivate(): void {}

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { TokenStore } from './secrets';
-import { MANAGED_VARIABLES, buildServerEnvironment, serverDefinitionVersion, serverScriptPath } from './serverEnvironment';
+import { MANAGED_VARIABLES, buildServerEnvironment, serverDefinitionVersion, serverScriptPath, toolsetsVariable } from './serverEnvironment';
 import { onDidChangeServerSettings, readServerSettings } from './settings';
 
 export const MCP_PROVIDER_ID = 'dockerhubMcp.servers';
@@ -38,6 +38,8 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
   provideMcpServerDefinitions(): vscode.McpStdioServerDefinition[] {
     const settings = readServerSettings();
     const environment: Record<string, string | null> = buildServerEnvironment(this.context, settings);
+    const toolsets = toolsetsVariable(settings);
+    if (toolsets) environment.DOCKERHUB_MCP_TOOLSETS = toolsets;
     // The extension host's own environment (a DOCKERHUB_TOKEN exported in a shell, say) must not mix with ours.
     for (const name of MANAGED_VARIABLES) environment[name] ??= null;
     const version = serverDefinitionVersion(this.extensionVersion, settings, this.revision);
@@ -52,7 +54,7 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
       server.env = { ...server.env, DOCKERHUB_TOKEN: environment.DOCKERHUB_TOKEN };
       this.log.info(`starting the MCP server for Docker Hub user "${settings.username}"`);
     } else {
-      if (token) this.log.warn('an access token is stored but dockerhubMcp.username is empty: the MCP server runs anonymously');
+      if (token) this.log.warn('an access token is stored but the setting dockerHub.username is empty: the MCP server runs anonymously');
       else this.log.info('starting the MCP server anonymously (no access token stored)');
     }
     return server;

@@ -43,7 +43,7 @@ export function hubImageName(image: string, tool: string, argument = 'image'): H
 }
 
 /** A tag is written when the last path component has `:tag` before any `@digest`. */
-function hasWrittenTag(image: string): boolean {
+export function hasWrittenTag(image: string): boolean {
   const withoutDigest = image.split('@')[0];
   const lastComponent = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
   return lastComponent.includes(':');

@@ -16,7 +16,8 @@ import {
   platformOf,
   platformString,
 } from './platform';
-import { digestMatches, familiarRepository } from './reference';
+import { digestMatches } from './digest';
+import { familiarRepository } from './reference';
 import type {
   AttestationReport,
   AttestationStatement,

@@ -51,7 +51,7 @@ function assertVsixContents(entries: string[]): void {
     /^extension\/readme\.md$/i,
     /^extension\/changelog\.md$/i,
     /^extension\/LICENSE(\.txt)?$/,
-    /^extension\/media\/icon\.png$/,
+    /^extension\/media\/(icon\.png|docker-hub\.svg)$/,
     /^extension\/dist\/extension\.js$/,
     /^extension\/dist\/webview\/[^/]+\.(js|css|ttf)$/,
     /^extension\/server\/dist\/(index\.js|package\.json)$/,
@@ -63,6 +63,7 @@ function assertVsixContents(entries: string[]): void {
     'extension/dist/extension.js',
     'extension/server/dist/index.js',
     'extension/media/icon.png',
+    'extension/media/docker-hub.svg',
     'extension/dist/webview/main.js',
   ];
   const missing = required.filter((name) => !entries.includes(name));

@@ -40,11 +40,11 @@ export function rigSettings(rigEnv: Record<string, string>): Record<string, unkn
       .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
   return {
-    'dockerhubMcp.hubApiUrl': rigEnv.DOCKERHUB_API_URL,
-    'dockerhubMcp.registryUrl': rigEnv.DOCKERHUB_REGISTRY_URL,
-    'dockerhubMcp.scoutUrl': rigEnv.DOCKERHUB_SCOUT_URL,
-    'dockerhubMcp.registryEndpoints': endpoints,
-    'dockerhubMcp.logLevel': 'info',
+    'dockerHub.hubApiUrl': rigEnv.DOCKERHUB_API_URL,
+    'dockerHub.registryUrl': rigEnv.DOCKERHUB_REGISTRY_URL,
+    'dockerHub.scoutUrl': rigEnv.DOCKERHUB_SCOUT_URL,
+    'dockerHub.registryEndpoints': endpoints,
+    'dockerHub.logLevel': 'info',
   };
 }
 

@@ -30,7 +30,7 @@ describe('extension activation', () => {
     const api = await extensionApi();
     await api.tokens.delete();
     assert.equal((await api.authStatus.refresh()).kind, 'anonymous');
-    const config = vscode.workspace.getConfiguration('dockerhubMcp');
+    const config = vscode.workspace.getConfiguration('dockerHub');
     await config.update('username', 'alice', vscode.ConfigurationTarget.Global);
     try {
       await api.tokens.store('dckr_pat_statusCheckFakeToken0000000');

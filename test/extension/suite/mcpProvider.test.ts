@@ -15,7 +15,7 @@ async function definition(): Promise<vscode.McpStdioServerDefinition> {
 }
 
 describe('MCP server definition provider', () => {
-  const config = () => vscode.workspace.getConfiguration('dockerhubMcp');
+  const config = () => vscode.workspace.getConfiguration('dockerHub');
 
   before(async () => {
     await config().update('username', runConfig().rigUser.username, vscode.ConfigurationTarget.Global);
@@ -36,8 +36,8 @@ describe('MCP server definition provider', () => {
     assert.match(server.args[0], /[\\/]server[\\/]dist[\\/]index\.js$/);
     assert.ok(existsSync(server.args[0]), `${server.args[0]} exists`);
     assert.equal(server.env.ELECTRON_RUN_AS_NODE, '1');
-    assert.equal(server.env.DOCKERHUB_API_URL, settings['dockerhubMcp.hubApiUrl']);
-    assert.equal(server.env.DOCKERHUB_REGISTRY_URL, settings['dockerhubMcp.registryUrl']);
+    assert.equal(server.env.DOCKERHUB_API_URL, settings['dockerHub.hubApiUrl']);
+    assert.equal(server.env.DOCKERHUB_REGISTRY_URL, settings['dockerHub.registryUrl']);
     assert.equal(server.env.DOCKERHUB_USERNAME, runConfig().rigUser.username);
     assert.match(String(server.env.DOCKERHUB_MCP_CACHE_DIR), /dockerhub-mcp\.dockerhub-mcp[\\/]cache$/i);
     assert.ok(server.version, 'the definition has a version');
