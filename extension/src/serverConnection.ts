@@ -125,7 +125,7 @@ export class ServerConnection implements ToolCaller {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         this.recentStderr = [...this.recentStderr, line].slice(-STDERR_LINES_KEPT);
-        this.log.warn(`server: ${line}`);
+        this.logServerLine(line);
       }
     });
     const client = new Client({ name: 'dockerhub-mcp-vscode', version: '1' });
@@ -144,6 +144,22 @@ export class ServerConnection implements ToolCaller {
     this.pid = transport.pid ?? undefined;
     this.log.info(`server started (pid ${this.pid ?? '?'})`);
     return client;
+  }
+
+  /** The server writes `<time> <LEVEL> <message>`; each line goes to the log at its own level. */
+  private logServerLine(line: string): void {
+    const match = /^\S+ (ERROR|WARN|INFO|DEBUG) (.*)$/.exec(line);
+    const text = `server: ${match ? match[2] : line}`;
+    switch (match?.[1]) {
+      case 'ERROR':
+        return this.log.error(text);
+      case 'INFO':
+        return this.log.info(text);
+      case 'DEBUG':
+        return this.log.debug(text);
+      default:
+        return this.log.warn(text);
+    }
   }
 
   private startFailure(err: unknown): string {

@@ -59,4 +59,6 @@ export const QUIET_WORKBENCH_SETTINGS: Record<string, unknown> = {
   'update.mode': 'none',
   // Only the server under test: no servers discovered from other tools' configuration files.
   'chat.mcp.discovery.enabled': false,
+  // View title-bar buttons shown without hovering, so the walk can press them as a person does.
+  'workbench.view.alwaysShowHeaderActions': true,
 };

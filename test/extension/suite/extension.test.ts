@@ -10,13 +10,19 @@ const COMMANDS = [
   'dockerhubMcp.search',
   'dockerhubMcp.clearCache',
   'dockerhubMcp.showServerLog',
+  'dockerhubMcp.explorer.back',
+  'dockerhubMcp.explorer.home',
+  'dockerhubMcp.explorer.compare',
+  'dockerhubMcp.explorer.cache',
+  'dockerhubMcp.explorer.showInExplorer',
+  'dockerhubMcp.explorer.showInOwnContainer',
 ];
 
 describe('extension activation', () => {
   it('activates and gives the test runner its parts', async () => {
     const api = await extensionApi();
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
-    assert.ok(api.provider && api.tokens && api.authStatus);
+    assert.ok(api.provider && api.tokens && api.authStatus && api.connection);
   });
 
   it('registers every command it contributes', async () => {

@@ -109,4 +109,34 @@ describe('MCP server definition provider', () => {
     await changed;
     assert.notEqual((await definition()).version, before);
   });
+
+  it('dockerHub.toolsets narrows the tools Copilot gets, not the ones the explorer uses', async () => {
+    const api = await extensionApi();
+    assert.equal((await definition()).env.DOCKERHUB_MCP_TOOLSETS ?? null, null);
+    const changed = nextEvent(api.provider.onDidChangeMcpServerDefinitions, 5000);
+    await config().update('toolsets', ['search', 'images'], vscode.ConfigurationTarget.Global);
+    try {
+      await changed;
+      assert.equal((await definition()).env.DOCKERHUB_MCP_TOOLSETS, 'search,images');
+      assert.equal('DOCKERHUB_MCP_TOOLSETS' in (await api.serverEnvironment()), false);
+    } finally {
+      await config().update('toolsets', undefined, vscode.ConfigurationTarget.Global);
+      await delay(400);
+    }
+  });
+
+  it('the window’s one connection answers tools and logs a failed call with its arguments and code', async () => {
+    const api = await extensionApi();
+    // Anonymous: the fake tokens of the tests above would be refused by the registry.
+    if (await api.tokens.get()) {
+      const changed = nextEvent(api.provider.onDidChangeMcpServerDefinitions, 5000);
+      await api.tokens.delete();
+      await changed;
+    }
+    const found = await api.connection.callTool('docker_get_manifest', { image: 'demo:1.0' });
+    assert.equal(found.ok, true, JSON.stringify(found));
+    const missing = await api.connection.callTool('docker_get_manifest', { image: 'nosuchimage:1' });
+    assert.equal(missing.ok, false);
+    assert.equal(!missing.ok && missing.error.code, 'NOT_FOUND');
+  });
 });
