@@ -7,10 +7,9 @@ import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from 
 import type { ThemeName } from './themes';
 import { HOME } from '../../webview/src/state';
 
-// Screenshots go to the gitignored test output; `UPDATE_DOCS_SCREENSHOTS=1` writes the ones docs/explorer.md shows.
-const IMAGES = process.env.UPDATE_DOCS_SCREENSHOTS === '1'
-  ? join(__dirname, '..', '..', 'docs', 'images')
-  : join(__dirname, 'screenshots');
+// Screenshots go to the gitignored test output; the docs show the ones the walk in real VS Code takes
+// (test/extension/harness/explorerWalk.ts).
+const IMAGES = join(__dirname, 'screenshots');
 
 async function text(page: Page, selector: string): Promise<string> {
   const locator = page.locator(selector).first();

@@ -242,7 +242,7 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await frame.locator('#search-input').press('Enter');
       await frame.locator('.state.error', { hasText: 'Not found' }).waitFor({ timeout: 30_000 });
       await workbench.runCommand('Docker Hub: Show Log');
-      await workbench.waitForOutput((t) => /docker_get_manifest image=nosuchimage:1 failed: NOT_FOUND/.test(t), 15_000);
+      await workbench.waitForOutput((t) => /docker_get_manifest\s+image=nosuchimage:1\s+failed:\s+NOT_FOUND/.test(t), 15_000);
       await workbench.runCommand('View: Hide Panel');
     });
 
