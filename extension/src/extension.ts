@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { AuthStatus } from './authStatus';
 import { registerCommands } from './commands';
+import { registerEditorFeatures } from './editor/editorFeatures';
 import { registerExplorerView } from './explorerView';
 import { DockerHubMcpProvider, MCP_PROVIDER_ID } from './mcpProvider';
 import { TokenStore } from './secrets';
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   const explorer = registerExplorerView(context, connection, log);
 
   context.subscriptions.push(
+    registerEditorFeatures({ connection, log, signedIn: async () => Boolean(await tokens.get()), onDidChangeServer: provider.onDidChangeMcpServerDefinitions }),
     log,
     tokens,
     provider,

@@ -32,7 +32,8 @@ import type { trackBaseUpdates } from './tools/trackBaseUpdates';
 import type { updateRepository } from './tools/updateRepository';
 
 export { DockerMcpError, ERROR_CODES, type ErrorCode } from './errors';
-export { compactCount, formatBytes, shortDigest } from './format';
+export { compactCount, cutText, formatBytes, shortDigest } from './format';
+export { newerInLine, versionLineFilter } from './analysis/versionLine';
 export { DEFAULT_REGISTRY, familiarRepository, parseReference, referenceProblem, type ImageReference };
 
 /** Every tool's name, as clients see it (CONTRACT.md). */

@@ -82,13 +82,12 @@ export function emptyState(text: string, ...extra: Child[]): HTMLElement {
 
 // Headlines in a person's words; the server's own sentence (which may name environment variables and codes meant
 // for other clients) stays in the collapsed detail line.
-// CONFLICT is in the contract; the index signature keeps this valid before and after errors.ts lists it.
-const ERROR_TITLES: Record<ReplyErrorCode, string> & Record<string, string> = {
+const ERROR_TITLES: Record<ReplyErrorCode, string> = {
   INVALID_INPUT: 'That is not an image reference the explorer can read',
   NOT_FOUND: 'Not found',
   UNAUTHORIZED: 'Sign in to see this',
   FORBIDDEN: 'Your Docker Hub account has no access to this',
-  CONFLICT: 'Docker Hub refused the change',
+  CONFLICT: 'Already exists',
   RATE_LIMITED: 'Docker Hub’s pull limit is reached for now',
   TIMEOUT: 'No answer in time',
   UPSTREAM_ERROR: 'The registry or Docker Hub could not answer',
@@ -96,12 +95,12 @@ const ERROR_TITLES: Record<ReplyErrorCode, string> & Record<string, string> = {
   PROTOCOL: 'The explorer and the extension misunderstood each other',
 };
 
-const ERROR_HINTS: Record<ReplyErrorCode, string> & Record<string, string> = {
+const ERROR_HINTS: Record<ReplyErrorCode, string> = {
   INVALID_INPUT: 'Write it as nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.',
   NOT_FOUND: 'Check the spelling of the name and the tag. A private repository shows only when you are signed in with access to it.',
   UNAUTHORIZED: 'Docker Hub shows this only to a signed-in account. Your access token stays in VS Code’s secret storage.',
   FORBIDDEN: 'Use an access token with read access to the repository.',
-  CONFLICT: 'Reload and try again.',
+  CONFLICT: 'Something with that name already exists; choose another name or change the existing one.',
   RATE_LIMITED: 'Results already seen stay available. Signing in raises the limit.',
   TIMEOUT: 'Check the network connection (and any proxy), then retry.',
   UPSTREAM_ERROR: 'This is usually temporary: retry in a moment.',

@@ -8,7 +8,7 @@ export const createRepository = defineTool({
   description:
     'Creates an empty repository on Docker Hub in a namespace the login may write to (the personal namespace or ' +
     'an organisation; see docker_list_namespaces). Ask the user for the name and whether it is private before ' +
-    'calling. Returns the new repository and its web address. Fails with INVALID_INPUT when it already exists. ' +
+    'calling. Returns the new repository and its web address. Fails with CONFLICT when it already exists. ' +
     'Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN with write scope.',
   input: {
     namespace: namespaceArg,

@@ -22,7 +22,7 @@ export const deleteTag = defineTool({
     repository: z.string(),
     tag: z.string(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async handler(args, services, signal) {
     services.hubAuth.requireCredentials('deleting a tag');
     const hub = hubImageName(args.image, 'docker_delete_tag');
@@ -35,5 +35,5 @@ export const deleteTag = defineTool({
   summarize(result) {
     return `Deleted tag ${result.image} from Docker Hub.`;
   },
-  example: { image: 'alice/my-app:old' },
+  example: { image: 'alice/private-app:1' },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalisePlatform } from '../registry/platform';
 import { referenceProblem } from '../registry/reference';
 
 /** Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. */
@@ -15,9 +16,16 @@ export const imageArg = (what = 'Image reference') =>
 
 export const platformArg = z
   .string()
-  .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/arm64 or linux/arm/v7')
+  .max(64)
+  .superRefine((value, ctx) => {
+    if (normalisePlatform(value) === undefined) ctx.addIssue({ code: 'custom', message: PLATFORM_RULE });
+  })
+  .transform((value) => normalisePlatform(value)!)
   .optional()
-  .describe('Platform os/arch[/variant]; default linux/amd64 when present, else the first platform');
+  .describe('Platform as docker --platform takes it: linux/arm64, arm64, aarch64, linux/arm/v7, amd64, x86_64 (any case); default linux/amd64 when present, else the first platform');
+
+const PLATFORM_RULE =
+  'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
 
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback).describe(`How many results to return (1–${max}, default ${fallback})`);

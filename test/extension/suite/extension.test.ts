@@ -16,6 +16,8 @@ const COMMANDS = [
   'dockerhubMcp.explorer.cache',
   'dockerhubMcp.explorer.showInExplorer',
   'dockerhubMcp.explorer.showInOwnContainer',
+  'dockerhubMcp.pinAllImages',
+  'dockerhubMcp.checkWorkspace',
 ];
 
 describe('extension activation', () => {
