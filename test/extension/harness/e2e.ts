@@ -17,7 +17,7 @@ import { takeEditorScreenshots } from './editorScreenshots';
 import { ensureTestTools } from './tools';
 import { EXTENSION_ID, QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
 import { vsixEntries } from './vsix';
-import { THEMES, WIDTHS, setSideBarWidth, setTheme, walkExplorer } from './explorerWalk';
+import { THEMES, WIDTHS, pressTitleButton, setSideBarWidth, setTheme, walkExplorer } from './explorerWalk';
 import { Workbench } from './workbench';
 
 const SCREENSHOTS = join(REPO, 'test', 'extension', 'screenshots');
@@ -231,6 +231,7 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
         }
       }
       await setTheme(THEMES[0], workbench, await explorer());
+      await setSideBarWidth(workbench, WIDTHS[0]);
       // `UPDATE_DOCS_SCREENSHOTS=1` refreshes the pictures the docs and the Marketplace page show.
       if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
         for (const name of DOCS_SCREENSHOTS) copyFileSync(join(imagesDir, name), join(REPO, 'docs', 'images', name));
@@ -239,7 +240,7 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
 
     await step('an explorer error goes to the Docker Hub log with the tool, the reference and the code', '9-error-logged.png', async () => {
       const frame = await explorer();
-      await workbench.page.locator('.part.sidebar .actions-container [aria-label^="Search"]').first().click();
+      await pressTitleButton(workbench, frame, 'Search');
       await frame.locator('#search-input').fill('nosuchimage:1');
       await frame.locator('#search-input').press('Enter');
       await frame.locator('.state.error', { hasText: 'Not found' }).waitFor({ timeout: 30_000 });

@@ -53,6 +53,16 @@ export async function setSideBarWidth(workbench: Workbench, width: number): Prom
   throw new Error(`the side bar is ${final?.width} px wide, not ${width} px`);
 }
 
+/**
+ * Presses one of the view's title-bar buttons and waits for the page to show the view it leads to (a new view
+ * element), so nothing is typed into the one it leaves.
+ */
+export async function pressTitleButton(workbench: Workbench, frame: Frame, label: string): Promise<void> {
+  await frame.evaluate(() => document.querySelector('#view > .view')?.setAttribute('data-left', ''));
+  await workbench.page.locator(`.part.sidebar .actions-container [aria-label^="${label}"]`).first().click();
+  await frame.locator('#view > .view:not([data-left])').waitFor({ timeout: 10_000 });
+}
+
 /** Nothing in the explorer scrolls sideways: the page is no wider than its frame. */
 export async function assertNoHorizontalOverflow(explorer: Frame, where: string): Promise<void> {
   const widths = await explorer.evaluate(() => {
@@ -134,7 +144,7 @@ export interface WalkOptions {
 export async function walkExplorer(options: WalkOptions): Promise<void> {
   const { workbench, width, theme } = options;
   mkdirSync(options.imagesDir, { recursive: true });
-  let frame = await options.explorer();
+  const frame = await options.explorer();
   const shot = async (step: string) => {
     await assertNoHorizontalOverflow(frame, `${step} at ${width} px, ${theme.name}`);
     const missing = await missingCodicons(frame);
@@ -142,8 +152,7 @@ export async function walkExplorer(options: WalkOptions): Promise<void> {
     await workbench.page.locator('.part.sidebar').first().screenshot({ path: join(options.imagesDir, `explorer-${step}-${width}-${theme.name}.png`) });
   };
   const home = async () => {
-    await workbench.page.locator('.part.sidebar .actions-container [aria-label^="Search"]').first().click();
-    frame = await options.explorer();
+    await pressTitleButton(workbench, frame, 'Search');
     await frame.locator('#search-input').waitFor();
   };
 
@@ -189,16 +198,14 @@ export async function walkExplorer(options: WalkOptions): Promise<void> {
   await shot('vulnerabilities-app');
 
   // Compare, started from the title bar and run with the Compare button (a <form> would be blocked here).
-  await workbench.page.locator('.part.sidebar .actions-container [aria-label^="Compare Images"]').first().click();
-  frame = await options.explorer();
+  await pressTitleButton(workbench, frame, 'Compare Images');
   await frame.locator('#compare-a').fill('base:1');
   await frame.locator('#compare-b').fill('app:1');
   await frame.locator('.compare-form button', { hasText: 'Compare' }).click();
   await frame.locator('.sides').waitFor({ timeout: 30_000 });
   await shot('compare');
 
-  await workbench.page.locator('.part.sidebar .actions-container [aria-label^="Cache and Pull Limit"]').first().click();
-  frame = await options.explorer();
+  await pressTitleButton(workbench, frame, 'Cache and Pull Limit');
   await frame.locator('.kinds tr[data-kind]').first().waitFor({ timeout: 30_000 });
   await shot('cache');
 
