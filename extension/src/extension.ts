@@ -4,6 +4,7 @@ import { registerCommands } from './commands';
 import { registerEditorFeatures } from './editor/editorFeatures';
 import { registerExplorerView } from './explorerView';
 import { DockerHubMcpProvider, MCP_PROVIDER_ID } from './mcpProvider';
+import { registerRegistryCredentials, type RegistryCredentials } from './registryCredentials';
 import { TokenStore } from './secrets';
 import { ServerConnection } from './serverConnection';
 import { buildServerEnvironment, serverScriptPath } from './serverEnvironment';
@@ -16,15 +17,25 @@ export interface ExtensionTestApi {
   authStatus: AuthStatus;
   connection: ServerConnection;
   serverEnvironment: () => Promise<Record<string, string>>;
+  registries: RegistryCredentials;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionTestApi | undefined> {
   const log = vscode.window.createOutputChannel('Docker Hub', { log: true });
   const tokens = new TokenStore(context.secrets);
-  const provider = new DockerHubMcpProvider(context, tokens, log);
+  const registries = registerRegistryCredentials(context, {
+    log,
+    restartServer: () => provider.restartServer(),
+    registryEndpoints: () => readServerSettings().registryEndpoints,
+  });
+  const provider = new DockerHubMcpProvider(context, tokens, log, registries);
   const authStatus = new AuthStatus(tokens);
   // The token goes straight into the process environment, never into storage.
-  const serverEnvironment = async () => buildServerEnvironment(context, readServerSettings(), await tokens.get());
+  const serverEnvironment = async () => ({
+    ...buildServerEnvironment(context, readServerSettings(), await tokens.get()),
+    ...registries.definitionEnvironment(),
+    ...(await registries.secretEnvironment()),
+  });
   // The window's one server besides the one VS Code starts for Copilot: explorer, commands and editor features share it.
   const connection = new ServerConnection({ command: process.execPath, args: [serverScriptPath(context)], environment: serverEnvironment }, log);
   const explorer = registerExplorerView(context, connection, log);
@@ -33,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     registerEditorFeatures({ connection, log, signedIn: async () => Boolean(await tokens.get()), onDidChangeServer: provider.onDidChangeMcpServerDefinitions }),
     log,
     tokens,
+    registries,
     provider,
     authStatus,
     vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider),
@@ -51,7 +63,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   log.info(`activated ${context.extension.id} ${context.extension.packageJSON.version}`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
-  return { provider, tokens, authStatus, connection, serverEnvironment };
+  return { provider, tokens, authStatus, connection, serverEnvironment, registries };
 }
 
 export function deactivate(): void {}

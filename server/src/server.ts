@@ -8,7 +8,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
-import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
+import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolDefinition } from './tools/tool';
 import { VERSION } from './version';
 
 const INSTRUCTIONS =
@@ -48,7 +48,15 @@ function registerTools(server: McpServer, tools: ToolDefinition<any, any>[], ser
     const params = request.params as CallToolRequest['params'];
     const tool = byName.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${params.name} not found`);
-    return callTool(tool, params.arguments, services, extra.signal);
+    const token = params._meta?.progressToken;
+    const progress: ProgressReporter | undefined =
+      token === undefined
+        ? undefined
+        : (done, total, message) =>
+            void extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
+              .catch(() => undefined);
+    return callTool(tool, params.arguments, services, extra.signal, progress);
   });
 }
 
@@ -57,14 +65,17 @@ export async function callTool(
   rawArgs: unknown,
   services: Services,
   signal: AbortSignal,
+  progress?: ProgressReporter,
 ): Promise<CallToolResult> {
   const started = Date.now();
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await tool.handler(args, services, signal);
+    const result = await tool.handler(args, services, signal, progress);
     const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
-    return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
+    const refused = credentialsRefused(services);
+    const text = tool.summarize(structured, args) + (refused ? `\n${refused}` : '');
+    return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
     const error = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, signal);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
@@ -74,6 +85,16 @@ export async function callTool(
     }
     return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
   }
+}
+
+/**
+ * A refused DOCKERHUB_TOKEN does not block public data (reads go on anonymously), but every answer says so, so
+ * nobody takes "public only" for "all there is".
+ */
+function credentialsRefused(services: Services): string | undefined {
+  const problem = services.hubAuth.refusedLogin ?? services.credentials.identity('docker.io').problem;
+  if (!problem) return undefined;
+  return `Note: the configured Docker Hub credentials were not used, so this was read anonymously (public data only): ${problem.replace(/\.$/, '')}.`;
 }
 
 function describeTools(tools: ToolDefinition<any, any>[]) {

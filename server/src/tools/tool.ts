@@ -9,6 +9,9 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** Tells the client how far a long call has come (MCP progress notifications); absent when it did not ask. */
+export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
 /** One tool: its name, a description written for the model, its schemas, its handler and its text summary. */
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
@@ -18,7 +21,12 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   output: O;
   annotations: ToolAnnotations;
   /** Facts only; the same object becomes structuredContent and, through `summarize`, the text. */
-  handler(args: z.output<z.ZodObject<I>>, services: Services, signal: AbortSignal): Promise<z.input<z.ZodObject<O>>>;
+  handler(
+    args: z.output<z.ZodObject<I>>,
+    services: Services,
+    signal: AbortSignal,
+    progress?: ProgressReporter,
+  ): Promise<z.input<z.ZodObject<O>>>;
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */
   example: z.input<z.ZodObject<I>>;

