@@ -41,6 +41,9 @@ const targets = {
     format: 'iife',
     target: 'es2022',
     sourcemap: false,
+    // contract.ts loads the server's HTTP stack (for the Hub login) only when the extension calls it; the page
+    // never does, so those modules stay unresolved here.
+    external: ['undici', 'node:*'],
   },
 };
 

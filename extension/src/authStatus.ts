@@ -59,7 +59,7 @@ export class AuthStatus implements vscode.Disposable {
         break;
       case 'incomplete':
         this.item.text = '$(warning) Docker Hub: no username';
-        this.item.tooltip = 'An access token is stored but dockerhubMcp.username is empty, so the server runs anonymously. Click for details.';
+        this.item.tooltip = 'An access token is stored but no Docker ID goes with it, so Docker Hub is used anonymously. Click to set the token again with its Docker ID.';
         this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
         break;
       case 'configured':

@@ -1,33 +1,31 @@
 import * as vscode from 'vscode';
-import { TokenRejectedError, accessTokenFormProblem, accessTokenKind, verifyAccessToken, type VerifiedLogin } from './accessToken';
+import { errorCodeOf, verifyHubLogin, type HubLogin } from '../../server/src/contract';
+import { HOME } from '../../webview/src/state';
+import { accessTokenFormProblem, accessTokenKind } from './accessToken';
 import type { AuthStatus } from './authStatus';
-import { ExplorerClient } from './explorerClient';
-import { EXPLORER_VIEW_ID } from './explorerView';
-import { SERVER_LABEL, type DockerHubMcpProvider } from './mcpProvider';
+import type { ExplorerViewProvider } from './explorerView';
+import type { DockerHubMcpProvider } from './mcpProvider';
 import type { TokenStore } from './secrets';
-import { SETTINGS_SECTION, hubApiUrl, onDidChangeServerSettings, readServerSettings } from './settings';
+import type { ToolCaller } from './serverConnection';
+import { SETTINGS_SECTION, hubApiUrl, readServerSettings } from './settings';
 
 export interface CommandDeps {
-  context: vscode.ExtensionContext;
   provider: DockerHubMcpProvider;
   tokens: TokenStore;
   authStatus: AuthStatus;
   log: vscode.LogOutputChannel;
-  serverScript: string;
-  serverEnvironment: () => Promise<Record<string, string>>;
+  connection: ToolCaller;
+  explorer: ExplorerViewProvider;
 }
 
 const SET_TOKEN = 'Set Access Token';
 const CLEAR_TOKEN = 'Clear Access Token';
+const SHOW_LOG = 'Show Log';
+
+/** A failure already put in a person's words; its detail (codes, upstream text) went to the log. */
+class UserFacingError extends Error {}
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  // The search command's own server, started on first use; the Copilot one belongs to VS Code. It reads its
-  // environment once, so a new token or setting means a new process.
-  let searchClient: ExplorerClient | undefined;
-  const dropSearchClient = () => {
-    void searchClient?.dispose();
-    searchClient = undefined;
-  };
   const register = (id: string, run: () => Promise<unknown>) =>
     vscode.commands.registerCommand(id, async () => {
       try {
@@ -35,27 +33,32 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         deps.log.error(`${id} failed: ${reason}`);
-        void vscode.window.showErrorMessage(`Docker Hub: ${reason}`);
+        const message = err instanceof UserFacingError ? reason : 'Something went wrong in the Docker Hub extension.';
+        const choice = await vscode.window.showErrorMessage(message, SHOW_LOG);
+        if (choice === SHOW_LOG) deps.log.show(true);
       }
     });
   return vscode.Disposable.from(
     register('dockerhubMcp.setToken', () => setAccessToken(deps)),
     register('dockerhubMcp.clearToken', () => clearAccessToken(deps)),
     register('dockerhubMcp.showAuthStatus', () => showAuthStatus(deps)),
-    register('dockerhubMcp.openExplorer', () => Promise.resolve(vscode.commands.executeCommand(`${EXPLORER_VIEW_ID}.focus`))),
-    register('dockerhubMcp.search', () => {
-      searchClient ??= new ExplorerClient(
-        { command: process.execPath, args: [deps.serverScript], environment: deps.serverEnvironment },
-        deps.log,
-      );
-      return searchDockerHub(searchClient);
-    }),
+    register('dockerhubMcp.openExplorer', () => Promise.resolve(vscode.commands.executeCommand('dockerhubMcp.explorer.focus'))),
+    register('dockerhubMcp.search', () => searchDockerHub(deps)),
     register('dockerhubMcp.clearCache', () => clearCache(deps)),
-    register('dockerhubMcp.showServerLog', () => showServerLog(deps)),
-    deps.tokens.onDidChange(dropSearchClient),
-    onDidChangeServerSettings(dropSearchClient),
-    new vscode.Disposable(dropSearchClient),
+    register('dockerhubMcp.showServerLog', () => Promise.resolve(deps.log.show(true))),
+    register('dockerhubMcp.explorer.back', () => Promise.resolve(deps.explorer.back())),
+    register('dockerhubMcp.explorer.home', () => deps.explorer.show(HOME)),
+    register('dockerhubMcp.explorer.compare', () => deps.explorer.show({ view: 'compare', imageA: '', imageB: '', platform: '' })),
+    register('dockerhubMcp.explorer.cache', () => deps.explorer.show({ view: 'cache' })),
+    register('dockerhubMcp.explorer.showInExplorer', () => moveExplorer('workbench.view.explorer')),
+    register('dockerhubMcp.explorer.showInOwnContainer', () => moveExplorer('workbench.view.extension.dockerHub')),
   );
+}
+
+/** Moves the view between the Explorer and its own container; VS Code remembers where a person put it. */
+async function moveExplorer(destinationId: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.moveViews', { viewIds: ['dockerhubMcp.explorer'], destinationId });
+  await vscode.commands.executeCommand('dockerhubMcp.explorer.focus');
 }
 
 async function setAccessToken(deps: CommandDeps): Promise<void> {
@@ -81,20 +84,26 @@ async function setAccessToken(deps: CommandDeps): Promise<void> {
   const identifier = username.trim();
   const secret = token.trim();
 
-  let login: VerifiedLogin | undefined;
+  let login: HubLogin | undefined;
   try {
     login = await checkWithDockerHub(identifier, secret);
   } catch (err) {
-    if (err instanceof TokenRejectedError) {
-      await deps.authStatus.recordCheck(identifier, secret, { accepted: false, reason: err.message });
-      const choice = await vscode.window.showErrorMessage(`Docker Hub: ${err.message} The token was not stored.`, 'Try Again');
+    const detail = err instanceof Error ? err.message : String(err);
+    if (errorCodeOf(err) === 'UNAUTHORIZED') {
+      // Only a stored token has a status: a refused candidate leaves the stored one's check mark as it was.
+      deps.log.warn(`Docker Hub refused the new token for "${identifier}"; the stored token is unchanged (${detail})`);
+      const choice = await vscode.window.showErrorMessage(
+        `Docker Hub refused this token for "${identifier}". Check the Docker ID and that the token is not expired or revoked. Nothing was stored.`,
+        'Try Again',
+        SHOW_LOG,
+      );
       if (choice === 'Try Again') await setAccessToken(deps);
+      if (choice === SHOW_LOG) deps.log.show(true);
       return;
     }
-    const reason = err instanceof Error ? err.message : String(err);
-    deps.log.warn(`the access token could not be verified: ${reason}`);
+    deps.log.warn(`the new token could not be checked with Docker Hub: ${detail}`);
     const choice = await vscode.window.showWarningMessage(
-      `Docker Hub: the token could not be verified (${reason}). Store it anyway?`,
+      `Docker Hub could not be reached to check the token (${hostOf(hubApiUrl(settings))}). Store it anyway?`,
       'Store Anyway',
     );
     if (choice !== 'Store Anyway') return;
@@ -110,38 +119,42 @@ async function setAccessToken(deps: CommandDeps): Promise<void> {
   deps.log.info(`stored a ${kind} for "${identifier}"${login ? ` (verified as "${login.username}")` : ' (not verified)'}`);
   void vscode.window.showInformationMessage(
     login
-      ? `Docker Hub: authenticated as ${login.username} with a ${kind}. The MCP server restarts with it.`
-      : `Docker Hub: ${kind} stored for ${identifier} without verification. The MCP server restarts with it.`,
+      ? `Signed in to Docker Hub as ${login.username} with a ${kind}.`
+      : `Docker Hub ${kind} stored for ${identifier} without a check.`,
   );
 }
 
-function checkWithDockerHub(identifier: string, token: string): Promise<VerifiedLogin> {
+function checkWithDockerHub(identifier: string, token: string): Promise<HubLogin> {
   const apiUrl = hubApiUrl(readServerSettings());
   return Promise.resolve(
     vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Checking the token with ${new URL(apiUrl).host}…` },
-      () => verifyAccessToken({ hubApiUrl: apiUrl, identifier, token }),
+      { location: vscode.ProgressLocation.Notification, title: `Checking the token with ${hostOf(apiUrl)}…` },
+      () => verifyHubLogin({ hubApiUrl: apiUrl, username: identifier, token }),
     ),
   );
 }
 
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).host : url;
+}
+
 async function clearAccessToken(deps: CommandDeps): Promise<void> {
   if (!(await deps.tokens.get())) {
-    void vscode.window.showInformationMessage('Docker Hub: no access token is stored; the MCP server runs anonymously.');
+    void vscode.window.showInformationMessage('No Docker Hub access token is stored: Docker Hub is used anonymously.');
     return;
   }
   await deps.tokens.delete();
   await deps.authStatus.refresh();
   deps.log.info('the access token was removed');
-  void vscode.window.showInformationMessage('Docker Hub: access token removed. The MCP server restarts anonymously.');
+  void vscode.window.showInformationMessage('Docker Hub access token removed: Docker Hub is now used anonymously.');
 }
 
 async function showAuthStatus(deps: CommandDeps): Promise<void> {
   const state = await deps.authStatus.refresh();
   if (state.kind === 'anonymous') {
     const choice = await vscode.window.showInformationMessage(
-      'Docker Hub MCP runs anonymously: public repositories work, with the anonymous pull limit. An access token ' +
-        'adds private repositories, write operations and your account’s pull limit.',
+      'Docker Hub is used anonymously: public repositories work, with the anonymous pull limit. An access token ' +
+        'adds private repositories, vulnerability data and your account’s pull limit.',
       SET_TOKEN,
     );
     if (choice === SET_TOKEN) await setAccessToken(deps);
@@ -149,8 +162,7 @@ async function showAuthStatus(deps: CommandDeps): Promise<void> {
   }
   if (state.kind === 'incomplete') {
     const choice = await vscode.window.showWarningMessage(
-      'Docker Hub: an access token is stored but the setting dockerhubMcp.username is empty, so the MCP server runs ' +
-        'anonymously. Set the token again with its username.',
+      'An access token is stored but no Docker ID goes with it, so Docker Hub is used anonymously. Set the token again with its Docker ID.',
       SET_TOKEN,
       CLEAR_TOKEN,
     );
@@ -164,81 +176,36 @@ async function showAuthStatus(deps: CommandDeps): Promise<void> {
     const login = await checkWithDockerHub(state.username, token);
     await deps.authStatus.recordCheck(state.username, token, { accepted: true });
     void vscode.window.showInformationMessage(
-      `Docker Hub: authenticated as ${login.username} (${accessTokenKind(token) === 'organisation' ? 'organisation' : 'personal'} access token).`,
+      `Signed in to Docker Hub as ${login.username} (${accessTokenKind(token) === 'organisation' ? 'organisation' : 'personal'} access token).`,
     );
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    if (err instanceof TokenRejectedError) {
+    const detail = err instanceof Error ? err.message : String(err);
+    deps.log.warn(`checking the stored token of "${state.username}" failed: ${detail}`);
+    if (errorCodeOf(err) === 'UNAUTHORIZED') {
+      const reason = `Docker Hub refused the stored token of "${state.username}": it may be expired or revoked.`;
       await deps.authStatus.recordCheck(state.username, token, { accepted: false, reason });
-      const choice = await vscode.window.showErrorMessage(`Docker Hub: ${reason}`, SET_TOKEN, CLEAR_TOKEN);
+      const choice = await vscode.window.showErrorMessage(reason, SET_TOKEN, CLEAR_TOKEN);
       if (choice === SET_TOKEN) await setAccessToken(deps);
       if (choice === CLEAR_TOKEN) await clearAccessToken(deps);
     } else {
-      void vscode.window.showWarningMessage(`Docker Hub: the token of ${state.username} could not be checked (${reason}).`);
+      void vscode.window.showWarningMessage(`The token of ${state.username} could not be checked: Docker Hub could not be reached.`);
     }
   }
 }
 
-interface SearchHit {
-  name: string;
-  short_description: string | null;
-  is_official: boolean;
-  is_verified: boolean;
-  star_count: number | null;
-  pull_count: string | number | null;
-}
-
-async function searchDockerHub(client: ExplorerClient): Promise<void> {
+/** Asks for words and shows Docker Hub's answer in the explorer, over the window's one server connection. */
+async function searchDockerHub(deps: CommandDeps): Promise<void> {
   const query = await vscode.window.showInputBox({ title: 'Search Docker Hub', placeHolder: 'e.g. postgres, python alpine' });
   if (!query?.trim()) return;
-  const outcome = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: `Searching Docker Hub for "${query.trim()}"` },
-    () => client.callTool('docker_search_images', { query: query.trim(), limit: 25 }),
-  );
-  if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-  const hits = ((outcome.value.structured as { results?: SearchHit[] } | null)?.results ?? []) as SearchHit[];
-  if (hits.length === 0) {
-    void vscode.window.showInformationMessage(`Docker Hub: nothing found for "${query.trim()}".`);
-    return;
-  }
-  const picked = await vscode.window.showQuickPick(
-    hits.map((hit) => ({
-      label: `${hit.is_official ? '$(verified-filled) ' : hit.is_verified ? '$(verified) ' : ''}${hit.name}`,
-      description: [hit.star_count !== null ? `$(star-empty) ${hit.star_count}` : '', hit.pull_count !== null ? `$(cloud-download) ${hit.pull_count}` : '']
-        .filter(Boolean)
-        .join('  '),
-      detail: hit.short_description ?? undefined,
-      name: hit.name,
-    })),
-    { title: `Docker Hub: "${query.trim()}"`, placeHolder: 'Pick an image to copy its name', matchOnDetail: true },
-  );
-  if (!picked) return;
-  await vscode.env.clipboard.writeText(picked.name);
-  void vscode.window.showInformationMessage(`Docker Hub: copied "${picked.name}".`);
+  await deps.explorer.show({ ...HOME, query: query.trim() });
 }
 
 async function clearCache(deps: CommandDeps): Promise<void> {
-  // The disk store is shared by every server of this extension; the memory cache of the one VS Code runs goes
-  // with its process, which the provider has VS Code stop (a new one starts on next use). The server removes the
-  // folder itself just as bluntly (docker_cache_clear), and recreates it as it writes.
-  const cacheDir = vscode.Uri.joinPath(deps.context.globalStorageUri, 'cache');
-  try {
-    await vscode.workspace.fs.delete(cacheDir, { recursive: true, useTrash: false });
-  } catch (err) {
-    if (!(err instanceof vscode.FileSystemError && err.code === 'FileNotFound')) throw err;
-  }
+  // The server empties its memory and the disk store every server of this extension shares; the one VS Code runs
+  // for Copilot keeps its own memory cache, so the provider has VS Code start it afresh.
+  const outcome = await deps.connection.callTool('docker_cache_clear', {});
+  if (!outcome.ok) throw new UserFacingError('The Docker Hub cache could not be cleared. "Docker Hub: Show Log" has the details.');
   deps.provider.restartServer();
-  deps.log.info(`cache cleared (${cacheDir.fsPath})`);
-  void vscode.window.showInformationMessage('Docker Hub: cache cleared. The MCP server starts afresh on its next use.');
-}
-
-async function showServerLog(deps: CommandDeps): Promise<void> {
-  // VS Code keeps the server's stderr in its own MCP output channel, once it has started the server (its tools
-  // then show up to language models, named after the server's label); before that, ours has the story.
-  const running = vscode.lm.tools.some((tool) => /(^|_)docker_hub_docker_get_manifest$/.test(tool.name));
-  if (running) {
-    await vscode.commands.executeCommand('workbench.mcp.showOutput', `${deps.context.extension.id.toLowerCase()}/${SERVER_LABEL}`);
-  } else {
-    deps.log.show(true);
-  }
+  deps.explorer.refresh();
+  void vscode.window.showInformationMessage('Docker Hub cache cleared.');
 }

@@ -1,55 +1,63 @@
-// The explorer's WebviewView in the Explorer sidebar: the page, and the editor actions its messages ask for. Tool
-// calls go through ExplorerClient to the bundled server, the same tools Copilot calls.
+// The explorer's WebviewView: the page, the editor actions its messages ask for, and what the extension tells it
+// (title-bar buttons, a search to show, a changed login or setting). Tool calls go through the window's one server
+// connection, to the same tools Copilot calls.
 import * as vscode from 'vscode';
 import { explorerHtml } from '../../webview/src/page';
-import { createRequestHandler, ExplorerClient, type ExplorerHostActions } from './explorerClient';
+import type { ExplorerCommand, HostEvent } from '../../webview/src/protocol';
+import type { Route } from '../../webview/src/state';
+import { createRequestHandler, type ExplorerHostActions } from './explorerRequests';
+import type { ExplorerLog, ToolCaller } from './serverConnection';
 
 export const EXPLORER_VIEW_ID = 'dockerhubMcp.explorer';
+/** Context key for the view's Back button. */
+const CAN_GO_BACK = 'dockerHub.explorer.canGoBack';
 
-export interface ExplorerViewOptions {
-  serverEnvironment: () => Promise<Record<string, string>>;
-  serverScript: string;
-  log: vscode.LogOutputChannel;
-  /** Fires when the token or a server setting changed: the running server must give way to one with the new environment. */
-  onDidChangeServerEnvironment: vscode.Event<void>;
-}
-
-export function registerExplorerView(context: vscode.ExtensionContext, options: ExplorerViewOptions): vscode.Disposable {
-  const client = new ExplorerClient({ command: process.execPath, args: [options.serverScript], environment: options.serverEnvironment }, options.log);
-  const provider = new ExplorerViewProvider(context.extensionUri, client, options.log);
-  // No retainContextWhenHidden: the page keeps its view state with setState and asks again when shown.
-  const registration = vscode.window.registerWebviewViewProvider(EXPLORER_VIEW_ID, provider);
-  const restarts = options.onDidChangeServerEnvironment(() => void client.restart());
-  return vscode.Disposable.from(registration, restarts, { dispose: () => void client.dispose() });
-}
-
-const editorActions: ExplorerHostActions = {
-  async copy(text, label) {
-    await vscode.env.clipboard.writeText(text);
-    vscode.window.setStatusBarMessage(`Copied ${label}`, 3000);
-  },
-  async openDockerfile(content) {
-    const document = await vscode.workspace.openTextDocument({ language: 'dockerfile', content });
-    await vscode.window.showTextDocument(document, { preview: false });
-  },
-  async openLink(url) {
-    // openExternal asks the person before leaving for a site not yet trusted.
-    await vscode.env.openExternal(vscode.Uri.parse(url, true));
-  },
+const COMMAND_IDS: Record<ExplorerCommand, string> = {
+  setToken: 'dockerhubMcp.setToken',
+  showLog: 'dockerhubMcp.showServerLog',
 };
 
-class ExplorerViewProvider implements vscode.WebviewViewProvider {
+export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view?: vscode.WebviewView;
+  /** Events for a page not yet shown, or not yet listening: sent when it says it is. */
+  private pending: HostEvent[] = [];
+  private listening = false;
   private readonly handle: (raw: unknown) => Promise<unknown>;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    client: ExplorerClient,
-    log: vscode.LogOutputChannel,
+    connection: ToolCaller,
+    log: ExplorerLog,
   ) {
-    this.handle = createRequestHandler(client, editorActions, log);
+    const actions: ExplorerHostActions = {
+      async copy(text, label) {
+        await vscode.env.clipboard.writeText(text);
+        vscode.window.setStatusBarMessage(`Copied ${label}`, 3000);
+      },
+      async openDockerfile(content) {
+        const document = await vscode.workspace.openTextDocument({ language: 'dockerfile', content });
+        await vscode.window.showTextDocument(document, { preview: false });
+      },
+      async openLink(url) {
+        // openExternal asks the person before leaving for a site not yet trusted.
+        await vscode.env.openExternal(vscode.Uri.parse(url, true));
+      },
+      async runCommand(command) {
+        await vscode.commands.executeCommand(COMMAND_IDS[command]);
+      },
+      viewChanged: async (canGoBack) => {
+        // The page's first message: from now on it hears what is posted to it.
+        this.listening = true;
+        await vscode.commands.executeCommand('setContext', CAN_GO_BACK, canGoBack);
+        this.flush();
+      },
+    };
+    this.handle = createRequestHandler(connection, actions, log);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.listening = false;
     const assets = vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview');
     const webview = view.webview;
     webview.options = { enableScripts: true, enableForms: false, localResourceRoots: [assets] };
@@ -65,6 +73,54 @@ class ExplorerViewProvider implements vscode.WebviewViewProvider {
       // The view may have been closed while the server answered.
       await Promise.resolve(webview.postMessage(reply)).catch(() => undefined);
     });
-    view.onDidDispose(() => subscription.dispose());
+    // A hidden view's page is unloaded; shown again, it starts anew and says so.
+    const visibility = view.onDidChangeVisibility(() => {
+      if (!view.visible) this.listening = false;
+    });
+    view.onDidDispose(() => {
+      subscription.dispose();
+      visibility.dispose();
+      if (this.view === view) this.view = undefined;
+    });
   }
+
+  /** Shows the view (in whichever container the person keeps it) with `route`. */
+  async show(route: Route): Promise<void> {
+    this.post({ type: 'navigate', route });
+    await vscode.commands.executeCommand(`${EXPLORER_VIEW_ID}.focus`);
+  }
+
+  back(): void {
+    this.post({ type: 'back' });
+  }
+
+  /** The login or a setting changed: what the view shows may be stale (an error fixed, a repository now visible). */
+  refresh(): void {
+    // A page not shown yet will load fresh anyway.
+    if (this.view && this.listening) this.post({ type: 'refresh' });
+  }
+
+  private post(event: HostEvent): void {
+    this.pending.push(event);
+    this.flush();
+  }
+
+  private flush(): void {
+    const view = this.view;
+    if (!view || !this.listening) return;
+    const events = this.pending;
+    this.pending = [];
+    for (const event of events) void Promise.resolve(view.webview.postMessage(event)).catch(() => undefined);
+  }
+
+  dispose(): void {
+    this.view = undefined;
+  }
+}
+
+export function registerExplorerView(context: vscode.ExtensionContext, connection: ToolCaller, log: ExplorerLog): { provider: ExplorerViewProvider; registration: vscode.Disposable } {
+  const provider = new ExplorerViewProvider(context.extensionUri, connection, log);
+  // No retainContextWhenHidden: the page keeps its view state with setState and asks again when shown.
+  const registration = vscode.Disposable.from(vscode.window.registerWebviewViewProvider(EXPLORER_VIEW_ID, provider), provider);
+  return { provider, registration };
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { REGISTRY_VARIABLES, type RegistryCredentials } from './registryCredentials';
 import type { TokenStore } from './secrets';
-import { MANAGED_VARIABLES, buildServerEnvironment, serverDefinitionVersion, serverScriptPath } from './serverEnvironment';
+import { MANAGED_VARIABLES, buildServerEnvironment, serverDefinitionVersion, serverScriptPath, toolsetsVariable } from './serverEnvironment';
 import { onDidChangeServerSettings, readServerSettings } from './settings';
 
 export const MCP_PROVIDER_ID = 'dockerhubMcp.servers';
@@ -43,6 +43,8 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
       ...buildServerEnvironment(this.context, settings),
       ...this.registries.definitionEnvironment(),
     };
+    const toolsets = toolsetsVariable(settings);
+    if (toolsets) environment.DOCKERHUB_MCP_TOOLSETS = toolsets;
     // The extension host's own environment (a DOCKERHUB_TOKEN exported in a shell, say) must not mix with ours.
     for (const name of [...MANAGED_VARIABLES, ...REGISTRY_VARIABLES]) environment[name] ??= null;
     const version = serverDefinitionVersion(this.extensionVersion, settings, this.revision);
@@ -58,7 +60,7 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
       server.env = { ...server.env, DOCKERHUB_TOKEN: environment.DOCKERHUB_TOKEN };
       this.log.info(`starting the MCP server for Docker Hub user "${settings.username}"`);
     } else {
-      if (token) this.log.warn('an access token is stored but dockerhubMcp.username is empty: the MCP server runs anonymously');
+      if (token) this.log.warn('an access token is stored but the setting dockerHub.username is empty: the MCP server runs anonymously');
       else this.log.info('starting the MCP server anonymously (no access token stored)');
     }
     return server;

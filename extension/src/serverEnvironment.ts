@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 export type ServerLogLevel = 'error' | 'warn' | 'info' | 'debug';
 
-/** The settings that shape the server, as read from `dockerhubMcp.*` (see settings.ts). */
+/** The settings that shape the server, as read from `dockerHub.*` (see settings.ts). */
 export interface ServerSettings {
   /** Docker ID (or organisation name for an organisation access token); '' when unset. */
   username: string;
@@ -18,6 +18,8 @@ export interface ServerSettings {
   hubApiUrl: string;
   registryUrl: string;
   scoutUrl: string;
+  /** Toolsets Copilot's server lists; empty: every one that can work. The explorer's server lists all it uses. */
+  toolsets: string[];
 }
 
 /** Every variable the extension decides; the MCP definition clears the ones it leaves unset. */
@@ -31,6 +33,7 @@ export const MANAGED_VARIABLES = [
   'DOCKERHUB_MCP_CACHE_DIR',
   'DOCKERHUB_MCP_CACHE_MAX_MB',
   'DOCKERHUB_MCP_LOG_LEVEL',
+  'DOCKERHUB_MCP_TOOLSETS',
 ] as const;
 
 export function serverScriptPath(context: { extensionPath: string }): string {
@@ -91,4 +94,10 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/** DOCKERHUB_MCP_TOOLSETS for the server VS Code starts for Copilot; undefined leaves the server's default. */
+export function toolsetsVariable(settings: ServerSettings): string | undefined {
+  const toolsets = settings.toolsets.map((name) => name.trim()).filter(Boolean);
+  return toolsets.length > 0 ? toolsets.join(',') : undefined;
 }

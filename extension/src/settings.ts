@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { ServerLogLevel, ServerSettings } from './serverEnvironment';
 
-export const SETTINGS_SECTION = 'dockerhubMcp';
+export const SETTINGS_SECTION = 'dockerHub';
 
 const LOG_LEVELS: readonly ServerLogLevel[] = ['error', 'warn', 'info', 'debug'];
 
-/** The `dockerhubMcp.*` settings as plain values; out-of-range values fall back to the defaults. */
+/** The `dockerHub.*` settings the server reads, as plain values; out-of-range values fall back to the defaults. */
 export function readServerSettings(): ServerSettings {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   const text = (key: string) => {
@@ -15,6 +15,7 @@ export function readServerSettings(): ServerSettings {
   const endpoints = config.get<unknown>('registryEndpoints');
   const cacheMaxMb = config.get<unknown>('cacheMaxMb');
   const logLevel = config.get<unknown>('logLevel');
+  const toolsets = config.get<unknown>('toolsets');
   return {
     username: text('username'),
     registryEndpoints:
@@ -26,6 +27,7 @@ export function readServerSettings(): ServerSettings {
     hubApiUrl: text('hubApiUrl'),
     registryUrl: text('registryUrl'),
     scoutUrl: text('scoutUrl'),
+    toolsets: Array.isArray(toolsets) ? toolsets.filter((name): name is string => typeof name === 'string') : [],
   };
 }
 
@@ -34,8 +36,11 @@ export function hubApiUrl(settings: ServerSettings): string {
   return settings.hubApiUrl || 'https://hub.docker.com';
 }
 
+/** The keys read by readServerSettings: other `dockerHub.*` settings (the editor's) do not restart the server. */
+const SERVER_KEYS = ['username', 'registryEndpoints', 'cacheMaxMb', 'logLevel', 'hubApiUrl', 'registryUrl', 'scoutUrl', 'toolsets'];
+
 export function onDidChangeServerSettings(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((event) => {
-    if (event.affectsConfiguration(SETTINGS_SECTION)) listener();
+    if (SERVER_KEYS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`))) listener();
   });
 }

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { formatBytes, shortDigest } from '../../webview/src/ui';
+import { formatBytes, shortDigest } from '../../server/src/contract';
 import { rig } from '../rig/mocha-hooks';
 import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
 import type { ThemeName } from './themes';
+import { HOME } from '../../webview/src/state';
 
-// Screenshots go to the gitignored test output; `UPDATE_DOCS_SCREENSHOTS=1` writes the ones docs/explorer.md shows.
-const IMAGES = process.env.UPDATE_DOCS_SCREENSHOTS === '1'
-  ? join(__dirname, '..', '..', 'docs', 'images')
-  : join(__dirname, 'screenshots');
+// Screenshots go to the gitignored test output; the docs show the ones the walk in real VS Code takes
+// (test/extension/harness/explorerWalk.ts).
+const IMAGES = join(__dirname, 'screenshots');
 
 async function text(page: Page, selector: string): Promise<string> {
   const locator = page.locator(selector).first();
@@ -25,6 +25,19 @@ async function waitUntil(condition: () => boolean, what: string, timeoutMs = 10_
   }
 }
 
+/** The whole view fits its width: nothing scrolls sideways (the narrowest sidebar is about 300 px). */
+async function assertNoHorizontalOverflow(page: Page, where: string): Promise<void> {
+  const widths = await page.evaluate(() => {
+    const root = document.documentElement;
+    const wide = Array.from(document.querySelectorAll<HTMLElement>('#view *'))
+      .filter((element) => element.getBoundingClientRect().right > root.clientWidth + 1)
+      .slice(0, 3)
+      .map((element) => `${element.tagName.toLowerCase()}.${element.className} ${Math.round(element.getBoundingClientRect().right)} px`);
+    return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, wide };
+  });
+  assert.ok(widths.scrollWidth <= widths.clientWidth, `${where}: ${widths.scrollWidth} px of content in ${widths.clientWidth} px (${widths.wide.join(', ')})`);
+}
+
 function platformName(platform: { os: string; architecture: string; variant?: string }): string {
   return [platform.os, platform.architecture, platform.variant].filter(Boolean).join('/');
 }
@@ -37,7 +50,7 @@ describe('explorer webview over the real server', function () {
   async function open(theme: ThemeName, login = true): Promise<Explorer> {
     const environment = await serverEnvironment(rig(), { login });
     cleanup = environment.cleanup;
-    explorer = await openExplorer({ serverEnv: environment.env, theme });
+    explorer = await openExplorer({ serverEnv: environment.env, theme, width: 300 });
     explorer.page.on('pageerror', (error) => pageErrors.push(error.message));
     return explorer;
   }
@@ -56,7 +69,7 @@ describe('explorer webview over the real server', function () {
       pageErrors.length = 0;
       const { page, actions } = await open(theme);
       const shot = async (name: string, fullPage = false) => {
-        // A whole-page shot taken while scrolled draws the sticky toolbar mid-page.
+        await assertNoHorizontalOverflow(page, name);
         if (fullPage) await page.evaluate(() => window.scrollTo(0, 0));
         await page.screenshot({ path: join(IMAGES, `explorer-${name}-${theme}.png`), fullPage });
       };
@@ -134,6 +147,7 @@ describe('explorer webview over the real server', function () {
       // Config.
       await page.locator('#tab-config').click();
       const configText = await text(page, 'dl.config');
+      await assertNoHorizontalOverflow(page, 'config');
       assert.match(configText, /Entrypoint|Command/);
       const environmentText = await text(page, '.section[aria-label="Environment"]');
       for (const variable of amd64.config.config.Env ?? []) assert.ok(environmentText.includes(variable), `env ${variable} shown`);
@@ -153,6 +167,7 @@ describe('explorer webview over the real server', function () {
       await page.locator('.statements').waitFor();
       assert.match(await text(page, '.view-platform .tab-panel'), /SPDX-2\.3/);
       assert.equal(await page.locator('.badge-yes').count(), 2, 'SBOM and provenance present');
+      await assertNoHorizontalOverflow(page, 'attestations');
 
       // Vulnerabilities (alice is logged in; demo has none).
       await page.locator('#tab-vulnerabilities').click();
@@ -164,7 +179,7 @@ describe('explorer webview over the real server', function () {
       assert.match(await text(page, '.view-platform .tab-panel .count'), /No known vulnerabilities/);
 
       // A reference typed directly: a single-platform image with vulnerabilities.
-      await page.locator('button[aria-label="Search Docker Hub"]').click();
+      await explorer!.send({ type: 'navigate', route: HOME });
       await page.locator('#search-input').fill('app:1');
       await page.locator('.open-reference button', { hasText: 'Open app:1' }).waitFor();
       await page.locator('#search-input').press('Enter');
@@ -181,10 +196,12 @@ describe('explorer webview over the real server', function () {
       const baseDigests = new Set(base.layers.map((layer) => layer.digest));
       const added = app.layers.filter((layer) => !baseDigests.has(layer.digest));
       const delta = app.layers.reduce((sum, layer) => sum + layer.size, 0) - base.layers.reduce((sum, layer) => sum + layer.size, 0);
-      await page.locator('button[aria-label="Compare images"]').click();
+      await explorer!.send({ type: 'navigate', route: { view: 'compare', imageA: '', imageB: '', platform: '' } });
       await page.locator('#compare-a').fill('base:1');
       await page.locator('#compare-b').fill('app:1');
-      await page.locator('.compare-form button[type="submit"]').click();
+      // Inside the webview's sandbox (no allow-forms): both ways of starting a comparison must work.
+      if (theme === 'dark') await page.locator('#compare-b').press('Enter');
+      else await page.locator('.compare-form button', { hasText: 'Compare' }).click();
       await page.locator('.sides').waitFor();
       assert.match(await text(page, '.shared'), new RegExp(`^${app.layers.length - added.length} layer`));
       assert.match(await text(page, '.section[aria-label="Only in B (app:1)"] .count'), new RegExp(`^${added.length} layers`));
@@ -193,7 +210,7 @@ describe('explorer webview over the real server', function () {
       await shot('compare', true);
 
       // Cache panel: entries by kind, disk use, rate limit; then clear.
-      await page.locator('button[aria-label="Cache and rate limit"]').click();
+      await explorer!.send({ type: 'navigate', route: { view: 'cache' } });
       const manifestRow = page.locator('.kinds tr[data-kind="manifest"]');
       await manifestRow.waitFor();
       const manifestEntries = Number(await manifestRow.locator('td').first().innerText());
@@ -211,7 +228,7 @@ describe('explorer webview over the real server', function () {
       });
 
       // Another registry, typed as a reference.
-      await page.locator('button[aria-label="Search Docker Hub"]').click();
+      await explorer!.send({ type: 'navigate', route: HOME });
       await page.locator('#search-input').fill('ghcr.io/owner/app:1');
       await page.locator('#search-input').press('Enter');
       assert.equal(await text(page, '.view-tag .fact .digest'), shortDigest(rig().images['owner/app']['1'].digest));
@@ -289,10 +306,55 @@ describe('explorer webview over the real server', function () {
 
     const hub = rig().hub as unknown as { control: { rateLimitNext(n: number, options: { retryAfterSeconds: number; path?: string }): void } };
     hub.control.rateLimitNext(10, { retryAfterSeconds: 120, path: '/search' });
-    await page.locator('button[aria-label="Search Docker Hub"]').click();
+    await explorer!.send({ type: 'navigate', route: HOME });
     await page.locator('#search-input').fill('postgres');
     const limited = await text(page, '.state.error');
-    assert.match(limited, /Rate limit reached/);
+    assert.match(limited, /pull limit is reached/);
     assert.match(limited, /retry in 120 s/);
+  });
+
+  it('asks an anonymous person to sign in, in words and with the button that does it, not with server settings', async function () {
+    const { page, actions } = await open('dark', false);
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'app:1', platform: '', tab: 'vulnerabilities', largestFirst: false } });
+    const card = page.locator('.state.notice');
+    await card.waitFor();
+    const shown = await card.innerText();
+    assert.match(shown, /^Sign in to see vulnerabilities/);
+    assert.doesNotMatch(shown, /DOCKERHUB_|UNAUTHORIZED|error/i, 'no environment variable, code or alarm in what is shown');
+    assert.equal(await page.locator('.state.error').count(), 0, 'signing in is not an error');
+    await card.locator('button', { hasText: 'Set Access Token' }).click();
+    await waitUntil(() => actions.commands.includes('setToken'), 'the Set Access Token command');
+    await card.locator('summary', { hasText: 'Details' }).click();
+    assert.match(await card.locator('.state-detail').innerText(), /UNAUTHORIZED: /, 'the code stays in the detail line');
+  });
+
+  it('opens what is typed as a reference, without a contradicting "no match", and browses your namespaces', async function () {
+    const { page } = await open('dark', true);
+    const input = page.locator('#search-input');
+    await input.fill('demo:latest');
+    await page.locator('.open-reference button', { hasText: 'Open demo:latest' }).waitFor();
+    assert.equal(await page.locator('#search-results').innerText(), '', 'a tagged reference is not searched for');
+
+    // A private repository never shows in search, and needs no tag to be opened.
+    await input.fill('alice/private-app');
+    await page.locator('.open-reference button', { hasText: 'Open alice/private-app' }).waitFor();
+    await page.locator('#search-results .state', { hasText: 'public repositories only' }).waitFor();
+    assert.doesNotMatch(await page.locator('#search-results').innerText(), /No repository on Docker Hub matches/);
+    await page.locator('.open-reference button').click();
+    await page.locator('.view-repository .tags .list-item[data-tag="1"]').waitFor();
+
+    await explorer!.send({ type: 'navigate', route: HOME });
+    await page.locator('.list-item[data-namespace="acme"]').waitFor();
+    await page.locator('.list-item[data-namespace="alice"]').click();
+    await page.locator('.view-namespace .list-item[data-repository="alice/private-app"]', { hasText: 'Private' }).click();
+    await page.locator('.view-repository .tags .list-item[data-tag="1"]').waitFor();
+  });
+
+  it('offers sign-in where your repositories would be listed when anonymous', async function () {
+    const { page } = await open('dark', false);
+    const card = page.locator('.section[aria-label="Your repositories"] .state.notice');
+    await card.waitFor();
+    assert.match(await card.innerText(), /^Sign in to see your repositories/);
+    await card.locator('button', { hasText: 'Set Access Token' }).waitFor();
   });
 });

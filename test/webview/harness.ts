@@ -2,7 +2,7 @@
 //
 // The page is the built bundle (dist/webview) served from a loopback origin with the very HTML the extension
 // builds (explorerHtml). A test double of acquireVsCodeApi forwards each message to createRequestHandler — the code
-// the extension runs — whose ExplorerClient drives the built server (server/dist/index.js) over stdio against the
+// the extension runs — whose ServerConnection drives the built server (server/dist/index.js) over stdio against the
 // rig. Only the editor actions (clipboard, untitled document, external link) are recorded instead of performed.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,8 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
-import { createRequestHandler, ExplorerClient, type ExplorerHostActions } from '../../extension/src/explorerClient';
+import { createRequestHandler, type ExplorerHostActions } from '../../extension/src/explorerRequests';
+import { ServerConnection } from '../../extension/src/serverConnection';
 import { explorerHtml } from '../../webview/src/page';
+import type { HostEvent } from '../../webview/src/protocol';
 import { CHROMIUM_LAUNCH_OPTIONS } from '../chromium';
 import type { Rig } from '../rig/index';
 import { THEMES, type ThemeName } from './themes';
@@ -37,7 +39,13 @@ export async function startPageServer(): Promise<{ origin: string; stop(): Promi
         styleUri: `${origin}/styles.css`,
         codiconUri: `${origin}/codicon.css`,
       });
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      // VS Code's webview iframe sandbox (enableForms: false): scripts, but no form submission, popups or top
+      // navigation. Without this the page could rely on what a real webview blocks.
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'content-security-policy': 'sandbox allow-scripts allow-same-origin',
+      });
       response.end(html);
       return;
     }
@@ -70,14 +78,17 @@ export interface RecordedActions {
   copies: Array<{ text: string; label: string }>;
   dockerfiles: string[];
   links: string[];
+  commands: string[];
 }
 
 export interface Explorer {
   page: Page;
   context: BrowserContext;
   origin: string;
-  client: ExplorerClient;
+  client: ServerConnection;
   actions: RecordedActions;
+  /** Posts what the extension sends unasked (a title-bar button, a search to show, a changed login). */
+  send(event: HostEvent): Promise<void>;
   /** Every request the page made, in order. */
   requests: Request[];
   /** What the extension answered, in order (as the handler returned it). */
@@ -102,7 +113,7 @@ export interface ExplorerOptions {
 export async function openExplorer(options: ExplorerOptions): Promise<Explorer> {
   const pageServer = await startPageServer();
   const userDataDir = await mkdtemp(join(tmpdir(), 'dhm-webview-chromium-'));
-  const actions: RecordedActions = { copies: [], dockerfiles: [], links: [] };
+  const actions: RecordedActions = { copies: [], dockerfiles: [], links: [], commands: [] };
   const hostActions: ExplorerHostActions = {
     async copy(text, label) {
       actions.copies.push({ text, label });
@@ -113,9 +124,13 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
     async openLink(url) {
       actions.links.push(url);
     },
+    async runCommand(command) {
+      actions.commands.push(command);
+    },
+    async viewChanged() {},
   };
-  const log = { info() {}, warn() {}, error: (message: string) => console.error(message) };
-  const client = new ExplorerClient({ command: process.execPath, args: [SERVER_SCRIPT], environment: async () => options.serverEnv }, log);
+  const log = { debug() {}, info() {}, warn() {}, error: (message: string) => console.error(message) };
+  const client = new ServerConnection({ command: process.execPath, args: [SERVER_SCRIPT], environment: async () => options.serverEnv }, log);
   const handle = createRequestHandler(client, hostActions, log);
   const replies: unknown[] = [];
   const requests: Request[] = [];
@@ -152,7 +167,7 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
       // getState is synchronous in VS Code; the double reads the state handed over here before the bundle runs.
       await context!.addInitScript((saved) => ((window as any).__initialState = saved), state);
       await navigate();
-      await page.waitForSelector('.toolbar');
+      await page.waitForSelector('#view > .view');
     };
     await load(() => page.goto(`${pageServer.origin}/`));
 
@@ -165,6 +180,9 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
       requests,
       replies,
       savedState: () => state,
+      async send(event) {
+        await page.evaluate((data) => window.postMessage(data, '*'), event);
+      },
       reload: () => load(() => page.reload()),
       async setTheme(name) {
         theme = name;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ExplorerClient } from '../../extension/src/explorerClient';
+import { ServerConnection } from '../../extension/src/serverConnection';
 import { explorerHtml } from '../../webview/src/page';
 import { rig } from '../rig/mocha-hooks';
 import { openExplorer, received, serverEnvironment, type Explorer } from './harness';
@@ -111,8 +111,8 @@ describe('explorer webview: messages between page and extension', function () {
     const loggedIn = await serverEnvironment(rig(), { login: true });
     let current = anonymous.env;
     const lines: string[] = [];
-    const log = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
-    const client = new ExplorerClient(
+    const log = { debug: (m: string) => lines.push(m), info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const client = new ServerConnection(
       { command: process.execPath, args: [join(__dirname, '..', '..', 'server', 'dist', 'index.js')], environment: async () => current },
       log as never,
     );

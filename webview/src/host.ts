@@ -1,6 +1,6 @@
 // Requests to the extension and the matching of its replies. Types only from protocol.ts: zod stays out of the page.
-import type { ExplorerTool, HostReply, ReplyError, ReplyErrorCode, ToolArguments, ToolValue, WebviewRequest } from './protocol';
-import type { ToolInputs, ToolOutputs } from './tools';
+import type { ExplorerCommand, ExplorerTool, HostEvent, HostReply, ReplyError, ReplyErrorCode, ToolArguments, ToolValue, WebviewRequest } from './protocol';
+import type { ToolInputs, ToolOutputs } from '../../server/src/contract';
 
 export interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -31,6 +31,8 @@ export class Host {
   private readonly pending = new Map<number, Pending>();
   /** Replies that match no request (id null): the extension could not read a message; shown, not swallowed. */
   onUnmatchedError: (error: HostError) => void = () => undefined;
+  /** What the extension says unasked: a title-bar button was pressed, a search to show, the login changed. */
+  onEvent: (event: HostEvent) => void = () => undefined;
 
   constructor(readonly api: VsCodeApi) {
     window.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
@@ -58,6 +60,14 @@ export class Host {
     await this.request({ type: 'openLink', url });
   }
 
+  async runCommand(command: ExplorerCommand): Promise<void> {
+    await this.request({ type: 'runCommand', command });
+  }
+
+  async viewChanged(canGoBack: boolean): Promise<void> {
+    await this.request({ type: 'viewChanged', canGoBack });
+  }
+
   private request(body: RequestBody): Promise<ToolValue | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -67,6 +77,10 @@ export class Host {
   }
 
   private receive(data: unknown): void {
+    if (isHostEvent(data)) {
+      this.onEvent(data);
+      return;
+    }
     if (!isHostReply(data)) return;
     const pending = data.id === null ? undefined : this.pending.get(data.id);
     if (!pending) {
@@ -77,6 +91,12 @@ export class Host {
     if (data.ok) pending.resolve(data.value);
     else pending.reject(new HostError(data.error));
   }
+}
+
+function isHostEvent(data: unknown): data is HostEvent {
+  if (typeof data !== 'object' || data === null) return false;
+  const event = data as Record<string, unknown>;
+  return event.type === 'back' || event.type === 'refresh' || (event.type === 'navigate' && typeof event.route === 'object' && event.route !== null);
 }
 
 function isHostReply(data: unknown): data is HostReply {

@@ -1,9 +1,11 @@
-// The explorer page: a toolbar, the current view, and the wiring between them and the extension.
+// The explorer page: the current view, and the wiring between it and the extension. Back, search, compare and cache
+// are the view's title-bar buttons (package.json view/title), which the extension passes on as events.
 import { Host } from './host';
-import { HOME, Navigation, type Route, type ViewName } from './state';
+import { Navigation, isRoute, type Route, type ViewName } from './state';
 import { button, errorState, h, icon, type ViewContext } from './ui';
 import { cacheView } from './views/cache';
 import { compareView } from './views/compare';
+import { namespaceView } from './views/namespace';
 import { platformView } from './views/platform';
 import { repositoryView } from './views/repository';
 import { searchView } from './views/search';
@@ -18,6 +20,7 @@ const VIEWS: Record<ViewName, ViewRenderer> = {
   platform: platformView,
   compare: compareView,
   cache: cacheView,
+  namespace: namespaceView,
 };
 
 const host = Host.acquire();
@@ -28,22 +31,7 @@ const banner = h('div', { class: 'banner', hidden: true });
 const viewSlot = h('main', { class: 'view-slot', id: 'view' });
 let current: AbortController | undefined;
 
-const backButton = button({ label: 'Back', icon: 'arrow-left', iconOnly: true, title: 'Back (Alt+Left)', onClick: () => nav.back() });
-const toolbar = h(
-  'header',
-  { class: 'toolbar', 'aria-label': 'Explorer' },
-  backButton,
-  h('span', { class: 'toolbar-title', id: 'toolbar-title' }),
-  button({
-    label: 'Search Docker Hub',
-    icon: 'search',
-    iconOnly: true,
-    onClick: () => (nav.route.view === 'search' ? document.getElementById('search-input')?.focus() : nav.go(HOME)),
-  }),
-  button({ label: 'Compare images', icon: 'diff', iconOnly: true, onClick: () => nav.go({ view: 'compare', imageA: '', imageB: '', platform: '' }) }),
-  button({ label: 'Cache and rate limit', icon: 'database', iconOnly: true, onClick: () => nav.go({ view: 'cache' }) }),
-);
-app.append(toolbar, banner, viewSlot);
+app.append(banner, viewSlot);
 
 function announce(text: string): void {
   // Cleared first so the same words twice are read twice.
@@ -55,37 +43,33 @@ function render(route: Route, focus: boolean): void {
   current?.abort();
   current = new AbortController();
   const context: ViewContext = { host, nav, signal: current.signal, announce };
-  backButton.disabled = !nav.canGoBack;
-  (document.getElementById('toolbar-title') as HTMLElement).textContent = titleOf(route);
   document.body.dataset.view = route.view;
   try {
     viewSlot.replaceChildren(VIEWS[route.view](route, context));
   } catch (error) {
-    viewSlot.replaceChildren(errorState(error, () => render(nav.route, true)));
+    viewSlot.replaceChildren(errorState(error, { retry: () => render(nav.route, true), host }));
   }
+  void host.viewChanged(nav.canGoBack).catch(() => undefined);
   if (!focus) return;
   const target = route.view === 'search' ? document.getElementById('search-input') : viewSlot.querySelector<HTMLElement>('h2');
   target?.focus();
 }
 
-function titleOf(route: Route): string {
-  switch (route.view) {
-    case 'search':
-      return 'Docker Hub';
-    case 'repository':
-      return route.repository;
-    case 'tag':
-      return route.image;
-    case 'platform':
-      return `${route.image}${route.platform ? ` · ${route.platform}` : ''}`;
-    case 'compare':
-      return 'Compare';
-    case 'cache':
-      return 'Cache';
-  }
-}
-
 nav.onChange = (route) => render(route, true);
+
+host.onEvent = (event) => {
+  switch (event.type) {
+    case 'navigate':
+      if (isRoute(event.route)) nav.go(event.route);
+      break;
+    case 'back':
+      nav.back();
+      break;
+    case 'refresh':
+      render(nav.route, false);
+      break;
+  }
+};
 
 host.onUnmatchedError = (error) => {
   banner.hidden = false;

@@ -2,7 +2,8 @@
 // validates every message from the webview with these schemas (a webview is untrusted input); the webview imports
 // types only, so zod stays out of its bundle.
 import { z } from 'zod';
-import { ERROR_CODES } from '../../server/src/errors';
+import { ERROR_CODES, type ToolName } from '../../server/src/contract';
+import type { Route } from './state';
 
 /** The tools the explorer may call: the same ones Copilot calls, read-only except the cache clear. */
 export const EXPLORER_TOOLS = [
@@ -20,7 +21,9 @@ export const EXPLORER_TOOLS = [
   'docker_cache_info',
   'docker_cache_clear',
   'docker_check_rate_limit',
-] as const;
+  'docker_list_namespaces',
+  'docker_list_repositories',
+] as const satisfies readonly ToolName[];
 export type ExplorerTool = (typeof EXPLORER_TOOLS)[number];
 
 /** The contract's error codes, plus PROTOCOL for a message the extension could not understand. */
@@ -39,11 +42,18 @@ const linkUrl = z
   .max(4096)
   .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'only http and https links open');
 
+/** Editor commands the page may ask for: the fix a message offers, as a button. */
+export const EXPLORER_COMMANDS = ['setToken', 'showLog'] as const;
+export type ExplorerCommand = (typeof EXPLORER_COMMANDS)[number];
+
 export const webviewRequestSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('callTool'), id: requestId, tool: z.enum(EXPLORER_TOOLS), args: toolArguments }),
   z.strictObject({ type: z.literal('copy'), id: requestId, text: z.string().min(1).max(4096), label: z.string().max(80) }),
   z.strictObject({ type: z.literal('openDockerfile'), id: requestId, content: z.string().max(1_000_000) }),
   z.strictObject({ type: z.literal('openLink'), id: requestId, url: linkUrl }),
+  z.strictObject({ type: z.literal('runCommand'), id: requestId, command: z.enum(EXPLORER_COMMANDS) }),
+  // Sent on every route change, so the view's title bar can enable Back.
+  z.strictObject({ type: z.literal('viewChanged'), id: requestId, canGoBack: z.boolean() }),
 ]);
 export type WebviewRequest = z.infer<typeof webviewRequestSchema>;
 export type WebviewRequestType = WebviewRequest['type'];
@@ -61,6 +71,9 @@ export interface ReplyError {
   /** A sentence a person can act on (for RATE_LIMITED it says when to retry). */
   message: string;
 }
+
+/** What the extension tells the page unasked: its title-bar buttons, a search to show, a changed login or setting. */
+export type HostEvent = { type: 'navigate'; route: Route } | { type: 'back' } | { type: 'refresh' };
 
 export type HostReply =
   | { type: 'reply'; id: number | null; ok: true; value: ToolValue | null }
@@ -109,7 +122,7 @@ function describeInvalidRequest(error: z.ZodError): string {
 
 const EXPECTED_NAMES: Record<string, string> = { number: 'a number', record: 'an object', object: 'an object', array: 'a list' };
 
-const MESSAGE_TYPES = ['callTool', 'copy', 'openDockerfile', 'openLink'];
+const MESSAGE_TYPES = ['callTool', 'copy', 'openDockerfile', 'openLink', 'runCommand', 'viewChanged'];
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';

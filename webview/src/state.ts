@@ -11,7 +11,8 @@ export type Route =
   | { view: 'tag'; image: string }
   | { view: 'platform'; image: string; platform: string; tab: PlatformTab; largestFirst: boolean }
   | { view: 'compare'; imageA: string; imageB: string; platform: string }
-  | { view: 'cache' };
+  | { view: 'cache' }
+  | { view: 'namespace'; namespace: string; page: number };
 
 export type ViewName = Route['view'];
 export type RouteOf<V extends ViewName> = Extract<Route, { view: V }>;
@@ -24,7 +25,7 @@ export interface SavedState {
 
 const BACK_LIMIT = 30;
 
-export const HOME: Route = { view: 'search', query: '', page: 1, officialOnly: false, verifiedOnly: false };
+export const HOME: RouteOf<'search'> = { view: 'search', query: '', page: 1, officialOnly: false, verifiedOnly: false };
 
 /** Holds the route and the way back, and saves both with setState so they survive hiding and reloading. */
 export class Navigation {
@@ -80,7 +81,7 @@ function restore(saved: unknown): SavedState {
   return { version: 1, route: state.route, back: Array.isArray(state.back) ? state.back.filter(isRoute) : [] };
 }
 
-function isRoute(value: unknown): value is Route {
+export function isRoute(value: unknown): value is Route {
   if (typeof value !== 'object' || value === null) return false;
   const route = value as Record<string, unknown>;
   const text = (key: string) => typeof route[key] === 'string';
@@ -97,6 +98,8 @@ function isRoute(value: unknown): value is Route {
       return text('imageA') && text('imageB') && text('platform');
     case 'cache':
       return true;
+    case 'namespace':
+      return text('namespace') && typeof route.page === 'number';
     default:
       return false;
   }

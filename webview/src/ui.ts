@@ -80,52 +80,80 @@ export function emptyState(text: string, ...extra: Child[]): HTMLElement {
   return h('div', { class: 'state empty' }, icon('info'), h('div', null, h('p', null, text), ...extra));
 }
 
+// Headlines in a person's words; the server's own sentence (which may name environment variables and codes meant
+// for other clients) stays in the collapsed detail line.
 const ERROR_TITLES: Record<ReplyErrorCode, string> = {
-  INVALID_INPUT: 'That is not something the tools accept',
+  INVALID_INPUT: 'That is not an image reference the explorer can read',
   NOT_FOUND: 'Not found',
-  UNAUTHORIZED: 'Sign-in needed',
-  FORBIDDEN: 'Access denied',
+  UNAUTHORIZED: 'Sign in to see this',
+  FORBIDDEN: 'Your Docker Hub account has no access to this',
   CONFLICT: 'Already exists',
-  RATE_LIMITED: 'Rate limit reached',
+  RATE_LIMITED: 'Docker Hub’s pull limit is reached for now',
   TIMEOUT: 'No answer in time',
-  UPSTREAM_ERROR: 'The registry or Docker Hub failed',
-  UNSUPPORTED: 'Not supported here',
-  PROTOCOL: 'The explorer sent a message the extension could not read',
+  UPSTREAM_ERROR: 'The registry or Docker Hub could not answer',
+  UNSUPPORTED: 'Not available for this image',
+  PROTOCOL: 'The explorer and the extension misunderstood each other',
 };
 
 const ERROR_HINTS: Record<ReplyErrorCode, string> = {
-  INVALID_INPUT: 'Check the image reference, e.g. nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.',
-  NOT_FOUND: 'Check the spelling of the name and the tag. A private repository needs a personal access token with access to it.',
-  UNAUTHORIZED: 'Run "Docker Hub: Set Access Token" (the key button in this view\'s title bar) with your Docker ID and a personal access token, then retry.',
-  FORBIDDEN: 'The token in use has no access to this; use a token with read access to the repository.',
+  INVALID_INPUT: 'Write it as nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.',
+  NOT_FOUND: 'Check the spelling of the name and the tag. A private repository shows only when you are signed in with access to it.',
+  UNAUTHORIZED: 'Docker Hub shows this only to a signed-in account. Your access token stays in VS Code’s secret storage.',
+  FORBIDDEN: 'Use an access token with read access to the repository.',
   CONFLICT: 'Something with that name already exists; choose another name or change the existing one.',
-  RATE_LIMITED: 'Docker Hub limits pulls per account or address; "Docker Hub: Set Access Token" raises the limit. Results already seen stay cached.',
+  RATE_LIMITED: 'Results already seen stay available. Signing in raises the limit.',
   TIMEOUT: 'Check the network connection (and any proxy), then retry.',
-  UPSTREAM_ERROR: 'This is usually temporary: retry in a moment. "Docker Hub: Show Server Log" has details.',
-  UNSUPPORTED: 'The registry does not offer this for the image; other views may still work.',
-  PROTOCOL: 'This is a fault in the explorer; reloading the view usually clears it. "Docker Hub: Show Server Log" has details.',
+  UPSTREAM_ERROR: 'This is usually temporary: retry in a moment.',
+  UNSUPPORTED: 'The other tabs may still have what you need.',
+  PROTOCOL: 'Reloading the view usually clears it.',
 };
 
 export function errorCode(error: unknown): ReplyErrorCode {
   return error instanceof HostError ? error.code : 'UPSTREAM_ERROR';
 }
 
-export function errorState(error: unknown, retry?: () => void): HTMLElement {
+export interface ErrorStateOptions {
+  retry?: () => void;
+  /** For a sign-in card: what signing in shows, e.g. "vulnerabilities". */
+  subject?: string;
+  host?: Host;
+}
+
+/**
+ * A failure as a person meets it: a headline, what to do next with the button that does it, and the code and the
+ * server's sentence in a detail line (also in the extension's log).
+ */
+export function errorState(error: unknown, options: ErrorStateOptions = {}): HTMLElement {
   const code = errorCode(error);
   const message = error instanceof Error ? error.message : String(error);
+  const signIn = code === 'UNAUTHORIZED' || code === 'RATE_LIMITED';
+  const { host, retry } = options;
+  const title = code === 'UNAUTHORIZED' && options.subject ? `Sign in to see ${options.subject}` : ERROR_TITLES[code];
   return h(
     'div',
-    { class: 'state error', role: 'alert' },
-    icon(code === 'RATE_LIMITED' ? 'watch' : code === 'UNAUTHORIZED' || code === 'FORBIDDEN' ? 'lock' : 'error'),
+    { class: `state ${code === 'UNAUTHORIZED' ? 'notice' : 'error'}`, role: code === 'UNAUTHORIZED' ? 'status' : 'alert', 'data-code': code },
+    icon(code === 'RATE_LIMITED' ? 'watch' : code === 'UNAUTHORIZED' ? 'account' : code === 'FORBIDDEN' ? 'lock' : 'error'),
     h(
       'div',
-      null,
-      h('p', { class: 'state-title' }, ERROR_TITLES[code]),
-      h('p', null, sentence(message)),
+      { class: 'state-body' },
+      h('p', { class: 'state-title' }, title),
+      forPeople(message) && code !== 'UNAUTHORIZED' ? h('p', { class: 'state-message' }, sentence(message)) : null,
       h('p', { class: 'hint' }, ERROR_HINTS[code]),
-      retry ? button({ label: 'Retry', icon: 'refresh', secondary: true, onClick: retry }) : null,
+      h(
+        'div',
+        { class: 'state-actions' },
+        signIn && host ? button({ label: 'Set Access Token', icon: 'key', onClick: () => void host.runCommand('setToken') }) : null,
+        retry ? button({ label: 'Retry', icon: 'refresh', secondary: true, onClick: retry }) : null,
+        !signIn && host && (code === 'UPSTREAM_ERROR' || code === 'PROTOCOL') ? button({ label: 'Show Log', icon: 'output', secondary: true, onClick: () => void host.runCommand('showLog') }) : null,
+      ),
+      h('details', { class: 'state-detail' }, h('summary', null, 'Details'), h('p', null, `${code}: ${sentence(message)}`)),
     ),
   );
+}
+
+/** Whether the server's sentence reads well in VS Code: not when it names the environment variables of a CLI set-up. */
+function forPeople(message: string): boolean {
+  return message.trim() !== '' && !/\bDOCKERHUB_[A-Z_]+\b/.test(message);
 }
 
 const slotRuns = new WeakMap<HTMLElement, number>();
@@ -134,7 +162,14 @@ const slotRuns = new WeakMap<HTMLElement, number>();
  * Shows a loading state in `slot`, then what `show` makes of the result, or an error with a Retry button. Only the
  * latest load of a slot is shown, and nothing once the view was left: a slow answer cannot overwrite a newer one.
  */
-export function fill<T>(slot: HTMLElement, context: ViewContext, loadingText: string, load: () => Promise<T>, show: (value: T) => Child): void {
+export function fill<T>(
+  slot: HTMLElement,
+  context: ViewContext,
+  loadingText: string,
+  load: () => Promise<T>,
+  show: (value: T) => Child,
+  subject?: string,
+): void {
   const run = async () => {
     const runNumber = (slotRuns.get(slot) ?? 0) + 1;
     slotRuns.set(slot, runNumber);
@@ -145,7 +180,7 @@ export function fill<T>(slot: HTMLElement, context: ViewContext, loadingText: st
       const value = await load();
       if (current()) slot.replaceChildren(...nodes([show(value)]));
     } catch (error) {
-      if (current()) slot.replaceChildren(errorState(error, () => void run()));
+      if (current()) slot.replaceChildren(errorState(error, { retry: () => void run(), subject, host: context.host }));
     } finally {
       if (current()) slot.removeAttribute('aria-busy');
     }
@@ -209,33 +244,6 @@ export function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-/** 755930694 → "720.9 MiB", as the server's own summaries write sizes. */
-export function formatBytes(bytes: number | null | undefined): string {
-  if (bytes === null || bytes === undefined) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = Math.abs(bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const sign = bytes < 0 ? '−' : '';
-  return unit === 0 ? `${sign}${value} B` : `${sign}${value.toFixed(1)} ${units[unit]}`;
-}
-
-/** 1843307 → "1.8M". */
-export function formatCount(value: number | null | undefined): string {
-  if (value === null || value === undefined) return '—';
-  for (const [size, suffix] of [
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ] as const) {
-    if (value >= size) return `${(value / size).toFixed(1).replace(/\.0$/, '')}${suffix}`;
-  }
-  return String(value);
-}
-
 const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
 /** "3 months ago", with the exact time as the element's title. */
@@ -260,10 +268,4 @@ export function relativeTime(iso: string | null | undefined): HTMLElement {
     value /= size;
   }
   return h('time', { datetime: iso, title: new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, RELATIVE.format(Math.round(value), unit));
-}
-
-export function shortDigest(digest: string | null | undefined): string {
-  if (!digest) return '—';
-  const [algorithm, hex] = digest.split(':');
-  return hex ? `${algorithm}:${hex.slice(0, 12)}` : digest;
 }

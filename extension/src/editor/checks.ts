@@ -1,7 +1,6 @@
 // What the editor says about one image reference, from facts already fetched: diagnostics with their fixes, the
 // hover's text and the inline hint. Pure (no vscode, no I/O), so every wording and every edit is unit-tested.
-import { formatBytes, shortDigest } from '../../../server/src/format';
-import { familiarRepository } from '../../../server/src/registry/reference';
+import { familiarRepository, formatBytes, shortDigest } from '../../../server/src/contract';
 import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 import type { ImageSite } from './imageSites';
 

@@ -1,7 +1,6 @@
 // The hover of an image reference as Markdown: what the repository says about itself (its words, bounded and
 // escaped), the digest to pin and its age, platforms with sizes (the file's platform first), vulnerabilities, links.
-import { cutText, formatBytes } from '../../../server/src/format';
-import { DEFAULT_REGISTRY, familiarRepository } from '../../../server/src/registry/reference';
+import { DEFAULT_REGISTRY, cutText, familiarRepository, formatBytes } from '../../../server/src/contract';
 import { missingMessage, preferredPlatform, staleNote, timeAgo } from './checks';
 import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 

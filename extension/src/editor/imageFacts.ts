@@ -3,9 +3,7 @@
 // a file with thirty references asks once per distinct one, and nothing is asked again until the facts are old.
 // When a later check fails (offline, rate limited) the last known facts stay, with their age. No vscode import: the
 // unit tests drive this with a real server.
-import { newerInLine, versionLineFilter } from '../../../server/src/analysis/versionLine';
-import { DEFAULT_REGISTRY, familiarRepository, parseReference, referenceProblem } from '../../../server/src/registry/reference';
-import type { ImageReference } from '../../../server/src/registry/types';
+import { DEFAULT_REGISTRY, familiarRepository, newerInLine, parseReference, referenceProblem, versionLineFilter, type ImageReference } from '../../../server/src/contract';
 import type { ReplyError, ToolArguments } from '../../../webview/src/protocol';
 
 /** The tools the editor asks. */

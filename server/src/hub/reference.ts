@@ -48,7 +48,7 @@ export function hubImageName(image: string, tool: string, argument = 'image'): H
 const HUB_WRITE_TOOLS = new Set(['docker_create_repository', 'docker_update_repository', 'docker_delete_tag']);
 
 /** A tag is written when the last path component has `:tag` before any `@digest`. */
-function hasWrittenTag(image: string): boolean {
+export function hasWrittenTag(image: string): boolean {
   const withoutDigest = image.split('@')[0];
   const lastComponent = withoutDigest.slice(withoutDigest.lastIndexOf('/') + 1);
   return lastComponent.includes(':');

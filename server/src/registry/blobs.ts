@@ -5,7 +5,8 @@ import { shortDigest } from '../format';
 import { verifyingDigest } from './blobStream';
 import type { RegistryEndpoints } from './endpoints';
 import { IMAGE_CONFIG_TYPES } from './manifest';
-import { digestMatches, familiarRepository } from './reference';
+import { digestMatches } from './digest';
+import { familiarRepository } from './reference';
 import type { ImageConfig, ImageManifest, ImageReference } from './types';
 
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;

@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import type { RegistryEndpoints } from './endpoints';
 import { bareMediaType, MANIFEST_ACCEPT, parseManifest } from './manifest';
 import { choosePlatform, parsePlatform, platformMatches, platformString } from './platform';
-import { digestMatches } from './reference';
+import { digestMatches } from './digest';
 import type { FetchedManifest, ImageConfig, ImageReference, ManifestHead, Platform, PlatformManifest } from './types';
 
 /** OCI distribution: registries must accept manifests up to 4 MiB; larger is not a manifest we should buffer. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { invalidInput } from '../errors';
 import type { ImageReference } from './types';
 
@@ -33,7 +32,7 @@ const DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io']);
 export const REPOSITORY_NAME_MAX = 255;
 
 /** Digest algorithms go-digest registers by default, with their hex lengths. */
-const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+export const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Docker's error for a reference it cannot parse, or undefined when `text` is a valid reference. */
 export function referenceProblem(text: string): string | undefined {
@@ -63,14 +62,6 @@ export function familiarRepository(reference: ImageReference): string {
   if (reference.registry !== DEFAULT_REGISTRY) return repositoryName(reference);
   const rest = reference.repository.slice(OFFICIAL_PREFIX.length);
   return reference.repository.startsWith(OFFICIAL_PREFIX) && !rest.includes('/') ? rest : reference.repository;
-}
-
-/** Compares a digest with the bytes it names (sha256, sha384, sha512). */
-export function digestMatches(digest: string, bytes: Buffer): boolean {
-  const colon = digest.indexOf(':');
-  const algorithm = digest.slice(0, colon);
-  if (!(algorithm in DIGEST_HEX_LENGTH)) return false;
-  return createHash(algorithm).update(bytes).digest('hex') === digest.slice(colon + 1);
 }
 
 export function isDigest(text: string): boolean {

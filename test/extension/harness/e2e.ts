@@ -3,7 +3,7 @@
 // $TEST_SUMMARY_DIR/$TEST_SUITE_NAME.json and exits non-zero on any failure. Every process it starts runs in its
 // own process group and is killed at the end.
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
@@ -17,6 +17,7 @@ import { takeEditorScreenshots } from './editorScreenshots';
 import { ensureTestTools } from './tools';
 import { EXTENSION_ID, QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
 import { vsixEntries } from './vsix';
+import { THEMES, WIDTHS, pressTitleButton, setSideBarWidth, setTheme, walkExplorer } from './explorerWalk';
 import { Workbench } from './workbench';
 
 const SCREENSHOTS = join(REPO, 'test', 'extension', 'screenshots');
@@ -53,7 +54,7 @@ function assertVsixContents(entries: string[]): void {
     /^extension\/readme\.md$/i,
     /^extension\/changelog\.md$/i,
     /^extension\/LICENSE(\.txt)?$/,
-    /^extension\/media\/icon\.png$/,
+    /^extension\/media\/(icon\.png|docker-hub\.svg)$/,
     /^extension\/dist\/extension\.js$/,
     /^extension\/dist\/webview\/[^/]+\.(js|css|ttf)$/,
     /^extension\/server\/dist\/(index\.js|package\.json)$/,
@@ -65,6 +66,7 @@ function assertVsixContents(entries: string[]): void {
     'extension/dist/extension.js',
     'extension/server/dist/index.js',
     'extension/media/icon.png',
+    'extension/media/docker-hub.svg',
     'extension/dist/webview/main.js',
   ];
   const missing = required.filter((name) => !entries.includes(name));
@@ -110,13 +112,31 @@ async function runHostSuites(browser: Browser, server: CodeServer, folders: RunF
   }
 }
 
+/** Server processes of this extension's install (Copilot's, and the window's one connection). */
+function serverProcesses(extensionDir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.stdout.split('\n').filter((line) => line.includes(join(extensionDir, 'server', 'dist', 'index.js')));
+}
+
+/** The walk's pictures that docs/explorer.md and extension/README.md show. */
+const DOCS_SCREENSHOTS = [
+  ...['search', 'repository', 'tag', 'layers', 'config', 'dockerfile', 'vulnerabilities-app', 'attestations', 'compare', 'cache'].map((step) => `explorer-${step}-300-dark.png`),
+  ...['layers', 'vulnerabilities-app', 'compare'].map((step) => `explorer-${step}-700-light.png`),
+  ...['vulnerabilities-app', 'layers'].map((step) => `explorer-${step}-300-high-contrast.png`),
+];
+
+const WRONG_TOKEN = 'dckr_pat_wrongButWellFormedFakeToken0000';
+
 /** The workbench as a person sees it: MCP: List Servers → start → Running with every tool; token; explorer. */
-async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders: RunFolders, expectedTools: number): Promise<void> {
+async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders: RunFolders, expectedTools: number, extensionDir: string): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   // The web workbench's clipboard is the browser's.
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  // tsx compiles the functions the walk runs inside the webview with keepNames, which wraps them in __name().
+  await context.addInitScript({ content: 'globalThis.__name = (target) => target;' });
   const workbench = new Workbench(await context.newPage());
   const shot = (name: string) => workbench.screenshot(join(SCREENSHOTS, name));
+  const explorer = () => workbench.webviewFrame('#view > .view', 20_000);
   // Each step leaves a screenshot under its name, whether it passed or not.
   const step = (title: string, screenshot: string, body: () => Promise<void>) =>
     check(title, async () => {
@@ -131,7 +151,7 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
 
     await step('Show Authentication Status explains anonymous use', '2-auth-anonymous.png', async () => {
       await workbench.runCommand('Docker Hub: Show Authentication Status');
-      await workbench.waitForNotification(/runs anonymously: public repositories work/);
+      await workbench.waitForNotification(/used anonymously: public repositories work/);
       await workbench.clearNotifications();
     });
 
@@ -145,56 +165,112 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       const text = await workbench.waitForOutput((t) => /Connection state: Running/.test(t) && /Discovered \d+ tools/.test(t), 60_000);
       const discovered = Number(/Discovered (\d+) tools/.exec(text)![1]);
       if (discovered !== expectedTools) throw new Error(`VS Code discovered ${discovered} tools, expected ${expectedTools}`);
+      // Back to normal size: the explorer beside it, the server's output still in view.
+      await workbench.runCommand('View: Toggle Maximized Panel');
     });
 
-    await step('Set Access Token checks the token with Docker Hub, stores it, shows the account and stops the old server', '4-token-set.png', async () => {
-      await workbench.runCommand('Docker Hub: Set Access Token');
+    await step('the explorer has its own activity bar entry; back, search, compare and cache are in its title bar', '4-explorer-container.png', async () => {
+      await workbench.runCommand('Docker Hub: Open Explorer');
+      await workbench.page.locator('.activitybar [aria-label^="Docker Hub"]').first().waitFor({ timeout: 10_000 });
+      await explorer();
+      for (const action of ['Back', 'Search', 'Compare Images', 'Cache and Pull Limit']) {
+        await workbench.page.locator(`.part.sidebar .actions-container [aria-label^="${action}"]`).first().waitFor({ state: 'attached', timeout: 10_000 });
+      }
+      // The page itself has no toolbar repeating the title.
+      if ((await (await explorer()).locator('.toolbar').count()) > 0) throw new Error('the webview still draws its own toolbar');
+    });
+
+    await step('anonymous, vulnerabilities invite a sign-in; its button stores the token and the view reloads by itself', '5-sign-in-card.png', async () => {
+      let frame = await explorer();
+      await frame.locator('#search-input').fill('app:1');
+      await frame.locator('#search-input').press('Enter');
+      await frame.locator('button', { hasText: 'Layers, config and Dockerfile' }).click({ timeout: 30_000 });
+      await frame.locator('#tab-vulnerabilities').click();
+      const card = frame.locator('.state.notice', { hasText: 'Sign in to see vulnerabilities' });
+      await card.waitFor({ timeout: 30_000 });
+      const shown = await card.innerText();
+      if (/DOCKERHUB_|UNAUTHORIZED/.test(shown.replace(/Details[\s\S]*$/, ''))) throw new Error(`server jargon in the card: ${shown}`);
+      await card.locator('button', { hasText: 'Set Access Token' }).click();
       await workbench.answerInputBox('alice', /Docker ID/);
       await workbench.answerInputBox(ALICE_DEFAULT_PAT, /personal access token/);
       // The check mark appears only once Docker Hub (the rig's emulator) has accepted the token.
       await workbench.statusBarItem('Docker Hub: alice').locator('.codicon-pass').waitFor({ timeout: 20_000 });
       // The definition changed, so VS Code stops the server that runs with the old credentials.
       await workbench.waitForOutput((t) => /Stopping server Docker Hub/.test(t), 15_000);
-      await workbench.waitForNotification(/authenticated as alice with a personal access token/);
+      await workbench.waitForNotification(/Signed in to Docker Hub as alice with a personal access token/);
+      // No Retry pressed: the explorer asked again with the new login.
+      frame = await explorer();
+      await frame.locator('.tab-panel .severity-counts').waitFor({ timeout: 30_000 });
       if ((await workbench.page.content()).includes(ALICE_DEFAULT_PAT)) throw new Error('the token appears in the page');
-      await workbench.runCommand('View: Hide Panel');
       await workbench.clearNotifications();
     });
 
-    await step('Show Authentication Status verifies the stored token with Docker Hub', '5-auth-verified.png', async () => {
+    await step('Show Authentication Status verifies the stored token with Docker Hub', '6-auth-verified.png', async () => {
       await workbench.runCommand('Docker Hub: Show Authentication Status');
-      await workbench.waitForNotification(/authenticated as alice \(personal access token\)/);
+      await workbench.waitForNotification(/Signed in to Docker Hub as alice \(personal access token\)/);
       await workbench.clearNotifications();
     });
 
-    await step('Search Images lists Docker Hub results in a quick pick and copies the chosen name', '6-search.png', async () => {
+    await step('a new token Docker Hub refuses is not stored and leaves the stored token verified', '7-token-refused.png', async () => {
+      await workbench.runCommand('Docker Hub: Set Access Token');
+      await workbench.answerInputBox('alice', /Docker ID/);
+      await workbench.answerInputBox(WRONG_TOKEN, /personal access token/);
+      await workbench.waitForNotification(/Docker Hub refused this token for "alice"/, 30_000);
+      await workbench.statusBarItem('Docker Hub: alice').locator('.codicon-pass').waitFor({ timeout: 5_000 });
+      await workbench.clearNotifications();
+    });
+
+    await check('the explorer walk: search → repository → tag → platform (every tab) → compare → cache, at 300 and 700 px, in light, dark and high contrast, never scrolling sideways', async () => {
+      await workbench.runCommand('View: Hide Panel');
+      const imagesDir = join(SCREENSHOTS, 'walk');
+      for (const theme of THEMES) {
+        await setTheme(theme, workbench, await explorer());
+        for (const width of WIDTHS) {
+          await setSideBarWidth(workbench, width);
+          await walkExplorer({ workbench, explorer, width, theme, imagesDir });
+        }
+      }
+      await setTheme(THEMES[0], workbench, await explorer());
+      await setSideBarWidth(workbench, WIDTHS[0]);
+      // `UPDATE_DOCS_SCREENSHOTS=1` refreshes the pictures the docs and the Marketplace page show.
+      if (process.env.UPDATE_DOCS_SCREENSHOTS === '1') {
+        for (const name of DOCS_SCREENSHOTS) copyFileSync(join(imagesDir, name), join(REPO, 'docs', 'images', name));
+      }
+    }, () => shot('8-walk-failed.png'));
+
+    await step('an explorer error goes to the Docker Hub log with the tool, the reference and the code', '9-error-logged.png', async () => {
+      const frame = await explorer();
+      await pressTitleButton(workbench, frame, 'Search');
+      await frame.locator('#search-input').fill('nosuchimage:1');
+      await frame.locator('#search-input').press('Enter');
+      await frame.locator('.state.error', { hasText: 'Not found' }).waitFor({ timeout: 30_000 });
+      await workbench.runCommand('Docker Hub: Show Log');
+      await workbench.waitForOutput((t) => /docker_get_manifest\s+image=nosuchimage:1\s+failed:\s+NOT_FOUND/.test(t), 15_000);
+      await workbench.runCommand('View: Hide Panel');
+    });
+
+    await step('Search Images shows Docker Hub results in the explorer, on the window’s one server connection', '10-search.png', async () => {
       await workbench.runCommand('Docker Hub: Search Images');
       await workbench.answerInputBox('demo', /Search Docker Hub/);
-      await workbench.pick('Demo image of the test rig', 30_000);
-      await workbench.waitForNotification(/copied "demo"/);
-      await workbench.clearNotifications();
+      const frame = await explorer();
+      await frame.locator('#search-results .list-item[data-repository="demo"]').waitFor({ timeout: 30_000 });
+      if ((await frame.locator('#search-input').inputValue()) !== 'demo') throw new Error('the explorer does not show the search');
+      const processes = serverProcesses(extensionDir);
+      if (processes.length > 2) throw new Error(`${processes.length} server processes run; Copilot's and the window's one connection are all there should be:\n${processes.join('\n')}`);
     });
 
-    await step('Open Explorer shows the Docker Hub view, which searches through its own server', '7-explorer.png', async () => {
-      await workbench.runCommand('Docker Hub: Open Explorer');
-      // Room for the view: the workspace's file tree above it is empty anyway.
-      await workbench.page.locator('.pane-header', { hasText: 'workspace' }).first().click();
-      const explorer = await workbench.webviewFrame('#search-input', 20_000);
-      await explorer.locator('#search-input').fill('demo');
-      await explorer.locator('#search-results .list-item', { hasText: 'demo' }).first().waitFor({ timeout: 30_000 });
-    });
-
-    await step('Clear Cache empties the disk cache the servers share', '8-cache-cleared.png', async () => {
-      // The host suites' docker_get_manifest call left manifests, by digest, in the extension's global storage.
+    await step('Clear Cache empties the disk cache through the server (docker_cache_clear)', '11-cache-cleared.png', async () => {
+      // The host suites and the walk left manifests, by digest, in the extension's global storage.
       const cacheDir = join(folders.userData, 'User', 'globalStorage', EXTENSION_ID, 'cache');
-      if (!existsSync(cacheDir) || readdirSync(cacheDir).length === 0) throw new Error(`nothing was cached in ${cacheDir} to clear`);
+      const files = () => (existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile()).length : 0);
+      if (files() === 0) throw new Error(`nothing was cached in ${cacheDir} to clear`);
       await workbench.runCommand('Docker Hub: Clear Cache');
-      await workbench.waitForNotification(/cache cleared/);
-      if (existsSync(cacheDir)) throw new Error(`${cacheDir} is still there`);
+      await workbench.waitForNotification(/Docker Hub cache cleared/);
+      if (files() !== 0) throw new Error(`${files()} files are still in ${cacheDir}`);
       await workbench.clearNotifications();
     });
 
-    await step('Clear Access Token returns to anonymous use', '9-token-cleared.png', async () => {
+    await step('Clear Access Token returns to anonymous use', '12-token-cleared.png', async () => {
       await workbench.runCommand('Docker Hub: Clear Access Token');
       await workbench.statusBarItem('Docker Hub: anonymous').waitFor({ timeout: 10_000 });
       await workbench.waitForNotification(/access token removed/);
@@ -228,9 +304,9 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await workbench.clearNotifications();
     });
 
-    await step('Show Server Log opens the server’s output', '10-server-log.png', async () => {
-      await workbench.runCommand('Docker Hub: Show Server Log');
-      await workbench.waitForOutput((t) => /Connection state: |activated dockerhub-mcp/.test(t), 15_000);
+    await step('Show Log opens the extension’s log', '13-log.png', async () => {
+      await workbench.runCommand('Docker Hub: Show Log');
+      await workbench.waitForOutput((t) => /server started|server: |the access token was removed/.test(t), 15_000);
     });
   } finally {
     await context.close();
@@ -278,7 +354,7 @@ export async function main(): Promise<number> {
     if (host.code !== 0 && host.failed === 0) counts.failed++;
 
     log('driving the workbench');
-    await runWorkbenchChecks(browser, server, folders, expectedTools);
+    await runWorkbenchChecks(browser, server, folders, expectedTools, extensionDir);
     await takeEditorScreenshots(browser, server, folders, check);
   } catch (err) {
     counts.failed++;

@@ -40,11 +40,11 @@ export function rigSettings(rigEnv: Record<string, string>): Record<string, unkn
       .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
   return {
-    'dockerhubMcp.hubApiUrl': rigEnv.DOCKERHUB_API_URL,
-    'dockerhubMcp.registryUrl': rigEnv.DOCKERHUB_REGISTRY_URL,
-    'dockerhubMcp.scoutUrl': rigEnv.DOCKERHUB_SCOUT_URL,
-    'dockerhubMcp.registryEndpoints': endpoints,
-    'dockerhubMcp.logLevel': 'info',
+    'dockerHub.hubApiUrl': rigEnv.DOCKERHUB_API_URL,
+    'dockerHub.registryUrl': rigEnv.DOCKERHUB_REGISTRY_URL,
+    'dockerHub.scoutUrl': rigEnv.DOCKERHUB_SCOUT_URL,
+    'dockerHub.registryEndpoints': endpoints,
+    'dockerHub.logLevel': 'info',
   };
 }
 
@@ -59,4 +59,6 @@ export const QUIET_WORKBENCH_SETTINGS: Record<string, unknown> = {
   'update.mode': 'none',
   // Only the server under test: no servers discovered from other tools' configuration files.
   'chat.mcp.discovery.enabled': false,
+  // View title-bar buttons shown without hovering, so the walk can press them as a person does.
+  'workbench.view.alwaysShowHeaderActions': true,
 };

@@ -18,6 +18,15 @@ export class Workbench {
     await this.choose(`>${title}`, title, 10_000);
   }
 
+  /** Like runCommand, for a title that another command's title contains too (the first row may be the other one). */
+  async runCommandAmong(title: string): Promise<void> {
+    await this.closeQuickInput();
+    await this.page.keyboard.press('F1');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.quickInput.locator('input.input').fill(`>${title}`);
+    await this.pick(title, 10_000);
+  }
+
   /**
    * In the open quick pick, moves the selection to the row that contains `label` and accepts it. By keyboard, as a
    * person does: some pickers have no filter box, and clicking races the list's re-rendering.
@@ -33,6 +42,12 @@ export class Workbench {
       await this.page.keyboard.press('ArrowDown');
     }
     throw new Error(`no row "${label}" could be selected in the quick pick`);
+  }
+
+  /** Types `label` into the open quick pick's filter and accepts the row it leaves selected. */
+  async chooseInQuickPick(label: string, timeoutMs = 10_000): Promise<void> {
+    await this.quickInput.waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.choose(label, label, timeoutMs);
   }
 
   private async choose(filter: string, label: string, timeoutMs: number): Promise<void> {
@@ -54,6 +69,9 @@ export class Workbench {
     await widget.waitFor({ state: 'visible', timeout: 10_000 });
     const input = widget.locator('input.input');
     await input.fill(text);
+    // validateInput runs in the extension host: Enter before its answer for the new text meets the old answer
+    // (an empty box's "paste a token") and is ignored.
+    await widget.locator('.monaco-inputbox.error, .monaco-inputbox.warning').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     await input.press('Enter');
   }
 
@@ -107,6 +125,9 @@ export class Workbench {
     const item = this.page.locator('.notifications-center .notification-list-item', { hasText: text }).first();
     try {
       await item.waitFor({ timeout: timeoutMs });
+    } catch (err) {
+      const shown = await this.page.locator('.notifications-center .notification-list-item').allInnerTexts().catch(() => []);
+      throw new Error(`no notification matched ${text} within ${timeoutMs} ms; the centre held: ${JSON.stringify(shown)}`, { cause: err });
     } finally {
       await this.page.locator('.notifications-center [aria-label^="Hide Notifications"]').first().click();
       await this.page.locator('.notifications-center').filter({ visible: true }).waitFor({ state: 'detached', timeout: 5_000 });

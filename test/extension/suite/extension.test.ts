@@ -10,6 +10,12 @@ const COMMANDS = [
   'dockerhubMcp.search',
   'dockerhubMcp.clearCache',
   'dockerhubMcp.showServerLog',
+  'dockerhubMcp.explorer.back',
+  'dockerhubMcp.explorer.home',
+  'dockerhubMcp.explorer.compare',
+  'dockerhubMcp.explorer.cache',
+  'dockerhubMcp.explorer.showInExplorer',
+  'dockerhubMcp.explorer.showInOwnContainer',
   'dockerhubMcp.addRegistryCredentials',
   'dockerhubMcp.removeRegistryCredentials',
   'dockerhubMcp.pinAllImages',
@@ -20,7 +26,7 @@ describe('extension activation', () => {
   it('activates and gives the test runner its parts', async () => {
     const api = await extensionApi();
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID)?.isActive);
-    assert.ok(api.provider && api.tokens && api.authStatus);
+    assert.ok(api.provider && api.tokens && api.authStatus && api.connection);
   });
 
   it('registers every command it contributes', async () => {
@@ -34,7 +40,7 @@ describe('extension activation', () => {
     const api = await extensionApi();
     await api.tokens.delete();
     assert.equal((await api.authStatus.refresh()).kind, 'anonymous');
-    const config = vscode.workspace.getConfiguration('dockerhubMcp');
+    const config = vscode.workspace.getConfiguration('dockerHub');
     await config.update('username', 'alice', vscode.ConfigurationTarget.Global);
     try {
       await api.tokens.store('dckr_pat_statusCheckFakeToken0000000');

@@ -15,7 +15,7 @@ async function definition(): Promise<vscode.McpStdioServerDefinition> {
 }
 
 describe('MCP server definition provider', () => {
-  const config = () => vscode.workspace.getConfiguration('dockerhubMcp');
+  const config = () => vscode.workspace.getConfiguration('dockerHub');
 
   before(async () => {
     await config().update('username', runConfig().rigUser.username, vscode.ConfigurationTarget.Global);
@@ -36,8 +36,8 @@ describe('MCP server definition provider', () => {
     assert.match(server.args[0], /[\\/]server[\\/]dist[\\/]index\.js$/);
     assert.ok(existsSync(server.args[0]), `${server.args[0]} exists`);
     assert.equal(server.env.ELECTRON_RUN_AS_NODE, '1');
-    assert.equal(server.env.DOCKERHUB_API_URL, settings['dockerhubMcp.hubApiUrl']);
-    assert.equal(server.env.DOCKERHUB_REGISTRY_URL, settings['dockerhubMcp.registryUrl']);
+    assert.equal(server.env.DOCKERHUB_API_URL, settings['dockerHub.hubApiUrl']);
+    assert.equal(server.env.DOCKERHUB_REGISTRY_URL, settings['dockerHub.registryUrl']);
     assert.equal(server.env.DOCKERHUB_USERNAME, runConfig().rigUser.username);
     assert.match(String(server.env.DOCKERHUB_MCP_CACHE_DIR), /dockerhub-mcp\.dockerhub-mcp[\\/]cache$/i);
     assert.ok(server.version, 'the definition has a version');
@@ -124,5 +124,35 @@ describe('MCP server definition provider', () => {
     await vscode.commands.executeCommand('dockerhubMcp.clearCache');
     await changed;
     assert.notEqual((await definition()).version, before);
+  });
+
+  it('dockerHub.toolsets narrows the tools Copilot gets, not the ones the explorer uses', async () => {
+    const api = await extensionApi();
+    assert.equal((await definition()).env.DOCKERHUB_MCP_TOOLSETS ?? null, null);
+    const changed = nextEvent(api.provider.onDidChangeMcpServerDefinitions, 5000);
+    await config().update('toolsets', ['search', 'images'], vscode.ConfigurationTarget.Global);
+    try {
+      await changed;
+      assert.equal((await definition()).env.DOCKERHUB_MCP_TOOLSETS, 'search,images');
+      assert.equal('DOCKERHUB_MCP_TOOLSETS' in (await api.serverEnvironment()), false);
+    } finally {
+      await config().update('toolsets', undefined, vscode.ConfigurationTarget.Global);
+      await delay(400);
+    }
+  });
+
+  it('the window’s one connection answers tools and logs a failed call with its arguments and code', async () => {
+    const api = await extensionApi();
+    // Anonymous: the fake tokens of the tests above would be refused by the registry.
+    if (await api.tokens.get()) {
+      const changed = nextEvent(api.provider.onDidChangeMcpServerDefinitions, 5000);
+      await api.tokens.delete();
+      await changed;
+    }
+    const found = await api.connection.callTool('docker_get_manifest', { image: 'demo:1.0' });
+    assert.equal(found.ok, true, JSON.stringify(found));
+    const missing = await api.connection.callTool('docker_get_manifest', { image: 'nosuchimage:1' });
+    assert.equal(missing.ok, false);
+    assert.equal(!missing.ok && missing.error.code, 'NOT_FOUND');
   });
 });

@@ -22,6 +22,7 @@ function settings(overrides: Partial<ServerSettings> = {}): ServerSettings {
     hubApiUrl: '',
     registryUrl: '',
     scoutUrl: '',
+    toolsets: [],
     ...overrides,
   };
 }

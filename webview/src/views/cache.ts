@@ -1,7 +1,7 @@
 // The server's cache: what it holds by kind, how often it answered, disk use, the pull quota seen, and a clear button.
 import type { RouteOf } from '../state';
-import type { CacheInfo, RateLimit } from '../tools';
-import { button, fill, formatBytes, h, icon, relativeTime, section, type ViewContext } from '../ui';
+import { formatBytes, type CacheInfo, type RateLimit } from '../../../server/src/contract';
+import { button, fill, h, icon, relativeTime, section, type ViewContext } from '../ui';
 
 const KIND_LABELS: Record<string, string> = {
   manifest: 'Manifests (by digest)',
@@ -63,7 +63,7 @@ export function cacheView(_route: RouteOf<'cache'>, context: ViewContext): HTMLE
         icon: 'pulse',
         secondary: true,
         onClick: () =>
-          fill(rateLimit, context, 'Asking Docker Hub for the current pull limit…', () => context.host.callTool('docker_check_rate_limit', {}), ({ structured }) => rateLimitResult(structured)),
+          fill(rateLimit, context, 'Asking Docker Hub for the current pull limit…', () => context.host.callTool('docker_check_rate_limit', {}), ({ structured }) => rateLimitResult(structured), 'your pull limit'),
       }),
       rateLimit,
     ),

@@ -1,8 +1,8 @@
 // Two tags or images side by side: the layers they share, the layers only one has, the size difference, and what
 // their configs set differently.
 import type { RouteOf } from '../state';
-import type { Comparison } from '../tools';
-import { button, emptyState, fill, formatBytes, h, icon, section, shortDigest, show, type ViewContext } from '../ui';
+import { formatBytes, shortDigest, type Comparison } from '../../../server/src/contract';
+import { button, emptyState, fill, h, icon, section, show, type ViewContext } from '../ui';
 
 export function compareView(route: RouteOf<'compare'>, context: ViewContext): HTMLElement {
   const imageA = field('compare-a', 'First image (before)', route.imageA, 'e.g. app:1.0');
@@ -31,9 +31,18 @@ export function compareView(route: RouteOf<'compare'>, context: ViewContext): HT
     );
   };
 
+  // No <form>: VS Code's webview sandbox has no allow-forms, so a form submission is blocked before any handler
+  // runs. Enter in a field and the button call compare() themselves.
+  for (const { input } of [imageA, imageB, platform]) {
+    input.addEventListener('keydown', (event: KeyboardEvent) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      compare();
+    });
+  }
   const form = h(
-    'form',
-    { class: 'compare-form', 'aria-label': 'Images to compare', on: { submit: (event: SubmitEvent) => (event.preventDefault(), compare()) } },
+    'div',
+    { class: 'compare-form', role: 'group', 'aria-label': 'Images to compare' },
     imageA.label,
     button({
       label: 'Swap the two images',
@@ -45,7 +54,7 @@ export function compareView(route: RouteOf<'compare'>, context: ViewContext): HT
     }),
     imageB.label,
     platform.label,
-    h('button', { type: 'submit', class: 'button' }, icon('diff'), h('span', null, 'Compare')),
+    button({ label: 'Compare', icon: 'diff', onClick: compare, attributes: { class: 'button compare-button' } }),
   );
 
   if (route.imageA && route.imageB) compare();

@@ -1,19 +1,16 @@
 // One platform of an image: its layers, config, reconstructed Dockerfile, vulnerabilities and attestations, as tabs.
-import { isDockerHub, withDigest } from '../references';
 import { PLATFORM_TABS, type PlatformTab, type RouteOf } from '../state';
-import type { Attestations, Dockerfile, ImageConfig, LayerAnalysis, Vulnerabilities } from '../tools';
+import { describeImage, formatBytes, pinnedReference, shortDigest, type Attestations, type Dockerfile, type ImageConfig, type LayerAnalysis, type Vulnerabilities } from '../../../server/src/contract';
 import {
   button,
   commandLine,
   copyButton,
   emptyState,
   fill,
-  formatBytes,
   h,
   icon,
   relativeTime,
   section,
-  shortDigest,
   show,
   type Child,
   type ViewContext,
@@ -95,7 +92,7 @@ function showTab(tab: PlatformTab, panel: HTMLElement, context: ViewContext): vo
         dockerfileTab(structured, context),
       );
     case 'vulnerabilities':
-      if (!isDockerHub(route.image)) {
+      if (!describeImage(route.image)?.onDockerHub) {
         show(panel, emptyState('Docker Scout reports vulnerabilities for Docker Hub images only.', h('p', { class: 'hint' }, 'This image comes from another registry; its layers, config and Dockerfile are in the other tabs.')));
         return;
       }
@@ -105,6 +102,7 @@ function showTab(tab: PlatformTab, panel: HTMLElement, context: ViewContext): vo
         'Asking Docker Scout for the vulnerability report…',
         () => host.callTool('docker_get_vulnerabilities', { ...target, limit: VULNERABILITIES_LISTED }),
         ({ structured }) => vulnerabilitiesTab(structured),
+        'vulnerabilities',
       );
     case 'attestations':
       return fill(panel, context, 'Reading attestations…', () => host.callTool('docker_get_attestations', target), ({ structured }) => attestationsTab(structured));
@@ -198,7 +196,7 @@ function digestLine(image: string, digest: string, platform: string, context: Vi
       h('span', { class: 'fact-name' }, 'Digest'),
       h('span', { class: 'fact-value' }, h('span', { class: 'digest', title: digest }, shortDigest(digest)), copyButton(context, digest, 'platform digest')),
     ),
-    commandLine(context, `docker pull ${withDigest(image, digest)}`, 'pull command for this platform'),
+    commandLine(context, `docker pull ${pinnedReference(image, digest)}`, 'pull command for this platform'),
   );
 }
 
@@ -265,6 +263,21 @@ function dockerfileTab(result: Dockerfile, context: ViewContext): HTMLElement {
 }
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'unspecified'] as const;
+type Severity = (typeof SEVERITIES)[number];
+
+// Colour is never the only sign: each severity has its word and its own icon shape too.
+const SEVERITY_ICONS: Record<Severity, string> = {
+  critical: 'error',
+  high: 'warning',
+  medium: 'info',
+  low: 'circle-small',
+  unspecified: 'question',
+};
+
+function severityLabel(severity: string): HTMLElement {
+  const known = (SEVERITIES as readonly string[]).includes(severity) ? (severity as Severity) : 'unspecified';
+  return h('span', { class: `severity-label severity-${known}` }, icon(SEVERITY_ICONS[known]), severity);
+}
 
 function vulnerabilitiesTab(report: Vulnerabilities): HTMLElement {
   const counts = report.counts;
@@ -274,7 +287,9 @@ function vulnerabilitiesTab(report: Vulnerabilities): HTMLElement {
     h(
       'div',
       { class: 'severity-counts', role: 'list', 'aria-label': 'Vulnerabilities by severity' },
-      SEVERITIES.map((severity) => h('span', { class: `severity severity-${severity}`, role: 'listitem' }, h('strong', null, String(counts[severity])), ` ${severity}`)),
+      SEVERITIES.map((severity) =>
+        h('span', { class: `severity severity-${severity}`, role: 'listitem' }, icon(SEVERITY_ICONS[severity]), h('strong', null, String(counts[severity])), ` ${severity}`),
+      ),
     ),
     h(
       'p',
@@ -291,7 +306,7 @@ function vulnerabilitiesTab(report: Vulnerabilities): HTMLElement {
             h(
               'li',
               { class: 'vulnerability' },
-              h('span', { class: 'item-title' }, h('span', { class: `severity-dot severity-${vulnerability.severity}`, title: vulnerability.severity }), h('a', { href: vulnerability.url }, vulnerability.id), vulnerability.cvss_score !== null ? h('span', { class: 'muted' }, ` CVSS ${vulnerability.cvss_score}`) : null),
+              h('span', { class: 'item-title' }, severityLabel(vulnerability.severity), h('a', { href: vulnerability.url }, vulnerability.id), vulnerability.cvss_score !== null ? h('span', { class: 'muted' }, ` CVSS ${vulnerability.cvss_score}`) : null),
               h(
                 'span',
                 { class: 'item-meta' },
@@ -331,7 +346,7 @@ function attestationsTab(result: Attestations): HTMLElement {
         h(
           'li',
           { class: 'statement' },
-          h('span', { class: 'item-title' }, icon(statement.kind === 'sbom' ? 'list-tree' : statement.kind === 'provenance' ? 'workflow' : 'file'), h('strong', null, statement.kind === 'sbom' ? 'SBOM' : statement.kind === 'provenance' ? 'Provenance' : 'Statement')),
+          h('span', { class: 'item-title' }, icon(statement.kind === 'sbom' ? 'list-tree' : statement.kind === 'provenance' ? 'tools' : 'file'), h('strong', null, statement.kind === 'sbom' ? 'SBOM' : statement.kind === 'provenance' ? 'Provenance' : 'Statement')),
           h('span', { class: 'item-meta' }, h('code', null, statement.predicateType)),
           h(
             'span',

@@ -1,8 +1,7 @@
 // A repository: what Docker Hub says about it (README rendered sanitised) and its tags, filtered and paged.
 import { renderMarkdown } from '../markdown';
-import { isDockerHub, withTag } from '../references';
 import type { RouteOf } from '../state';
-import type { RepositoryDetails, TagPage } from '../tools';
+import { compactCount, describeImage, formatBytes, type RepositoryDetails, type TagPage } from '../../../server/src/contract';
 import {
   arrowNavigation,
   badge,
@@ -11,8 +10,6 @@ import {
   copyButton,
   emptyState,
   fill,
-  formatBytes,
-  formatCount,
   h,
   icon,
   relativeTime,
@@ -24,7 +21,7 @@ const TAGS_PER_PAGE = 20;
 const FILTER_DEBOUNCE_MS = 300;
 
 export function repositoryView(route: RouteOf<'repository'>, context: ViewContext): HTMLElement {
-  const hub = isDockerHub(route.repository);
+  const hub = describeImage(route.repository)?.onDockerHub ?? false;
   const details = h('div', { class: 'details' });
   if (hub) {
     fill(details, context, `Reading ${route.repository} on Docker Hub…`, () => context.host.callTool('docker_get_image_details', { image: route.repository }), ({ structured }) =>
@@ -77,8 +74,8 @@ function repositoryDetails(details: RepositoryDetails, route: RouteOf<'repositor
     h(
       'p',
       { class: 'item-meta' },
-      h('span', { title: 'Stars' }, icon('star-empty'), `${formatCount(details.star_count)} stars`),
-      h('span', { title: 'Pulls' }, icon('cloud-download'), `${formatCount(details.pull_count)} pulls`),
+      h('span', { title: 'Stars' }, icon('star-empty'), `${compactCount(details.star_count)} stars`),
+      h('span', { title: 'Pulls' }, icon('cloud-download'), `${compactCount(details.pull_count)} pulls`),
       details.last_updated ? h('span', null, 'updated ', relativeTime(details.last_updated)) : null,
     ),
     details.categories.length > 0 ? h('p', { class: 'categories' }, details.categories.map((category) => h('span', { class: 'tag-chip' }, category))) : null,
@@ -134,7 +131,7 @@ function tagList(page: TagPage, route: RouteOf<'repository'>, context: ViewConte
     'ul',
     { class: 'list', 'aria-label': `Tags of ${page.image}` },
     page.tags.map((tag) => {
-      const image = withTag(route.repository, tag.name);
+      const image = `${route.repository}:${tag.name}`;
       return h(
         'li',
         { class: 'row-with-actions' },

@@ -1,8 +1,8 @@
 // Search Docker Hub as one types; or open an image reference typed directly (any registry).
-import { looksLikeReference, splitReference } from '../references';
 import type { RouteOf } from '../state';
-import type { SearchResult } from '../tools';
-import { arrowNavigation, badge, button, emptyState, fill, formatCount, h, icon, relativeTime, type ViewContext } from '../ui';
+import { namespacesSection } from './namespace';
+import { compactCount, describeImage, type DescribedImage, type SearchResult } from '../../../server/src/contract';
+import { arrowNavigation, badge, button, emptyState, fill, h, icon, relativeTime, show, type ViewContext } from '../ui';
 
 const DEBOUNCE_MS = 300;
 const PAGE_SIZE = 20;
@@ -27,13 +27,21 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
   const current = () => nav.route as RouteOf<'search'>;
   const refresh = () => {
     const { query, page, officialOnly, verifiedOnly } = current();
-    showOpenReference(openReference, query, context);
+    const reference = openableReference(query);
+    showOpenReference(openReference, reference, context);
+    if (reference && !isSearchable(reference)) {
+      // Docker Hub's search knows repository names only; a tag, a digest or another registry finds nothing there.
+      show(results);
+      return;
+    }
     if (query.trim() === '') {
-      results.replaceChildren(
+      show(
+        results,
         emptyState(
           'Search Docker Hub by name or keyword.',
-          h('p', { class: 'hint' }, 'Or type a full reference to open an image from any registry, e.g. nginx:1.27, bitnami/redis:7.2 or ghcr.io/owner/app:tag.'),
+          h('p', { class: 'hint' }, 'Or type a reference to open an image from any registry, e.g. nginx:1.27, bitnami/redis, or ghcr.io/owner/app:tag.'),
         ),
+        namespacesSection(context),
       );
       return;
     }
@@ -51,7 +59,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
         }),
       ({ structured }) => {
         context.announce(`${structured.total} repositories found`);
-        return resultList(structured, context, refresh);
+        return resultList(structured, context, refresh, reference);
       },
     );
   };
@@ -69,7 +77,8 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
   });
   input.addEventListener('keydown', (event: KeyboardEvent) => {
     if (event.key === 'Enter') {
-      if (looksLikeReference(input.value)) openImage(input.value.trim(), context);
+      const reference = openableReference(input.value);
+      if (reference && !isSearchable(reference)) openImage(reference, context);
       else commit();
     } else if (event.key === 'ArrowDown') {
       results.querySelector<HTMLElement>('.list-item')?.focus();
@@ -104,32 +113,50 @@ function checkbox(text: string, checked: boolean): { label: HTMLLabelElement; in
   return { input, label: h('label', { class: 'checkbox' }, input, text) };
 }
 
-/** An image reference opens its tag (or its repository, when no tag or digest was written). */
-export function openImage(reference: string, context: ViewContext): void {
-  const parts = splitReference(reference);
-  if (parts.tag !== undefined || parts.digest !== undefined) context.nav.go({ view: 'tag', image: reference });
-  else context.nav.go({ view: 'repository', repository: reference, tagFilter: '', tagPage: 1, readmeOpen: false });
+/**
+ * Text in the search box that names an image to open: a valid reference with a tag, a digest, a registry or a
+ * namespace (`alice/private-app`: private repositories never show in search). One word stays a search.
+ */
+function openableReference(text: string): DescribedImage | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '' || /\s/.test(trimmed)) return undefined;
+  const described = describeImage(trimmed);
+  if (!described) return undefined;
+  return isSearchable(described) && !trimmed.includes('/') ? undefined : described;
 }
 
-function showOpenReference(slot: HTMLElement, query: string, context: ViewContext): void {
-  if (!looksLikeReference(query)) {
+function isSearchable(described: DescribedImage): boolean {
+  return described.onDockerHub && !described.tagWritten && described.reference.digest === undefined;
+}
+
+/** An image reference opens its tag (or its repository, when no tag or digest was written). */
+export function openImage(described: DescribedImage, context: ViewContext): void {
+  if (described.tagWritten || described.reference.digest !== undefined) context.nav.go({ view: 'tag', image: described.reference.familiar });
+  else context.nav.go({ view: 'repository', repository: described.repository, tagFilter: '', tagPage: 1, readmeOpen: false });
+}
+
+function showOpenReference(slot: HTMLElement, reference: DescribedImage | undefined, context: ViewContext): void {
+  if (!reference) {
     slot.replaceChildren();
     return;
   }
-  const reference = query.trim();
+  const name = reference.tagWritten || reference.reference.digest !== undefined ? reference.reference.familiar : reference.repository;
   slot.replaceChildren(
     button({
-      label: `Open ${reference}`,
+      label: `Open ${name}`,
       icon: 'go-to-file',
       secondary: true,
-      title: `Open the image ${reference} (Enter)`,
+      title: `Open ${name}${isSearchable(reference) ? '' : ' (Enter)'}`,
       onClick: () => openImage(reference, context),
     }),
   );
 }
 
-function resultList(result: SearchResult, context: ViewContext, refresh: () => void): HTMLElement {
+function resultList(result: SearchResult, context: ViewContext, refresh: () => void, reference: DescribedImage | undefined): HTMLElement {
   if (result.results.length === 0) {
+    if (reference) {
+      return emptyState(`Docker Hub's search lists public repositories only. Open ${reference.repository} above to read it directly.`);
+    }
     return emptyState(
       `No repository on Docker Hub matches "${result.query}"${result.page > 1 ? ` on page ${result.page}` : ''}.`,
       h('p', { class: 'hint' }, 'Check the spelling, use fewer words, clear the filters, or type a full reference (e.g. ghcr.io/owner/app:tag) to open an image from another registry.'),
@@ -162,8 +189,8 @@ function resultList(result: SearchResult, context: ViewContext, refresh: () => v
           h(
             'span',
             { class: 'item-meta' },
-            h('span', { title: 'Stars' }, icon('star-empty'), formatCount(hit.star_count)),
-            h('span', { title: 'Pulls' }, icon('cloud-download'), `${typeof hit.pull_count === 'string' ? hit.pull_count : formatCount(hit.pull_count)}`),
+            h('span', { title: 'Stars' }, icon('star-empty'), compactCount(hit.star_count)),
+            h('span', { title: 'Pulls' }, icon('cloud-download'), `${typeof hit.pull_count === 'string' ? hit.pull_count : compactCount(hit.pull_count)}`),
             hit.updated_at ? h('span', null, 'updated ', relativeTime(hit.updated_at)) : null,
           ),
         ),

@@ -1,7 +1,6 @@
 // One tag (or digest): what it points at, its platforms, and the `docker pull` lines for it.
-import { isDockerHub, splitReference, withDigest } from '../references';
 import type { RouteOf } from '../state';
-import type { Manifest, TagDetails } from '../tools';
+import { describeImage, formatBytes, pinnedReference, shortDigest, type Manifest, type TagDetails } from '../../../server/src/contract';
 import {
   arrowNavigation,
   button,
@@ -9,12 +8,10 @@ import {
   copyButton,
   emptyState,
   fill,
-  formatBytes,
   h,
   icon,
   relativeTime,
   section,
-  shortDigest,
   type ViewContext,
 } from '../ui';
 
@@ -27,7 +24,7 @@ interface TagFacts {
 export function tagView(route: RouteOf<'tag'>, context: ViewContext): HTMLElement {
   const body = h('div');
   fill(body, context, `Reading ${route.image}…`, () => loadTag(route.image, context), (facts) => tagBody(facts, route, context));
-  const parts = splitReference(route.image);
+  const repository = describeImage(route.image)?.repository ?? route.image;
   return h(
     'div',
     { class: 'view view-tag' },
@@ -39,8 +36,8 @@ export function tagView(route: RouteOf<'tag'>, context: ViewContext): HTMLElemen
         label: 'Repository',
         icon: 'repo',
         secondary: true,
-        title: `Open ${parts.repository}: its details and other tags`,
-        onClick: () => context.nav.go({ view: 'repository', repository: parts.repository, tagFilter: '', tagPage: 1, readmeOpen: false }),
+        title: `Open ${repository}: its details and other tags`,
+        onClick: () => context.nav.go({ view: 'repository', repository: repository, tagFilter: '', tagPage: 1, readmeOpen: false }),
       }),
       button({
         label: 'Compare…',
@@ -55,9 +52,9 @@ export function tagView(route: RouteOf<'tag'>, context: ViewContext): HTMLElemen
 }
 
 async function loadTag(image: string, context: ViewContext): Promise<TagFacts> {
-  const parts = splitReference(image);
+  const described = describeImage(image);
   const hubDetails =
-    isDockerHub(image) && parts.tag !== undefined
+    described?.onDockerHub && described.reference.digest === undefined
       ? context.host.callTool('docker_get_tag_details', { image }).then(
           ({ structured }) => structured,
           // Hub's tag metadata only adds sizes and dates; the registry's manifest is what the view needs.
@@ -69,7 +66,7 @@ async function loadTag(image: string, context: ViewContext): Promise<TagFacts> {
 }
 
 function tagBody({ manifest, hub }: TagFacts, route: RouteOf<'tag'>, context: ViewContext): HTMLElement {
-  const byDigest = withDigest(route.image, manifest.digest);
+  const byDigest = pinnedReference(route.image, manifest.digest);
   const summary = h(
     'div',
     { class: 'facts' },
@@ -80,7 +77,7 @@ function tagBody({ manifest, hub }: TagFacts, route: RouteOf<'tag'>, context: Vi
   );
   const commands = section(
     'Pull',
-    splitReference(route.image).digest === undefined ? commandLine(context, `docker pull ${route.image}`, 'pull command') : null,
+    describeImage(route.image)?.reference.digest === undefined ? commandLine(context, `docker pull ${route.image}`, 'pull command') : null,
     commandLine(context, `docker pull ${byDigest}`, 'pull command by digest'),
   );
   return h('div', null, summary, commands, manifest.kind === 'index' ? platformsSection(manifest, hub, route, context) : singleImage(manifest, route, context));

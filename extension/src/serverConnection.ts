@@ -1,20 +1,15 @@
-// The explorer's side of the bundled server: an MCP client over stdio, and the handler that answers the webview's
-// requests through it. Nothing here imports vscode, so the webview test drives exactly this code.
+// The window's one connection to the bundled server (VS Code starts its own for Copilot): an MCP client over stdio
+// shared by the explorer, the commands and the editor features. Nothing here imports vscode, so the webview tests
+// drive exactly this code.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import {
-  parseToolError,
-  parseWebviewRequest,
-  type ExplorerTool,
-  type HostReply,
-  type ReplyError,
-  type ToolArguments,
-  type ToolValue,
-} from '../../webview/src/protocol';
+import type { ToolName } from '../../server/src/contract';
+import { parseToolError, type ReplyError, type ToolArguments, type ToolValue } from '../../webview/src/protocol';
 
 /** The part of vscode.LogOutputChannel the explorer uses. */
 export interface ExplorerLog {
+  debug(message: string): void;
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
@@ -30,13 +25,13 @@ export interface ServerLaunch {
 export type ToolOutcome = { ok: true; value: ToolValue } | { ok: false; error: ReplyError };
 
 export interface ToolCaller {
-  callTool(tool: ExplorerTool, args: ToolArguments): Promise<ToolOutcome>;
+  callTool(tool: ToolName, args: ToolArguments): Promise<ToolOutcome>;
 }
 
 const STDERR_LINES_KEPT = 5;
 
 /** Starts the server on first use, starts it again after it died, stops it on dispose. */
-export class ExplorerClient implements ToolCaller {
+export class ServerConnection implements ToolCaller {
   private connection?: Promise<Client>;
   /** Counts starts, so a late close of an old server cannot forget a newer one. */
   private generation = 0;
@@ -49,7 +44,15 @@ export class ExplorerClient implements ToolCaller {
     private readonly log: ExplorerLog,
   ) {}
 
-  async callTool(tool: ExplorerTool, args: ToolArguments): Promise<ToolOutcome> {
+  async callTool(tool: ToolName, args: ToolArguments): Promise<ToolOutcome> {
+    const outcome = await this.call(tool, args);
+    // The log channel is where "Show Log" sends people: every failure is there with what was asked.
+    if (!outcome.ok) this.log.warn(`${describeCall(tool, args)} failed: ${outcome.error.code}: ${outcome.error.message}`);
+    else this.log.debug(`${describeCall(tool, args)} answered`);
+    return outcome;
+  }
+
+  private async call(tool: ToolName, args: ToolArguments): Promise<ToolOutcome> {
     // One retry: a server that died between calls (or during one) is started again; every explorer tool is
     // read-only or idempotent, so asking twice is safe.
     for (let attempt = 1; ; attempt++) {
@@ -69,7 +72,7 @@ export class ExplorerClient implements ToolCaller {
         return { ok: true, value: { structured: result.structuredContent ?? null, text } };
       } catch (err) {
         if (isConnectionClosed(err) && attempt === 1 && !this.disposed) {
-          this.log.warn(`explorer: the server stopped during ${tool}; starting it again`);
+          this.log.warn(`the server stopped during ${tool}; starting it again`);
           continue;
         }
         return { ok: false, error: callFailure(tool, err) };
@@ -122,15 +125,15 @@ export class ExplorerClient implements ToolCaller {
       for (const line of chunk.toString('utf8').split('\n')) {
         if (line.trim() === '') continue;
         this.recentStderr = [...this.recentStderr, line].slice(-STDERR_LINES_KEPT);
-        this.log.warn(`server: ${line}`);
+        this.logServerLine(line);
       }
     });
-    const client = new Client({ name: 'dockerhub-mcp-explorer', version: '1' });
+    const client = new Client({ name: 'dockerhub-mcp-vscode', version: '1' });
     client.onclose = () => {
       if (this.generation !== generation) return;
       this.connection = undefined;
       this.pid = undefined;
-      this.log.info('explorer: the server stopped; the next request starts it again');
+      this.log.info('the server stopped; the next request starts it again');
     };
     try {
       await client.connect(transport);
@@ -139,13 +142,29 @@ export class ExplorerClient implements ToolCaller {
       throw err;
     }
     this.pid = transport.pid ?? undefined;
-    this.log.info(`explorer: server started (pid ${this.pid ?? '?'})`);
+    this.log.info(`server started (pid ${this.pid ?? '?'})`);
     return client;
+  }
+
+  /** The server writes `<time> <LEVEL> <message>`; each line goes to the log at its own level. */
+  private logServerLine(line: string): void {
+    const match = /^\S+ (ERROR|WARN|INFO|DEBUG) (.*)$/.exec(line);
+    const text = `server: ${match ? match[2] : line}`;
+    switch (match?.[1]) {
+      case 'ERROR':
+        return this.log.error(text);
+      case 'INFO':
+        return this.log.info(text);
+      case 'DEBUG':
+        return this.log.debug(text);
+      default:
+        return this.log.warn(text);
+    }
   }
 
   private startFailure(err: unknown): string {
     const reason = this.recentStderr.at(-1) ?? (err instanceof Error ? err.message : String(err));
-    return `the explorer could not start its Docker Hub MCP server (${reason}); "Docker Hub: Show Server Log" has details; then try again.`;
+    return `the Docker Hub server could not start (${reason}); "Docker Hub: Show Log" has details.`;
   }
 }
 
@@ -153,9 +172,13 @@ function isConnectionClosed(err: unknown): boolean {
   return err instanceof McpError && err.code === ErrorCode.ConnectionClosed;
 }
 
-function callFailure(tool: ExplorerTool, err: unknown): ReplyError {
+function callFailure(tool: ToolName, err: unknown): ReplyError {
   if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
     return { code: 'TIMEOUT', message: `the server did not answer ${tool} in time; try again.` };
+  }
+  // A tool the server does not list (its toolsets, or one that needs a sign-in).
+  if (err instanceof McpError && err.code === ErrorCode.InvalidParams && /not found/i.test(err.message)) {
+    return { code: 'UNSUPPORTED', message: `the server does not offer ${tool} with the current sign-in and settings.` };
   }
   if (isConnectionClosed(err)) {
     return { code: 'UPSTREAM_ERROR', message: `the server stopped while answering ${tool}; try again to start it anew.` };
@@ -164,52 +187,7 @@ function callFailure(tool: ExplorerTool, err: unknown): ReplyError {
   return { code: 'UPSTREAM_ERROR', message: `${tool} failed: ${reason.split('\n')[0]}` };
 }
 
-/** What only the editor can do for the webview; explorerView.ts implements it with the vscode API. */
-export interface ExplorerHostActions {
-  copy(text: string, label: string): Promise<void>;
-  openDockerfile(content: string): Promise<void>;
-  openLink(url: string): Promise<void>;
-}
-
-/**
- * Answers one message from the webview. The message is untrusted: it is validated first, and anything malformed
- * or unknown gets an error reply naming the problem. This function never throws.
- */
-export function createRequestHandler(
-  tools: ToolCaller,
-  host: ExplorerHostActions,
-  log: ExplorerLog,
-): (raw: unknown) => Promise<HostReply> {
-  return async (raw) => {
-    const parsed = parseWebviewRequest(raw);
-    if (!parsed.ok) {
-      log.warn(`explorer: rejected a message from the webview: ${parsed.message}`);
-      return { type: 'reply', id: parsed.id, ok: false, error: { code: 'PROTOCOL', message: parsed.message } };
-    }
-    const request = parsed.request;
-    try {
-      switch (request.type) {
-        case 'callTool': {
-          const outcome = await tools.callTool(request.tool, request.args);
-          return outcome.ok
-            ? { type: 'reply', id: request.id, ok: true, value: outcome.value }
-            : { type: 'reply', id: request.id, ok: false, error: outcome.error };
-        }
-        case 'copy':
-          await host.copy(request.text, request.label);
-          break;
-        case 'openDockerfile':
-          await host.openDockerfile(request.content);
-          break;
-        case 'openLink':
-          await host.openLink(request.url);
-          break;
-      }
-      return { type: 'reply', id: request.id, ok: true, value: null };
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      log.error(`explorer: ${request.type} failed: ${reason}`);
-      return { type: 'reply', id: request.id, ok: false, error: { code: 'UPSTREAM_ERROR', message: `${request.type} failed: ${reason}` } };
-    }
-  };
+/** `docker_get_manifest image=nginx:1.27 platform=linux/arm64`: what a log line needs to tell one call from another. */
+function describeCall(tool: ToolName, args: ToolArguments): string {
+  return [tool, ...Object.entries(args).map(([name, value]) => `${name}=${String(value).slice(0, 200)}`)].join(' ');
 }
