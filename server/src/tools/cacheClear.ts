@@ -19,8 +19,12 @@ export const cacheClear = defineTool({
   // serve again, and nothing outside this server changes; clearing twice leaves the same empty cache.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, services) {
-    const cleared = await services.cache.clear();
-    return { memory_entries: cleared.memoryEntries, disk_entries: cleared.diskEntries, shared_entries: cleared.sharedEntries };
+    const [cleared, challengesRemoved] = await Promise.all([services.cache.clear(), services.challenges?.clear()]);
+    return {
+      memory_entries: cleared.memoryEntries,
+      disk_entries: cleared.diskEntries + (challengesRemoved ? 1 : 0),
+      shared_entries: cleared.sharedEntries,
+    };
   },
   summarize(result) {
     return `Cache cleared: ${result.memory_entries} memory entr${result.memory_entries === 1 ? 'y' : 'ies'} and ${result.disk_entries} disk file(s) dropped${
