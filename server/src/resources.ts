@@ -3,8 +3,14 @@ import { ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/ty
 import { invalidInput, toDockerMcpError, type ErrorCode as ContractCode } from './errors';
 import { redactSecrets } from './http/redact';
 import type { Services } from './services';
+import { multiline } from './untrusted';
 
 export const README_URI_TEMPLATE = 'dockerhub://{namespace}/{repository}/readme';
+
+/** The README resource of a repository, e.g. dockerhub://library/nginx/readme. */
+export function readmeUri(namespace: string, repository: string): string {
+  return README_URI_TEMPLATE.replace('{namespace}', namespace).replace('{repository}', repository);
+}
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_-]{1,254}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -80,5 +86,5 @@ function readme(
     ? fullDescription
     : `# ${namespace}/${repository}\n\n${description?.trim() ? `${description.trim()}\n\n` : ''}` +
       '_This repository has no full description on Docker Hub._\n';
-  return { contents: [{ uri, mimeType: 'text/markdown', text }] };
+  return { contents: [{ uri, mimeType: 'text/markdown', text: multiline(text) }] };
 }

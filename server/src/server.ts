@@ -8,6 +8,8 @@ import { registerResources } from './resources';
 import type { Services } from './services';
 import { TOOLS } from './tools';
 import { outputSchemaOf, parseArguments, type ToolDefinition } from './tools/tool';
+import { bound, escapeControls, INLINE_MAX, safeStructured } from './untrusted';
+import { boundStructured, boundText, TEXT_MAX_CHARS } from './tools/answerBound';
 import { VERSION } from './version';
 
 const INSTRUCTIONS =
@@ -61,9 +63,13 @@ export async function callTool(
   try {
     const args = parseArguments(tool, rawArgs);
     const result = await tool.handler(args, services, signal);
-    const structured = outputSchemaOf(tool).parse(result) as Record<string, unknown>;
+    const safe = safeStructured(outputSchemaOf(tool).parse(result) as Record<string, unknown>);
+    const summary = tool.summarize(safe, args);
+    const { structured, truncated } = boundStructured(safe);
+    const cutNote = truncated.length > 0 ? `\n[structuredContent cut to fit: ${truncated.join('; ')}]` : '';
+    const text = escapeControls(boundText(summary, TEXT_MAX_CHARS - cutNote.length)) + cutNote;
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
-    return { content: [{ type: 'text', text: tool.summarize(structured, args) }], structuredContent: structured };
+    return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
     const error = toDockerMcpError(err);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
@@ -71,7 +77,7 @@ export async function callTool(
     } else {
       services.log.info('tool call failed', { tool: tool.name, code: error.code, ms: Date.now() - started });
     }
-    return { isError: true, content: [{ type: 'text', text: redactSecrets(error.toText()) }] };
+    return { isError: true, content: [{ type: 'text', text: redactSecrets(bound(escapeControls(error.toText()), INLINE_MAX)) }] };
   }
 }
 
@@ -81,7 +87,7 @@ function describeTools(tools: ToolDefinition<any, any>[]) {
     title: tool.title,
     description: tool.description,
     inputSchema: jsonSchema(z.object(tool.input), 'input'),
-    outputSchema: jsonSchema(z.object(tool.output), 'output'),
+    outputSchema: jsonSchema(outputSchemaOf(tool), 'output'),
     annotations: { title: tool.title, ...tool.annotations },
   }));
 }

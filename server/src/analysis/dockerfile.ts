@@ -1,4 +1,5 @@
 import type { HistoryEntry } from '../registry/types';
+import { inline } from '../untrusted';
 import { instructionOf } from './instructions';
 
 export interface DockerfileBase {
@@ -43,7 +44,9 @@ export function reconstructDockerfile(history: HistoryEntry[], options: Dockerfi
   ];
 
   if (base) {
-    lines.push(`FROM ${base.digest && !base.name.includes('@') ? `${base.name}@${base.digest}` : base.name}`);
+    // The name comes from a label: one line, whatever it holds.
+    const name = inline(base.name, 512);
+    lines.push(`FROM ${base.digest && !name.includes('@') ? `${name}@${base.digest}` : name}`);
     if (base.historyEntries === undefined) {
       lines.push('# The base image\'s own instructions could not be told apart: the lines below include them.');
       notes.push(`Base ${base.name} comes from the image's labels, but its own history entries could not be separated, so they are repeated below.`);

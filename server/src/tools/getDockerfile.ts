@@ -1,15 +1,17 @@
 import { z } from 'zod';
-import { baseFromLabels, baseHistoryLength } from '../analysis/baseImage';
+import { baseHistoryLength } from '../analysis/baseImage';
 import { reconstructDockerfile, type DockerfileBase } from '../analysis/dockerfile';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
-import { parseReference, referenceProblem, withDigest } from '../registry/reference';
+import { parseReference, withDigest } from '../registry/reference';
+import { labelledBaseReference } from './labelledBase';
 import type { ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 import { shortDigest } from '../format';
+import { fence } from '../untrusted';
 
 export const getDockerfile = defineTool({
   name: 'docker_get_dockerfile',
@@ -64,9 +66,7 @@ export const getDockerfile = defineTool({
   summarize(result) {
     return [
       `Dockerfile of ${result.image} (${result.platform}, ${shortDigest(result.digest)}…), ${result.instruction_count} instructions, reconstructed from history:`,
-      '```dockerfile',
-      result.dockerfile.trimEnd(),
-      '```',
+      fence(result.dockerfile, 'dockerfile'),
       ...result.notes.map((note) => `- ${note}`),
     ].join('\n');
   },
@@ -83,26 +83,19 @@ async function labelledBase(
   signal: AbortSignal,
   notes: string[],
 ): Promise<DockerfileBase | undefined> {
-  const labelled = baseFromLabels(resolved.config);
-  if (!labelled?.name) return undefined;
-  if (referenceProblem(labelled.name)) {
-    notes.push(`The base label names "${labelled.name}", which is not an image reference; it was not read.`);
-    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
-  }
-  const named = parseReference(labelled.name);
-  const reference = labelled.digest ? withDigest(named, labelled.digest) : named;
+  const labelled = await labelledBaseReference(resolved, services, notes);
+  if (labelled?.name === undefined) return undefined;
+  const named = { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+  if (!labelled.reference) return named;
+  const reference = labelled.digest ? withDigest(labelled.reference, labelled.digest) : labelled.reference;
   try {
     const base = await services.registry.getImage(reference, platformString(resolved.platform), signal);
     const historyEntries = baseHistoryLength(resolved.config.history ?? [], base.config.history ?? []);
     if (historyEntries === undefined) notes.push(`The history of ${reference.familiar} is not the start of this image's history.`);
-    return {
-      name: labelled.name,
-      ...(labelled.digest ? { digest: labelled.digest } : {}),
-      ...(historyEntries !== undefined ? { historyEntries } : {}),
-    };
+    return { ...named, ...(historyEntries !== undefined ? { historyEntries } : {}) };
   } catch (err) {
     if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
     notes.push(`The base ${reference.familiar} could not be read (${err.toText()}).`);
-    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+    return named;
   }
 }

@@ -3,6 +3,8 @@ import { toDockerMcpError } from '../errors';
 import { OFFICIAL_NAMESPACE } from '../hub/client';
 import { compactCount, cutText, day } from '../format';
 import { hubImageName } from '../hub/reference';
+import { readmeUri } from '../resources';
+import { quoted, repositoryText } from '../untrusted';
 import { imageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -83,17 +85,18 @@ export const getImageDetails = defineTool({
       result.is_private && 'private',
     ].filter(Boolean);
     const lines = [
-      `${result.image}${flags.length ? ` (${flags.join(', ')})` : ''}: ${result.description || 'no description'}`,
+      `${result.image}${flags.length ? ` (${flags.join(', ')})` : ''}: ${result.description ? `description ${quoted(result.description)}` : 'no description'}`,
       `★${result.star_count ?? '?'}, ${compactCount(result.pull_count)} pulls; updated ${day(result.last_updated)}, ` +
         `registered ${day(result.date_registered)}${result.categories.length ? `; ${result.categories.join(', ')}` : ''}. ${result.hub_url}`,
     ];
     if (result.full_description) {
       const shown = result.full_description.slice(0, README_IN_TEXT_MAX);
-      lines.push('', shown);
+      lines.push('', repositoryText(`README of ${result.image}`, shown, 'markdown'));
       if (shown.length < result.full_description_length) {
         lines.push(
-          `[README cut at ${shown.length} of ${result.full_description_length} characters; ` +
-            `structuredContent.full_description holds the first ${result.full_description.length}]`,
+          `[README cut at ${shown.length} of ${result.full_description_length} characters; the whole README is the ` +
+            `resource ${readmeUri(result.namespace, result.name)}; structuredContent.full_description holds the first ` +
+            `${result.full_description.length}]`,
         );
       }
     }

@@ -3,6 +3,7 @@ import { DockerMcpError, invalidInput } from '../errors';
 import { compactCount, day } from '../format';
 import { limitArg, namespaceArg, pageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { quoted } from '../untrusted';
 
 const ORDERINGS = ['name', '-name', 'last_updated', '-last_updated', 'pull_count', '-pull_count'] as const;
 
@@ -82,7 +83,7 @@ export const listRepositories = defineTool({
     const lines = result.results.map(
       (entry) =>
         `- ${entry.namespace}/${entry.name}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +
-        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${entry.description}` : ''}`,
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${quoted(entry.description, 300)}` : ''}`,
     );
     return [header, ...lines].join('\n');
   },

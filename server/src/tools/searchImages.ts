@@ -5,6 +5,7 @@ import type { HubBadge } from '../hub/types';
 import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
 import { limitArg, pageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { quoted } from '../untrusted';
 
 const hit = z.object({
   name: z.string().describe('Repository as people write it: nginx, bitnami/redis'),
@@ -88,7 +89,7 @@ export const searchImages = defineTool({
       const flags = [entry.is_official && 'official', entry.is_verified && 'verified', entry.exact_match && 'exact match'].filter(Boolean);
       return (
         `${index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
-        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${entry.short_description}` : ''}`
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${quoted(entry.short_description, 300)}` : ''}`
       );
     });
     return [header, ...lines].join('\n');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors';
 import type { Services } from '../services';
+import { inline } from '../untrusted';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -30,6 +31,9 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
 
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: true };
 
+/** Set by the answer bound when a list was cut to fit: "platforms: 480 of 20000 shown". */
+const ANSWER_CUT = z.array(z.string()).optional();
+
 const inputSchemas = new WeakMap<object, z.ZodObject>();
 const outputSchemas = new WeakMap<object, z.ZodObject>();
 
@@ -43,7 +47,7 @@ export function inputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
 /** A tool's result object schema, built once per tool. */
 export function outputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
   let schema = outputSchemas.get(tool);
-  if (!schema) outputSchemas.set(tool, (schema = z.object(tool.output)));
+  if (!schema) outputSchemas.set(tool, (schema = z.object({ ...tool.output, answer_cut: ANSWER_CUT })));
   return schema;
 }
 
@@ -58,23 +62,12 @@ export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, 
   if (parsed.success) return parsed.data as z.output<z.ZodObject<I>>;
   const issue = parsed.error.issues[0];
   const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
-  throw invalidInput(shownName(argument), escapeUnprintable(ruleOf(issue)));
-}
-
-/**
- * Text from the caller goes back into an error a person or a model reads: control and bidirectional-override
- * characters are shown escaped, so they cannot break the line or reorder what is displayed.
- */
-function escapeUnprintable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  throw invalidInput(shownName(argument), inline(ruleOf(issue)));
 }
 
 /** An argument name as the caller sent it, escaped and cut to a length that fits in a sentence. */
 function shownName(name: string): string {
-  const shown = escapeUnprintable(name).replace(/"/g, '\\"');
+  const shown = inline(name).replace(/"/g, '\\"');
   return shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { baseFromLabels, matchBaseByLayers } from '../analysis/baseImage';
+import { matchBaseByLayers } from '../analysis/baseImage';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
-import { parseReference, referenceProblem, repositoryName, withDigest } from '../registry/reference';
+import { parseReference, repositoryName, withDigest } from '../registry/reference';
+import { labelledBaseReference } from './labelledBase';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg } from './schemas';
@@ -46,8 +47,8 @@ export const trackBaseUpdates = defineTool({
     const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
     const platform = platformString(resolved.platform);
     const imageLayers = resolved.manifest.layers.map((layer) => layer.digest);
-    const labelled = baseFromLabels(resolved.config);
     const notes: string[] = [];
+    const labelled = await labelledBaseReference(resolved, services, notes);
     if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
     const result = {
       ...imageIdentity(resolved),
@@ -67,19 +68,17 @@ export const trackBaseUpdates = defineTool({
     let candidate: ImageReference;
     if (args.base) {
       candidate = parseReference(args.base, 'base');
-    } else if (labelled?.name && !referenceProblem(labelled.name)) {
-      candidate = parseReference(labelled.name);
+    } else if (labelled?.reference) {
+      candidate = labelled.reference;
     } else {
-      if (labelled?.name) notes.push(`The base label names "${labelled.name}", which is not an image reference.`);
-      else if (labelled?.digest) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
-      else notes.push('The image has no org.opencontainers.image.base.* labels.');
+      if (labelled?.digest && labelled.name === undefined) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
+      else if (labelled === undefined) notes.push('The image has no org.opencontainers.image.base.* labels.');
       notes.push('Pass base (a candidate such as debian:bookworm-slim) to check it by layer prefix.');
       return result;
     }
     result.base = candidate.familiar;
     // The digest label speaks for the candidate only when both name the same repository.
-    const labelsNameCandidate =
-      labelled?.name !== undefined && !referenceProblem(labelled.name) && sameRepository(parseReference(labelled.name), candidate);
+    const labelsNameCandidate = labelled?.reference !== undefined && sameRepository(labelled.reference, candidate);
     const builtOn = labelsNameCandidate ? labelled?.digest : undefined;
     result.built_on_digest = builtOn ?? null;
 
