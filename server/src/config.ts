@@ -15,7 +15,15 @@ export interface Config {
   logLevel: LogLevel;
   httpToken?: string;
   redisUrl?: string;
+  /** Toolsets to list (DOCKERHUB_MCP_TOOLSETS); undefined: all that can work. */
+  toolsets?: ReadonlySet<Toolset>;
+  /** `--read-only`: no write tools are listed or called. */
+  readOnly: boolean;
 }
+
+/** Groups of tools a user can choose to list (DOCKERHUB_MCP_TOOLSETS). */
+export const TOOLSETS = ['search', 'images', 'analysis', 'vulnerabilities', 'account', 'write', 'cache'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
 
 /** A bad environment value: the CLI prints the message and exits 2. */
 export class ConfigError extends Error {}
@@ -57,6 +65,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
     redisUrl,
+    toolsets: parseToolsets(text('DOCKERHUB_MCP_TOOLSETS')),
+    readOnly: false,
   };
 }
 
@@ -87,6 +97,16 @@ export function baseUrl(name: string, value: string): string {
   }
   if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials in the URL`);
   return url.toString().replace(/\/+$/, '');
+}
+
+function parseToolsets(raw: string | undefined): ReadonlySet<Toolset> | undefined {
+  if (!raw) return undefined;
+  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((name) => !(TOOLSETS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`DOCKERHUB_MCP_TOOLSETS names unknown toolsets (${unknown.join(', ')}); choose from ${TOOLSETS.join(', ')}`);
+  }
+  return new Set(names as Toolset[]);
 }
 
 function parseEndpoints(raw: string | undefined): Map<string, string> {

@@ -2,6 +2,7 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { invalidInput, toDockerMcpError, type ErrorCode as ContractCode } from './errors';
 import { redactSecrets } from './http/redact';
+import { completeNamespace, completeRepositoryIn } from './completions';
 import type { Services } from './services';
 import { multiline } from './untrusted';
 
@@ -40,7 +41,13 @@ export function registerResources(server: McpServer, services: Services): void {
   server.registerResource(
     'repository-readme',
     // Docker Hub has millions of repositories: nothing to list, the template is the way in.
-    new ResourceTemplate(README_URI_TEMPLATE, { list: undefined }),
+    new ResourceTemplate(README_URI_TEMPLATE, {
+      list: undefined,
+      complete: {
+        namespace: (typed) => completeNamespace(services, typed),
+        repository: (typed, context) => completeRepositoryIn(services, context?.arguments?.namespace, typed),
+      },
+    }),
     {
       title: 'Docker Hub repository README',
       description:

@@ -50,7 +50,8 @@ interface Container {
 
 /**
  * The structured result within STRUCTURED_MAX_BYTES: the largest lists (and upstream records) are cut, largest
- * first, until it fits; what was cut is listed in `answer_cut` ("platforms: 480 of 20000 shown").
+ * first, until it fits; what was cut is listed in `answer_cut` ("platforms: 480 of 20000 shown"), a field every
+ * answer may carry beside its tool's own.
  */
 export function boundStructured(
   structured: Record<string, unknown>,

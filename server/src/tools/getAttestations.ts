@@ -23,11 +23,7 @@ export const getAttestations = defineTool({
   name: 'docker_get_attestations',
   title: 'SBOM and provenance attestations',
   description:
-    'Whether an image carries BuildKit attestations (an SBOM and SLSA build provenance stored beside the platforms ' +
-    'in its index), for which platforms, and a summary of one platform\'s statements: SBOM format and package count, ' +
-    'provenance builder id, build type and inputs. The platform is `platform`, else linux/amd64, else the first. ' +
-    'Use it to check supply-chain metadata before adopting an image; single-platform images pushed without an ' +
-    'index have none. Works for Docker Hub and any OCI registry.',
+    'SBOM and provenance attestations of an image index: which platforms have them, and a summary of one platform\'s statements (SBOM format, packages, builder, inputs).',
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string(),

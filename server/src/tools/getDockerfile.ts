@@ -17,13 +17,7 @@ export const getDockerfile = defineTool({
   name: 'docker_get_dockerfile',
   title: 'Reconstruct Dockerfile',
   description:
-    'Reconstructs a Dockerfile from one platform\'s image config history (works for Docker Hub and any OCI registry): ' +
-    'RUN, COPY, ADD, ENV, LABEL, EXPOSE, USER, WORKDIR, ENTRYPOINT, CMD, HEALTHCHECK… in build order, with long RUN ' +
-    'lines wrapped, and build arguments a RUN used written as ARG lines. FROM names the base when the image\'s OCI ' +
-    'labels record it (the base\'s own instructions are then left out), else it is a placeholder and the base\'s ' +
-    'instructions are included. What history cannot give back is said in the header and in notes: COPY/ADD sources ' +
-    '(only content hashes are kept), earlier stages of multi-stage builds, comments. Use it to learn how an image was ' +
-    'built; for per-layer sizes use docker_analyze_layers.',
+    'Dockerfile reconstructed from the image history, FROM from the base labels when present; notes say what history lost (COPY sources, earlier stages).',
   input: {
     image: imageArg(),
     platform: platformArg,

@@ -5,7 +5,7 @@ import { compactCount, cutText, day } from '../format';
 import { hubImageName } from '../hub/reference';
 import { readmeUri } from '../resources';
 import { quoted, repositoryText } from '../untrusted';
-import { imageArg } from './schemas';
+import { hubRepositoryArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Longest full description returned; READMEs of popular images run to tens of kilobytes. */
@@ -17,12 +17,9 @@ export const getImageDetails = defineTool({
   name: 'docker_get_image_details',
   title: 'Docker Hub repository details',
   description:
-    'What Docker Hub says about a repository: short and full description (the README, cut to ' +
-    `${FULL_DESCRIPTION_MAX} characters with the cut reported), whether it is an official image, from a verified ` +
-    'publisher, or private, its stars, pulls, categories and dates. Use it to understand what an image is and who ' +
-    'publishes it before choosing it; use docker_list_tags for versions. Docker Hub only.',
+    'Docker Hub repository overview: description, README (cut), official/verified/private flags, stars, pulls, categories, dates. Use before choosing an image.',
   input: {
-    image: imageArg('Repository, e.g. nginx or bitnami/redis (a tag, if given, is ignored)'),
+    image: hubRepositoryArg(),
   },
   output: {
     image: z.string().describe('Repository as people write it'),

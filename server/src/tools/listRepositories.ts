@@ -22,15 +22,12 @@ export const listRepositories = defineTool({
   name: 'docker_list_repositories',
   title: 'Docker Hub repositories of a namespace',
   description:
-    'Lists the repositories of a Docker Hub namespace (a user or an organisation), one page at a time: name, ' +
-    'description, private or public, stars, pulls, last update. Private repositories appear only when the ' +
-    'configured login may see them. Without a namespace, lists the logged-in user’s own. Use it to find what a ' +
-    'publisher offers or to review your own repositories.',
+    'Repositories of a Docker Hub namespace, paged: name, description, private or public, stars, pulls, last update. Default: your own namespace.',
   input: {
-    namespace: namespaceArg.optional().describe('Docker Hub namespace (user or organisation); default: the logged-in user'),
+    namespace: namespaceArg.optional().describe('Docker Hub user or organisation; default yours'),
     limit: limitArg(100, 25),
     page: pageArg,
-    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses it (e.g. -pull_count for most pulled first)'),
+    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses'),
   },
   output: {
     namespace: z.string(),

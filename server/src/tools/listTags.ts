@@ -21,12 +21,12 @@ const tag = z.object({
 });
 
 const input = {
-  image: imageArg('Repository, e.g. nginx, bitnami/redis or ghcr.io/owner/app (a tag, if given, is ignored)'),
+  image: imageArg('Repository'),
   limit: limitArg(100, 25),
   page: pageArg,
-  name: z.string().min(1).max(128).optional().describe('Only tags whose name contains this text, e.g. alpine'),
-  architecture: z.string().min(1).max(32).optional().describe('Only tags with this CPU architecture, e.g. arm64 (Docker Hub only)'),
-  os: z.string().min(1).max(32).optional().describe('Only tags with this operating system, e.g. windows (Docker Hub only)'),
+  name: z.string().min(1).max(128).optional().describe('Tag name contains'),
+  architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64'),
+  os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows'),
 };
 
 const output = {
@@ -47,10 +47,7 @@ export const listTags = defineTool({
   name: 'docker_list_tags',
   title: 'List image tags',
   description:
-    'Lists the tags of a repository, one page at a time, newest first on Docker Hub. For Docker Hub images each tag ' +
-    'comes with its digest, platforms, compressed size and last push date, and can be filtered by name, ' +
-    'architecture and os. For other registries (ghcr.io, quay.io, private registries) it lists tag names from the ' +
-    'registry (name filter only). Use it to find available versions; use docker_get_tag_details for one tag (per-platform sizes, last pull).',
+    'Tags of a repository, paged, newest first. Docker Hub: digest, platforms, size and push date per tag, filters by name, architecture, os. Other registries: tag names.',
   input,
   output,
   annotations: READ_ONLY,

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { referenceProblem } from '../registry/reference';
 
-/** Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. */
+/**
+ * Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. The
+ * grammar of references and platforms is said once, in the server's instructions; an argument carries one phrase.
+ */
 export const imageArg = (what = 'Image reference') =>
   z
     .string()
@@ -11,23 +14,26 @@ export const imageArg = (what = 'Image reference') =>
       const problem = referenceProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
-    .describe(`${what} in Docker's grammar: nginx, nginx:1.27, bitnami/redis:7.2, nginx@sha256:…, ghcr.io/owner/app:tag`);
+    .describe(what);
+
+/** A Docker Hub repository; a tag, if given, is ignored. */
+export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/redis') => imageArg(what);
 
 export const platformArg = z
   .string()
-  .regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant], e.g. linux/arm64 or linux/arm/v7')
+  .refine((value) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(value), 'must be os/arch[/variant], e.g. linux/arm64 or linux/arm/v7')
   .optional()
-  .describe('Platform os/arch[/variant]; default linux/amd64 when present, else the first platform');
+  .describe('os/arch[/variant]');
 
 export const limitArg = (max: number, fallback: number) =>
-  z.number().int().min(1).max(max).default(fallback).describe(`How many results to return (1–${max}, default ${fallback})`);
+  z.number().int().min(1).max(max).default(fallback).describe('Results per page');
 
-export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page number, from 1');
+export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page, from 1');
 
 export const namespaceArg = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{1,254}$/, 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
-  .describe('Docker Hub namespace (user or organisation), e.g. library, bitnami');
+  .describe('Docker Hub user or organisation');
 
 /** A Docker Hub repository name within its namespace, as Hub accepts it; also keeps `..` and `/` out of Hub paths. */
 export const repositoryNameArg = z

@@ -24,16 +24,13 @@ export const searchImages = defineTool({
   name: 'docker_search_images',
   title: 'Search Docker Hub',
   description:
-    'Searches Docker Hub for repositories by keyword, best match first; a repository whose name is exactly the ' +
-    'query is listed first. Each hit says whether it is an official image or from a verified publisher, with ' +
-    'stars, rounded pull count and last update. Use it to find an image for a job (e.g. "postgres", "redis ' +
-    'exporter"); then docker_get_image_details or docker_list_tags on the chosen name.',
+    'Search Docker Hub repositories by keyword, exact name first. Returns name, official/verified flags, stars, pulls, last update. Use to find an image for a job.',
   input: {
-    query: z.string().trim().min(1).max(200).describe('Search words, e.g. nginx or "python alpine"'),
+    query: z.string().trim().min(1).max(200).describe('Search words'),
     limit: limitArg(100, 10),
     page: pageArg,
     official_only: z.boolean().default(false).describe('Only Docker Official Images'),
-    verified_only: z.boolean().default(false).describe('Only images from Docker Verified Publishers'),
+    verified_only: z.boolean().default(false).describe('Only Docker Verified Publishers'),
   },
   output: {
     query: z.string(),

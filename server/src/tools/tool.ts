@@ -10,6 +10,15 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** What a tool may ask of the client during a call. */
+export interface ToolContext {
+  /**
+   * Asks the user, through the client (MCP elicitation), to confirm `question`; true only for an explicit yes.
+   * Absent when the client cannot ask.
+   */
+  confirm?(question: string, signal: AbortSignal): Promise<boolean>;
+}
+
 /** One tool: its name, a description written for the model, its schemas, its handler and its text summary. */
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
   name: string;
@@ -19,7 +28,12 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
   output: O;
   annotations: ToolAnnotations;
   /** Facts only; the same object becomes structuredContent and, through `summarize`, the text. */
-  handler(args: z.output<z.ZodObject<I>>, services: Services, signal: AbortSignal): Promise<z.input<z.ZodObject<O>>>;
+  handler(
+    args: z.output<z.ZodObject<I>>,
+    services: Services,
+    signal: AbortSignal,
+    context: ToolContext,
+  ): Promise<z.input<z.ZodObject<O>>>;
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */
   example: z.input<z.ZodObject<I>>;
@@ -30,9 +44,6 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
 }
 
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: true };
-
-/** Set by the answer bound when a list was cut to fit: "platforms: 480 of 20000 shown". */
-const ANSWER_CUT = z.array(z.string()).optional();
 
 const inputSchemas = new WeakMap<object, z.ZodObject>();
 const outputSchemas = new WeakMap<object, z.ZodObject>();
@@ -47,7 +58,7 @@ export function inputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
 /** A tool's result object schema, built once per tool. */
 export function outputSchemaOf(tool: ToolDefinition<any, any>): z.ZodObject {
   let schema = outputSchemas.get(tool);
-  if (!schema) outputSchemas.set(tool, (schema = z.object({ ...tool.output, answer_cut: ANSWER_CUT })));
+  if (!schema) outputSchemas.set(tool, (schema = z.object(tool.output)));
   return schema;
 }
 

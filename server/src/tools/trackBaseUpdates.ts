@@ -15,16 +15,11 @@ export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',
   title: 'Track base image updates',
   description:
-    'Finds the base image an image was built FROM and whether that base has moved since: from the OCI labels ' +
-    'org.opencontainers.image.base.name/.base.digest when the image has them (BuildKit writes them), else by checking ' +
-    'a candidate you name in `base` (its layers must be the bottom layers of the image). Returns the base, the digest ' +
-    'the image was built on, the digest the base points at now, moved yes/no (null when it cannot be told), and how ' +
-    'many of the image\'s layers are the base\'s. Use it to decide whether an image needs a rebuild for base updates ' +
-    '(e.g. security fixes). Docker Hub and any OCI registry.',
+    'The base an image was built FROM (its labels, or a candidate given as base) and whether it has moved since: digests then and now, shared layers. Use to decide on a rebuild.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    base: imageArg('Candidate base image to check by layer prefix, e.g. debian:bookworm-slim; overrides the labels').optional(),
+    base: imageArg('Candidate base to check, instead of the labels').optional(),
   },
   output: {
     image: z.string(),

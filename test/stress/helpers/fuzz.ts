@@ -398,7 +398,11 @@ export class ArgumentFuzzer extends Fuzzer {
       args.namespace = 'alice';
       args.name = `fz-${this.lowerWord(6, 12)}`;
     }
-    if (tool.name === 'docker_delete_tag') args.image = `alice/fz-${this.lowerWord()}:${this.lowerWord()}`;
+    if (tool.name === 'docker_delete_tag') {
+      const tag = this.lowerWord();
+      args.image = `alice/fz-${this.lowerWord()}:${tag}`;
+      args.confirm = tag;
+    }
     return { tool: tool.name, args, culprit: '', mutation: 'hostile but valid' };
   }
 
