@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { AuthStatus } from './authStatus';
 import { registerCommands } from './commands';
+import { registerEditorFeatures } from './editor/editorFeatures';
+import { ExplorerClient } from './explorerClient';
 import { registerExplorerView } from './explorerView';
 import { DockerHubMcpProvider, MCP_PROVIDER_ID } from './mcpProvider';
 import { TokenStore } from './secrets';
@@ -24,7 +26,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   // For the explorer's own server process: the token goes straight into its environment, never into storage.
   const serverEnvironment = async () => buildServerEnvironment(context, readServerSettings(), await tokens.get());
 
+  const editorConnection = new ExplorerClient({ command: process.execPath, args: [serverScript], environment: serverEnvironment }, log);
   context.subscriptions.push(
+    registerEditorFeatures({ connection: editorConnection, log, signedIn: async () => Boolean(await tokens.get()), onDidChangeServer: provider.onDidChangeMcpServerDefinitions }),
+    { dispose: () => void editorConnection.dispose() },
+    provider.onDidChangeMcpServerDefinitions(() => void editorConnection.restart()),
     log,
     tokens,
     provider,

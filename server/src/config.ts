@@ -1,9 +1,13 @@
+import { dockerConfigPath } from './auth/dockerConfig';
+import { readSecretFileSync } from './auth/credentialsFile';
 import type { LogLevel } from './log';
 
 /** Everything the server reads from its environment, validated once at start-up. */
 export interface Config {
   username?: string;
+  /** The token held now; with `tokenFile` it is re-read from the file when Docker Hub refuses it. */
   token?: string;
+  tokenFile?: string;
   hubApiUrl: string;
   registryUrl: string;
   scoutUrl: string;
@@ -14,11 +18,18 @@ export interface Config {
   timeoutMs: number;
   logLevel: LogLevel;
   httpToken?: string;
+  httpTokenFile?: string;
   redisUrl?: string;
   /** Toolsets to list (DOCKERHUB_MCP_TOOLSETS); undefined: all that can work. */
   toolsets?: ReadonlySet<Toolset>;
   /** `--read-only`: no write tools are listed or called. */
   readOnly: boolean;
+  /** Docker's config.json (credentials for any registry); undefined with DOCKERHUB_MCP_DOCKER_CONFIG=0. */
+  dockerConfigPath?: string;
+  /** Registry host → credentials handed over by the VS Code extension (DOCKERHUB_MCP_REGISTRY_CREDENTIALS). */
+  registryCredentials: Map<string, { username: string; secret: string }>;
+  /** Signs what Redis holds that no digest can check; only the instances know it. */
+  redisKey?: string;
 }
 
 /** Groups of tools a user can choose to list (DOCKERHUB_MCP_TOOLSETS). */
@@ -36,7 +47,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return value ? value : undefined;
   };
   const username = text('DOCKERHUB_USERNAME');
-  const token = text('DOCKERHUB_TOKEN');
+  const tokenFile = text('DOCKERHUB_TOKEN_FILE');
+  const token = secretFromEnvOrFile(text, 'DOCKERHUB_TOKEN');
+  const httpTokenFile = text('DOCKERHUB_MCP_HTTP_TOKEN_FILE');
+  const httpToken = secretFromEnvOrFile(text, 'DOCKERHUB_MCP_HTTP_TOKEN');
   if (token && !username) {
     // An organisation access token is used with the organisation name; a PAT with the Docker ID. Both need a name.
     throw new ConfigError('DOCKERHUB_TOKEN is set but DOCKERHUB_USERNAME is not: set both, or neither for anonymous use');
@@ -52,6 +66,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // The value is not echoed: it may hold the Redis password.
   if (redisUrl && !URL.canParse(redisUrl)) throw new ConfigError('DOCKERHUB_MCP_REDIS_URL is not a valid URL');
+  const redisKey = text('DOCKERHUB_MCP_REDIS_KEY');
+  if (redisKey && redisKey.length < 32) {
+    throw new ConfigError('DOCKERHUB_MCP_REDIS_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
   return {
     username,
     token,
@@ -63,10 +81,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cacheMaxBytes: cacheMaxMb * 1024 * 1024,
     timeoutMs: integer(env, 'DOCKERHUB_MCP_TIMEOUT_MS', 15000, 100, 600000),
     logLevel: logLevel as LogLevel,
-    httpToken: text('DOCKERHUB_MCP_HTTP_TOKEN'),
+    tokenFile,
+    httpToken,
+    httpTokenFile,
     redisUrl,
     toolsets: parseToolsets(text('DOCKERHUB_MCP_TOOLSETS')),
     readOnly: false,
+    dockerConfigPath: dockerConfigSetting(text('DOCKERHUB_MCP_DOCKER_CONFIG'), env),
+    registryCredentials: parseRegistryCredentials(env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS),
+    redisKey,
   };
 }
 
@@ -121,6 +144,51 @@ function parseEndpoints(raw: string | undefined): Map<string, string> {
     }
     const host = trimmed.slice(0, eq).trim().toLowerCase();
     map.set(host, baseUrl(`DOCKERHUB_MCP_REGISTRY_ENDPOINTS (${host})`, trimmed.slice(eq + 1).trim()));
+  }
+  return map;
+}
+
+/** `NAME` or `NAME_FILE` (Docker and Kubernetes secrets), not both. */
+function secretFromEnvOrFile(text: (name: string) => string | undefined, name: string): string | undefined {
+  const value = text(name);
+  const file = text(`${name}_FILE`);
+  if (value && file) throw new ConfigError(`${name} and ${name}_FILE are both set: set one of them`);
+  if (!file) return value;
+  try {
+    return readSecretFileSync(file, `${name}_FILE`);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+}
+
+function dockerConfigSetting(setting: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  if (setting === undefined || setting === '1') return dockerConfigPath(env);
+  if (setting === '0') return undefined;
+  throw new ConfigError(`DOCKERHUB_MCP_DOCKER_CONFIG must be 0 (do not read Docker's config.json) or 1 (got "${setting}")`);
+}
+
+/**
+ * `{"ghcr.io": {"username": "…", "secret": "…"}}`: how the VS Code extension hands over what its secret storage
+ * holds, at the server's start and never in a cached definition. Error messages name hosts and fields, never values.
+ */
+function parseRegistryCredentials(raw: string | undefined): Map<string, { username: string; secret: string }> {
+  const map = new Map<string, { username: string; secret: string }>();
+  if (!raw?.trim()) return map;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError('DOCKERHUB_MCP_REGISTRY_CREDENTIALS must be a JSON object {"host": {"username", "secret"}}');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError('DOCKERHUB_MCP_REGISTRY_CREDENTIALS must be a JSON object {"host": {"username", "secret"}}');
+  }
+  for (const [host, value] of Object.entries(parsed as Record<string, unknown>)) {
+    const entry = value as { username?: unknown; secret?: unknown } | null;
+    if (!entry || typeof entry.username !== 'string' || typeof entry.secret !== 'string' || !entry.secret) {
+      throw new ConfigError(`DOCKERHUB_MCP_REGISTRY_CREDENTIALS entry "${host}" needs a string username and a non-empty secret`);
+    }
+    map.set(host.trim().toLowerCase(), { username: entry.username, secret: entry.secret });
   }
   return map;
 }

@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
+import { RegistryCredentials } from './auth/credentials';
 import { HubAuth } from './auth/hubAuth';
 import { RegistryAuth } from './auth/registryAuth';
 import { Cache } from './cache/cache';
-import { RedisStore } from './cache/redis';
+import { EntrySigner } from './cache/entrySigning';
+import { QuotaLedger } from './cache/quotaLedger';
+import { RedisConnection } from './cache/redisConnection';
+import { RedisSharedCache } from './cache/redisShared';
 import type { Config } from './config';
 import { HubClient } from './hub/client';
 import { HttpClient } from './http/client';
@@ -21,8 +25,11 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
-  /** The Redis level and quota ledger shared by many instances; only with DOCKERHUB_MCP_REDIS_URL. */
-  sharedCache?: RedisStore;
+  /** Who each registry is asked as: env, VS Code, Docker's config.json. */
+  credentials: RegistryCredentials;
+  /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
+  sharedCache?: RedisSharedCache;
+  quotaLedger?: QuotaLedger;
 }
 
 export interface ServiceOptions {
@@ -34,10 +41,7 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   registerSecret(config.token);
   registerSecret(config.httpToken);
   const http = new HttpClient({ timeoutMs: config.timeoutMs, log, coalesce: !options.noCache });
-  const sharedCache =
-    config.redisUrl && !options.noCache
-      ? new RedisStore({ url: config.redisUrl, log, identity: cacheIdentity(config) })
-      : undefined;
+  const { sharedCache, quotaLedger } = options.noCache ? {} : createRedisLevel(config, log);
   const cache = new Cache({
     maxBytes: config.cacheMaxBytes,
     directory: config.cacheDir,
@@ -45,17 +49,32 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
     disabled: options.noCache,
     shared: sharedCache,
   });
-  if (sharedCache) http.onRateLimit((host, snapshot) => sharedCache.recordRateLimit(host, snapshot));
+  if (quotaLedger) http.onRateLimit((host, snapshot) => quotaLedger.record(host, snapshot));
   const hubAuth = new HubAuth({ config, http, log });
-  const registryAuth = new RegistryAuth({ config, http, log });
+  const credentials = new RegistryCredentials({ config, log });
+  const registryAuth = new RegistryAuth({ config, http, log, credentials });
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, sharedCache };
+  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {
   await Promise.all([services.http.close(), services.sharedCache?.close()]);
+}
+
+/** One Redis connection for the shared cache level and the quota ledger. */
+function createRedisLevel(config: Config, log: Logger): { sharedCache?: RedisSharedCache; quotaLedger?: QuotaLedger } {
+  if (!config.redisUrl) return {};
+  const connection = new RedisConnection({ url: config.redisUrl, log });
+  const signer = config.redisKey ? new EntrySigner(config.redisKey) : undefined;
+  if (!signer) {
+    log.warn('DOCKERHUB_MCP_REDIS_KEY is not set: only digest-addressed objects are shared through Redis');
+  }
+  return {
+    sharedCache: new RedisSharedCache({ connection, log, identity: cacheIdentity(config), signer }),
+    quotaLedger: new QuotaLedger(connection, signer),
+  };
 }
 
 /**

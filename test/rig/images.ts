@@ -213,6 +213,101 @@ function buildApp2(base: BuiltImage): BuiltImage {
   });
 }
 
+/**
+ * Built on base:1 (amd64) by BuildKit without the base-image labels; only its provenance records the base, as a
+ * material with the digest the build resolved `FROM base:1` to. Pushed as an index, where attestations live.
+ */
+function buildService(base: BuiltImage): BuiltIndex {
+  const image = buildImage({
+    format: 'oci',
+    platform: AMD64,
+    created: APP_CREATED,
+    parent: base,
+    config: { Env: [PATH_ENV], Cmd: ['/srv/service'] },
+    steps: [
+      {
+        createdBy: 'COPY service /srv/service # buildkit',
+        buildkit: true,
+        files: [{ path: 'srv/service', content: pseudoRandomBytes('svc', 7 * 1024), mode: 0o755 }],
+      },
+      { createdBy: 'CMD ["/srv/service"]', buildkit: true },
+    ],
+  });
+  const materials = [
+    { uri: 'pkg:docker/docker/dockerfile@1', digest: { sha256: createHash('sha256').update('dockerfile-frontend').digest('hex') } },
+    { uri: 'pkg:docker/base@1?platform=linux%2Famd64', digest: { sha256: base.manifest.digest.slice('sha256:'.length) } },
+  ];
+  const packages = [
+    { name: 'busybox', version: '1.36.1', license: 'GPL-2.0-only', purl: 'pkg:apk/alpine/busybox@1.36.1' },
+    { name: 'musl', version: '1.2.4', license: 'MIT', purl: 'pkg:apk/alpine/musl@1.2.4' },
+    { name: 'openssl', version: '3.1.4', license: 'Apache-2.0', purl: 'pkg:apk/alpine/openssl@3.1.4' },
+    { name: 'zlib', version: '1.3.1', license: 'Zlib', purl: 'pkg:apk/alpine/zlib@1.3.1' },
+    { name: 'ca-certificates', version: '20240226', license: 'MPL-2.0 AND MIT', purl: 'pkg:apk/alpine/ca-certificates@20240226' },
+  ];
+  return buildIndex('oci', [image], [buildAttestation(image, 'library/svc', '1', { materials, packages })]);
+}
+
+/**
+ * One release of a version line: amd64 and arm64 images of one layer whose size follows `binarySize` (arm64 a little
+ * smaller), so size sorts and per-platform sizes differ. `packages` feed its SBOM, for "what changed" comparisons.
+ */
+function buildRelease(
+  repository: string,
+  tag: string,
+  binarySize: number,
+  packages?: Array<{ name: string; version: string; license: string; purl: string }>,
+): BuiltIndex {
+  const images = [AMD64, ARM64].map((platform, position) =>
+    buildImage({
+      format: 'oci',
+      platform,
+      created: APP_CREATED,
+      config: { Env: [PATH_ENV], Cmd: ['/usr/bin/run'] },
+      steps: [
+        addRootfs([
+          {
+            path: 'usr/bin/run',
+            content: pseudoRandomBytes(`${repository}-${tag}-${platformName(platform)}`, binarySize - position * 3 * 1024),
+            mode: 0o755,
+          },
+        ]),
+        { createdBy: 'CMD ["/usr/bin/run"]', buildkit: true },
+      ],
+    }),
+  );
+  return buildIndex('oci', images, images.map((image) => buildAttestation(image, repository, tag, packages ? { packages } : {})));
+}
+
+function releasePackages(openssl: string, zlib: string): Array<{ name: string; version: string; license: string; purl: string }> {
+  return [
+    { name: 'busybox', version: '1.36.1', license: 'GPL-2.0-only', purl: 'pkg:apk/alpine/busybox@1.36.1' },
+    { name: 'openssl', version: openssl, license: 'Apache-2.0', purl: `pkg:apk/alpine/openssl@${openssl}` },
+    ...(zlib ? [{ name: 'zlib', version: zlib, license: 'Zlib', purl: `pkg:apk/alpine/zlib@${zlib}` }] : []),
+  ];
+}
+
+/**
+ * `library/web`: a version line 1.26.3, 1.27.1…1.27.4 (1.27 and latest follow 1.27.4) and an alpine variant.
+ * `library/python`: 3.12.7/3.12.8 in full and -slim variants, with floating 3.12 and 3.12-slim, and 3.13-slim.
+ */
+function versionLinePushes(): CataloguePush[] {
+  const release = (repository: string, tag: string, kib: number, packages?: ReturnType<typeof releasePackages>) =>
+    buildRelease(repository, tag, kib * 1024, packages);
+  return [
+    { repository: 'library/web', built: release('library/web', '1.26.3', 30), tags: ['1.26.3', '1.26'] },
+    { repository: 'library/web', built: release('library/web', '1.27.1', 31, releasePackages('3.1.4', '1.3')), tags: ['1.27.1'] },
+    { repository: 'library/web', built: release('library/web', '1.27.2', 32, releasePackages('3.1.5', '1.3.1')), tags: ['1.27.2'] },
+    { repository: 'library/web', built: release('library/web', '1.27.3', 33), tags: ['1.27.3'] },
+    { repository: 'library/web', built: release('library/web', '1.27.4', 34), tags: ['1.27.4', '1.27', 'latest'] },
+    { repository: 'library/web', built: release('library/web', '1.27.4-alpine', 20), tags: ['1.27.4-alpine', '1.27-alpine'] },
+    { repository: 'library/python', built: release('library/python', '3.12.7', 60), tags: ['3.12.7'] },
+    { repository: 'library/python', built: release('library/python', '3.12.8', 61), tags: ['3.12.8', '3.12'] },
+    { repository: 'library/python', built: release('library/python', '3.12.7-slim', 40), tags: ['3.12.7-slim'] },
+    { repository: 'library/python', built: release('library/python', '3.12.8-slim', 41), tags: ['3.12.8-slim', '3.12-slim'] },
+    { repository: 'library/python', built: release('library/python', '3.13.1-slim', 42), tags: ['3.13.1-slim', '3.13-slim'] },
+  ];
+}
+
 const DEMO_BINARY_SIZES: Record<string, number> = { amd64: 40 * 1024, 'arm64-v8': 36 * 1024, 'arm-v7': 30 * 1024 };
 
 function demoRootfs(platform: Platform): BuildStep {
@@ -379,6 +474,8 @@ export function buildCatalogue(): { catalogue: Catalogue; pushes: CataloguePush[
     { repository: 'library/many', built: buildSmall('many'), tags: manyTags },
     { repository: 'alice/private-app', built: buildSmall('private-app'), tags: ['1'] },
     { repository: 'owner/app', built: buildSmall('owner-app'), tags: ['1'] },
+    { repository: 'library/svc', built: buildService(base), tags: ['1'] },
+    ...versionLinePushes(),
   ];
 
   const catalogue: Catalogue = {};

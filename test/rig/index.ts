@@ -80,8 +80,10 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     const proxy = await startRegistryProxy({ registryUrl: registry.url, tokenServer });
     stops.push(proxy.stop);
 
-    const pusher = new RegistryPusher(registry.url, (repository) =>
-      tokenServer.issueToken([{ type: 'repository', name: repository, actions: ['pull', 'push'] }], 'rig-pusher'),
+    const pusher = new RegistryPusher(
+      registry.url,
+      (repository) =>
+        `Bearer ${tokenServer.issueToken([{ type: 'repository', name: repository, actions: ['pull', 'push'] }], 'rig-pusher')}`,
     );
     const byRepository = new Map<string, typeof pushes>();
     for (const push of pushes) byRepository.set(push.repository, [...(byRepository.get(push.repository) ?? []), push]);
@@ -110,6 +112,8 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `ghcr.io=${proxy.url}`,
       DOCKERHUB_API_URL: hub.url,
       DOCKERHUB_SCOUT_URL: hub.scoutUrl,
+      // Tests never read the machine's own Docker credentials; credential tests point DOCKER_CONFIG at their own.
+      DOCKERHUB_MCP_DOCKER_CONFIG: '0',
     };
     proxy.resetCounts();
 

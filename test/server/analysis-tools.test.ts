@@ -287,6 +287,51 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.base_layers, null);
     });
 
+    it('a sibling sharing only a root layer is a common ancestor, not a base that moved', async () => {
+      const outcome = await call('docker_track_base_updates', { image: 'demo:schema2', base: 'demo:oci' });
+      const result = success(outcome);
+      assert.equal(result.relation, 'common-ancestor');
+      assert.equal(result.moved, null);
+      assert.equal(result.shared_with_current, 1);
+      assert.equal(result.base_layers, null);
+      assert.equal(result.detected_by, 'none');
+      assert.doesNotMatch(outcome.text, /HAS MOVED|earlier version/);
+      assert.match(outcome.text, /common ancestor, not this base: they share 1 first layer/);
+    });
+
+    it('svc:1 has no base labels: its provenance names base:1 and the digest it was built on', async () => {
+      const base = pushed('library/base', '1');
+      const result = success(await call('docker_track_base_updates', { image: 'svc:1' }));
+      assert.equal(result.detected_by, 'provenance');
+      assert.equal(result.base, 'base:1');
+      assert.equal(result.relation, 'base');
+      assert.equal(result.built_on_digest, base.digest);
+      assert.equal(result.moved, false);
+      assert.equal(result.base_layers, 1);
+    });
+
+    it('after base:1 moves, svc:1 reports the move from its provenance digest', async () => {
+      const original = pushed('library/base', '1');
+      await rig().moveBase();
+      const outcome = await call('docker_track_base_updates', { image: 'svc:1' });
+      const result = success(outcome);
+      assert.equal(result.detected_by, 'provenance');
+      assert.equal(result.moved, true);
+      assert.equal(result.relation, 'base');
+      assert.equal(result.built_on_digest, original.digest);
+      assert.equal(result.base_layers, 1);
+      assert.match(outcome.text, /HAS MOVED/);
+    });
+
+    it('demo reads the base its provenance names and says it is not this base, rather than "not detected"', async () => {
+      const outcome = await call('docker_track_base_updates', { image: 'demo' });
+      const result = success(outcome);
+      assert.equal(result.base, 'base:1');
+      assert.equal(result.relation, 'unrelated');
+      assert.equal(result.moved, null);
+      assert.doesNotMatch(outcome.text, /not detected/);
+    });
+
     it('a candidate that does not exist is NOT_FOUND', async () => {
       failure(await call('docker_track_base_updates', { image: 'app2:1', base: 'library/nothing-here:1' }), 'NOT_FOUND');
     });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cache, sha256Digest } from '../../server/src/cache/cache';
@@ -154,5 +155,67 @@ describe('cache', () => {
     assert.equal(await cache.get('tagList', 'x'), undefined);
     assert.equal(await new Cache({ maxBytes: 1_000_000, directory, log: quiet }).get('manifest', manifest.digest), undefined);
     assert.deepEqual(existsSync(directory) ? await readdir(directory) : [], []);
+  });
+
+  it('clears only the files it wrote, leaving anything else in the folder', async () => {
+    const cache = new Cache({ maxBytes: 1_000_000, directory, log: quiet });
+    const manifest = blob('{"mine":1}');
+    await cache.set('manifest', manifest.digest, manifest.bytes);
+    const outside = await mkdtemp(join(tmpdir(), 'dhm-outside-'));
+    try {
+      const hex = (text: string) => sha256Digest(Buffer.from(text)).slice('sha256:'.length);
+      await writeFile(join(outside, hex('theirs')), 'theirs');
+      await writeFile(join(directory, 'notes.txt'), 'the user keeps notes here');
+      await writeFile(join(directory, 'manifest', 'sha256', 'README'), 'not ours');
+      await mkdir(join(directory, 'projects', 'app'), { recursive: true });
+      await writeFile(join(directory, 'projects', 'app', 'Dockerfile'), 'FROM scratch');
+      await symlink(join(outside, hex('theirs')), join(directory, 'manifest', 'sha256', hex('linked')));
+      await symlink(outside, join(directory, 'blob'));
+
+      assert.deepEqual(await cache.clear(), { memoryEntries: 1, diskEntries: 1 });
+      assert.equal(existsSync(join(directory, 'manifest', 'sha256', manifest.digest.slice(7))), false, 'our file is gone');
+      assert.equal(await readFile(join(directory, 'notes.txt'), 'utf8'), 'the user keeps notes here');
+      assert.equal(await readFile(join(directory, 'manifest', 'sha256', 'README'), 'utf8'), 'not ours');
+      assert.equal(await readFile(join(directory, 'projects', 'app', 'Dockerfile'), 'utf8'), 'FROM scratch');
+      assert.equal(await readFile(join(outside, hex('theirs')), 'utf8'), 'theirs', 'a link is never followed');
+      assert.ok(existsSync(join(directory, 'blob')), 'a link planted in place of a folder is not ours to remove');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('never follows a link or blocks on a FIFO planted in the cache folder', async function () {
+    this.timeout(10_000);
+    const manifest = blob('{"planted":"fifo"}');
+    const config = blob('{"planted":"link"}');
+    const outside = await mkdtemp(join(tmpdir(), 'dhm-outside-'));
+    const fifos = [join(directory, 'manifest', 'sha256', manifest.digest.slice(7)), join(outside, 'pipe')];
+    try {
+      await mkdir(join(directory, 'manifest', 'sha256'), { recursive: true });
+      await mkdir(join(directory, 'blob', 'sha256'), { recursive: true });
+      for (const fifo of fifos) assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
+      await symlink(fifos[1], join(directory, 'blob', 'sha256', config.digest.slice(7)));
+      const cache = new Cache({ maxBytes: 1_000_000, directory, log: quiet });
+      const reads = Promise.all([
+        cache.getOrLoad('manifest', manifest.digest, async () => manifest.bytes),
+        cache.getOrLoad('blob', config.digest, async () => config.bytes),
+      ]).then(async ([one, two]) => [one, two, await cache.stats()] as const);
+      const wedged = new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('the cache blocked on a FIFO')), 3000));
+      const [fromManifest, fromConfig, stats] = await Promise.race([reads, wedged]);
+      assert.deepEqual(fromManifest, manifest.bytes);
+      assert.deepEqual(fromConfig, config.bytes);
+      assert.equal(stats.disk.entries, 2, 'the planted entries were replaced by regular files');
+      assert.deepEqual(await new Cache({ maxBytes: 1_000_000, directory, log: quiet }).get('blob', config.digest), config.bytes);
+    } finally {
+      // Lets a read that did block (on a server without the fix) finish, so no worker thread stays wedged.
+      for (const fifo of fifos) {
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // no reader, or not a FIFO any more
+        }
+      }
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

@@ -16,6 +16,8 @@ import { startInProcess, type InProcessServer, type ToolOutcome } from './helper
 const ROOT = join(__dirname, '..', '..');
 const BUNDLE = join(ROOT, 'server', 'dist', 'index.js');
 const PASSWORD = 'rig-redis-password-7f3a';
+/** What the instances of one deployment share to sign entries; a writer to Redis without it is an outsider. */
+const REDIS_KEY = 'rig-redis-signing-key-0123456789abcdef';
 const UNAVAILABLE = /shared cache unavailable/;
 
 interface SpawnedServer {
@@ -91,13 +93,18 @@ describe('shared Redis cache and quota ledger', function () {
   const open: Array<{ close(): Promise<void> }> = [];
 
   async function inProcess(env: Record<string, string> = {}): Promise<InProcessServer> {
-    const server = await startInProcess({ DOCKERHUB_MCP_REDIS_URL: redis.url, DOCKERHUB_MCP_LOG_LEVEL: 'info', ...env });
+    const server = await startInProcess({
+      DOCKERHUB_MCP_REDIS_URL: redis.url,
+      DOCKERHUB_MCP_REDIS_KEY: REDIS_KEY,
+      DOCKERHUB_MCP_LOG_LEVEL: 'info',
+      ...env,
+    });
     open.push(server);
     return server;
   }
 
   async function spawned(env: Record<string, string> = {}): Promise<SpawnedServer> {
-    const server = await spawnServer({ DOCKERHUB_MCP_REDIS_URL: redis.url, ...env });
+    const server = await spawnServer({ DOCKERHUB_MCP_REDIS_URL: redis.url, DOCKERHUB_MCP_REDIS_KEY: REDIS_KEY, ...env });
     open.push(server);
     return server;
   }
@@ -140,7 +147,9 @@ describe('shared Redis cache and quota ledger', function () {
       const { loadConfig } = await import(${JSON.stringify(join(ROOT, 'server/src/config.ts'))});
       const { createLogger } = await import(${JSON.stringify(join(ROOT, 'server/src/log.ts'))});
       const { createServices, closeServices } = await import(${JSON.stringify(join(ROOT, 'server/src/services.ts'))});
-      const env = process.env.REDIS_URL_UNDER_TEST ? { DOCKERHUB_MCP_REDIS_URL: process.env.REDIS_URL_UNDER_TEST } : {};
+      const env = process.env.REDIS_URL_UNDER_TEST
+        ? { DOCKERHUB_MCP_REDIS_URL: process.env.REDIS_URL_UNDER_TEST, DOCKERHUB_MCP_REDIS_KEY: ${JSON.stringify(REDIS_KEY)} }
+        : {};
       const services = createServices(loadConfig(env), createLogger('error'));
       await services.cache.get('tagDigest', 'docker.io/library/demo:latest');
       const loaded = Object.keys(require.cache).some((path) => path.includes('/node_modules/ioredis/'));
@@ -251,7 +260,10 @@ describe('shared Redis cache and quota ledger', function () {
     const served = rig().registry.proxy.requests().filter((request) => request.kind === 'manifestGet' && request.status === 200);
     assert.equal(served.length, 1, 'fetched again from the registry');
     assert.ok(reader.logs.some((line) => line.includes('do not match their digest')), reader.logs.join(''));
-    assert.ok(reader.logs.some((line) => line.includes('not JSON')), 'an unreadable tag digest is dropped and asked again');
+    assert.ok(
+      reader.logs.some((line) => /not JSON|without a valid signature/.test(line)),
+      'an unreadable tag digest is dropped and asked again',
+    );
     const repaired = await inspector.getBuffer(manifestKeys[0]);
     assert.equal(`sha256:${createHash('sha256').update(repaired!).digest('hex')}`, manifestKeys[0].slice('dhm:v1:manifest:'.length));
   });
@@ -386,5 +398,46 @@ describe('shared Redis cache and quota ledger', function () {
       before.filter((key) => /^dhm:v1:(manifest|blob):/.test(key)).sort(),
       'digest-addressed objects stay',
     );
+  });
+
+  describe('entries no digest can check are signed with DOCKERHUB_MCP_REDIS_KEY', () => {
+    const layersOf = async (server: InProcessServer, image: string) =>
+      ok(await server.callTool('docker_analyze_layers', { image }), image).structured!.digest as string;
+    const demo = (tag: string) => rig().images['library/demo'][tag].platforms[0].digest;
+
+    it('never follows a tag → digest written by someone without the key, nor a genuine one moved to another tag', async () => {
+      const writer = await inProcess();
+      assert.equal(await layersOf(writer, 'library/demo:oci'), demo('oci'));
+      assert.equal(await layersOf(writer, 'library/demo:schema2'), demo('schema2'));
+      const tagKey = async (tag: string) => (await inspector.keys(`dhm:v1:tagDigest:anonymous:*demo:${tag}`))[0];
+      const [ociKey, schema2Key] = [await tagKey('oci'), await tagKey('schema2')];
+      assert.ok(ociKey && schema2Key, (await inspector.keys('*')).join(', '));
+
+      // Someone who can write to Redis points demo:oci at demo:schema2's digest, in the stored shape of an unsigned entry.
+      const forged = JSON.stringify({ digest: rig().images['library/demo'].schema2.digest });
+      await inspector.set(ociKey, forged, 'PX', 60_000);
+      const reader = await inProcess();
+      assert.equal(await layersOf(reader, 'library/demo:oci'), demo('oci'), 'the forged entry is not followed');
+      assert.ok(reader.logs.some((line) => line.includes('without a valid signature')), reader.logs.join(''));
+
+      // A genuine signed entry copied under another tag's name does not pass either.
+      await inspector.set(ociKey, (await inspector.getBuffer(schema2Key))!, 'PX', 60_000);
+      const another = await inProcess();
+      assert.equal(await layersOf(another, 'library/demo:oci'), demo('oci'), 'a moved entry is not followed');
+    });
+
+    it('without the key shares only digest-addressed objects, and says so', async () => {
+      const unsigned = await inProcess({ DOCKERHUB_MCP_REDIS_KEY: '' });
+      assert.ok(unsigned.logs.some((line) => line.includes('DOCKERHUB_MCP_REDIS_KEY is not set')), unsigned.logs.join(''));
+      await layersOf(unsigned, 'library/demo:oci');
+      const keys = await inspector.keys('dhm:v1:*');
+      assert.ok(keys.some((key) => key.startsWith('dhm:v1:manifest:sha256:')), keys.join(', '));
+      assert.deepEqual(keys.filter((key) => !/^dhm:v1:(manifest|blob):sha256:[a-f0-9]{64}$/.test(key)), []);
+
+      // An entry planted under a tag's name is ignored by an instance without the key as well.
+      await inspector.set('dhm:v1:tagDigest:anonymous:docker.io/library/demo:list', JSON.stringify({ digest: rig().images['library/demo'].oci.digest }));
+      assert.equal(await layersOf(unsigned, 'library/demo:list'), demo('list'));
+      assert.throws(() => loadConfig({ DOCKERHUB_MCP_REDIS_KEY: 'short' }), /DOCKERHUB_MCP_REDIS_KEY must be at least 32 characters/);
+    });
   });
 });

@@ -206,7 +206,7 @@ describe('registry client against the rig registry', () => {
         assert.equal((await hub.registry.getManifest(ref('demo:basic'))).digest, sha256Digest(manifest));
         assert.deepEqual(seen, ['none', expected, expected]);
         const other = services({ ...ALICE, DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `other.example=${fake.url}` });
-        await refused(other.registry.getManifest(ref('other.example/demo:basic')), 'UNAUTHORIZED', /credentials only for Docker Hub/);
+        await refused(other.registry.getManifest(ref('other.example/demo:basic')), 'UNAUTHORIZED', /on other\.example, which was asked anonymously/);
         assert.equal(seen.filter((value) => value === expected).length, 2, 'no credentials for other.example');
       } finally {
         await fake.close();
@@ -242,7 +242,7 @@ describe('registry client against the rig registry', () => {
       await refused(
         services({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: 'dckr_pat_wrong' }).registry.getManifest(ref('alice/private-app:1')),
         'UNAUTHORIZED',
-        /refused DOCKERHUB_USERNAME\/DOCKERHUB_TOKEN/,
+        /docker\.io refused the credentials of alice from DOCKERHUB_TOKEN/,
       );
     });
 
@@ -253,7 +253,7 @@ describe('registry client against the rig registry', () => {
       assert.ok(rig().tokenServer.requests().length > 0);
       assert.ok(rig().tokenServer.requests().every((r) => r.user === null));
       assert.ok(rig().registry.proxy.requests().every((r) => r.authorization !== 'basic'));
-      await refused(registry.getManifest(ref('ghcr.io/alice/private-app:1')), 'UNAUTHORIZED', /credentials only for Docker Hub/);
+      await refused(registry.getManifest(ref('ghcr.io/alice/private-app:1')), 'UNAUTHORIZED', /on ghcr\.io, which was asked anonymously/);
       assert.ok(rig().tokenServer.requests().every((r) => r.user === null));
     });
   });
@@ -471,6 +471,77 @@ describe('registry client against the rig registry', () => {
     });
   });
 
+  describe('attestations of many statements', () => {
+    it('reads statements a few at a time and stops at its byte budget, not all 300 at once', async function () {
+      this.timeout(30_000);
+      const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+      const blobs = new Map<string, Buffer>();
+      const keep = (bytes: Buffer, mediaType: string) => {
+        const digest = sha256Digest(bytes);
+        blobs.set(digest, bytes);
+        return { mediaType, digest, size: bytes.length };
+      };
+      const config = keep(json({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }), MediaTypes.ociConfig);
+      const image = keep(json({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: [] }), MediaTypes.ociManifest);
+      const padding = 'x'.repeat(256 * 1024);
+      const statements = Array.from({ length: 300 }, (_, i) => ({
+        ...keep(json({ _type: 'https://in-toto.io/Statement/v0.1', predicateType: 'https://spdx.dev/Document', predicate: { spdxVersion: 'SPDX-2.3', packages: [{ name: `p${i}` }], comment: padding } }), MediaTypes.inToto),
+        annotations: { 'in-toto.io/predicate-type': 'https://spdx.dev/Document' },
+      }));
+      const attestation = keep(json({ schemaVersion: 2, mediaType: MediaTypes.ociManifest, config, layers: statements }), MediaTypes.ociManifest);
+      const index = keep(
+        json({
+          schemaVersion: 2,
+          mediaType: MediaTypes.ociIndex,
+          manifests: [
+            { ...image, platform: { os: 'linux', architecture: 'amd64' } },
+            { ...attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.digest': image.digest, 'vnd.docker.reference.type': 'attestation-manifest' } },
+          ],
+        }),
+        MediaTypes.ociIndex,
+      );
+      let inFlight = 0;
+      let mostInFlight = 0;
+      let statementBytes = 0;
+      const fake = await fakeRegistry((request, response) => {
+        const [, kind, target] = /\/v2\/app\/(manifests|blobs)\/(.+)$/.exec(request.url ?? '') ?? [];
+        const digest = target === '1' ? index.digest : target;
+        const bytes = blobs.get(digest ?? '');
+        if (!kind || !bytes) {
+          response.writeHead(404).end();
+          return;
+        }
+        const type = kind === 'manifests' ? JSON.parse(bytes.toString()).mediaType : 'application/octet-stream';
+        if (kind === 'manifests') {
+          response.writeHead(200, { 'content-type': type, 'docker-content-digest': digest });
+          response.end(request.method === 'HEAD' ? undefined : bytes);
+          return;
+        }
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        statementBytes += bytes.length;
+        setTimeout(() => {
+          inFlight--;
+          response.writeHead(200, { 'content-type': type });
+          response.end(bytes);
+        }, 5);
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `attested.example=${fake.url}` });
+        const report = await registry.getAttestations(ref('attested.example/app:1'));
+        assert.equal(report.statements.length, 300);
+        assert.ok(mostInFlight <= 4, `at most 4 statements in flight, saw ${mostInFlight}`);
+        const read = report.statements.filter((statement) => statement.packages === 1);
+        const skipped = report.statements.filter((statement) => /not read: this call already read 64 MiB/.test(statement.note ?? ''));
+        assert.ok(read.length > 200 && read.length < 300, `read ${read.length}`);
+        assert.equal(read.length + skipped.length, 300);
+        assert.ok(statementBytes <= 64 * 1024 * 1024, `read ${statementBytes} bytes of statements`);
+      } finally {
+        await fake.close();
+      }
+    });
+  });
+
   describe('tags', () => {
     it('follows Link pages up to the limit and says where to continue', async () => {
       const { registry } = services();
@@ -500,6 +571,93 @@ describe('registry client against the rig registry', () => {
         assert.equal(pages.length, 10);
         assert.equal(page.tags.length, 10);
         assert.equal(page.next, 't10');
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('follows a next Link only to this repository\'s tag list on the registry\'s own origin, never with its token elsewhere', async () => {
+      const elsewhere: string[] = [];
+      const other = await fakeRegistry((request, response) => {
+        elsewhere.push(`${request.url} ${request.headers.authorization ?? 'none'}`);
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ name: 'app', tags: ['planted'] }));
+      });
+      const links = [
+        `<${other.url}/v2/app/tags/list?last=b&n=2>; rel="next"`,
+        '</v2/someone-else/tags/list?last=b&n=2>; rel="next"',
+      ];
+      let served = 0;
+      const registry = await fakeRegistry((request, response) => {
+        if (request.url?.startsWith('/token')) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ token: 'registry-only-token', expires_in: 300 }));
+          return;
+        }
+        if (request.headers.authorization !== 'Bearer registry-only-token') {
+          response.writeHead(401, { 'www-authenticate': `Bearer realm="http://${request.headers.host}/token",service="fake"` });
+          response.end();
+          return;
+        }
+        response.writeHead(200, { 'content-type': 'application/json', link: links[served++ % links.length] });
+        response.end(JSON.stringify({ name: 'app', tags: ['a', 'b'] }));
+      });
+      try {
+        const { registry: client } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `paged.example=${registry.url}` });
+        for (let i = 0; i < links.length; i++) {
+          const page = await client.listTags(ref(`paged.example/app${i}`), { limit: 10 });
+          assert.deepEqual(page, { tags: ['a', 'b'], next: 'b' }, 'continues with `last` on the registry itself');
+        }
+        assert.deepEqual(elsewhere, [], 'no request to another host');
+        assert.equal(served, links.length, 'one page each, the Link not followed');
+      } finally {
+        await Promise.all([other.close(), registry.close()]);
+      }
+    });
+
+    it('refuses a non-http Link before any request, so no breaker counts it', async () => {
+      let served = 0;
+      const fake = await fakeRegistry((request, response) => {
+        served++;
+        const link = served <= 3 ? '<file:///etc/passwd>; rel="next"' : '<ftp://127.0.0.1/v2/app/tags/list>; rel="next"';
+        response.writeHead(200, { 'content-type': 'application/json', link });
+        response.end(JSON.stringify({ name: 'app', tags: [`t${served}`] }));
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `schemes.example=${fake.url}` });
+        for (let i = 1; i <= 6; i++) {
+          const page = await registry.listTags(ref(`schemes.example/app${i}`), { limit: 10 });
+          assert.deepEqual(page, { tags: [`t${i}`], next: `t${i}` });
+        }
+        assert.equal(served, 6);
+      } finally {
+        await fake.close();
+      }
+    });
+
+    it('reads a page of 4 million tags without overflowing the stack, keeping only what was asked for', async function () {
+      this.timeout(30_000);
+      const body = Buffer.from(`{"name":"huge","tags":[${'"a",'.repeat(4_000_000 - 1)}"z"]}`);
+      const fake = await fakeRegistry((request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        response.end(body);
+      });
+      try {
+        const { registry } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `huge.example=${fake.url}` });
+        const page = await registry.listTags(ref('huge.example/huge'), { limit: 300 });
+        assert.equal(page.tags.length, 300);
+        assert.equal(page.next, 'a', 'says there is more');
+        const oversized = Buffer.concat([body, Buffer.alloc(1024 * 1024, ' ')]);
+        const tooBig = await fakeRegistry((request, response) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(oversized);
+        });
+        try {
+          const { registry: other } = services({ DOCKERHUB_MCP_REGISTRY_ENDPOINTS: `toobig.example=${tooBig.url}` });
+          await refused(other.listTags(ref('toobig.example/huge'), { limit: 300 }), 'UPSTREAM_ERROR', /more than 16777216 bytes/);
+        } finally {
+          await tooBig.close();
+        }
       } finally {
         await fake.close();
       }

@@ -1,5 +1,7 @@
 import type { HistoryEntry, ImageConfig } from '../registry/types';
+import { dockerMaterialReference, type ProvenanceMaterial } from './attestationContent';
 import { commonPrefixLength } from './compare';
+import { referenceProblem } from '../registry/reference';
 
 export const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 export const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
@@ -18,6 +20,19 @@ export function baseFromLabels(config: ImageConfig): LabelledBase | undefined {
   const digest = labels[BASE_DIGEST_LABEL]?.trim();
   if (!name && !digest) return undefined;
   return { ...(name ? { name } : {}), ...(digest ? { digest } : {}) };
+}
+
+/**
+ * The base a provenance attestation records: the first `pkg:docker/…` material that is not the Dockerfile frontend,
+ * with the digest the build resolved it to. BuildKit lists the FROM images of the final stage among the materials.
+ */
+export function baseFromProvenance(materials: ProvenanceMaterial[]): { name: string; digest?: string } | undefined {
+  for (const material of materials) {
+    const name = dockerMaterialReference(material.uri);
+    if (!name || referenceProblem(name)) continue;
+    return { name, ...(material.digest ? { digest: material.digest } : {}) };
+  }
+  return undefined;
 }
 
 export interface LayerPrefixMatch {

@@ -4,6 +4,7 @@ import { hubDetail, hubError } from '../hub/errors';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client';
 import { registerSecret } from '../http/redact';
 import type { Logger } from '../log';
+import { rereadHubToken } from './credentialsFile';
 
 export interface HubAuthDeps {
   config: Config;
@@ -141,7 +142,18 @@ export class HubAuth {
     return this.pendingLogin;
   }
 
+  /** A refused token is read again from DOCKERHUB_TOKEN_FILE: a rotated secret logs in without a restart. */
   private async login(): Promise<AccessToken> {
+    try {
+      return await this.loginOnce();
+    } catch (err) {
+      if (!(err instanceof DockerMcpError && err.code === 'UNAUTHORIZED' && (await rereadHubToken(this.deps.config)))) throw err;
+      this.deps.log.info('Docker Hub refused the token; DOCKERHUB_TOKEN_FILE holds a new one, logging in with it');
+      return this.loginOnce();
+    }
+  }
+
+  private async loginOnce(): Promise<AccessToken> {
     if (this.loginEndpoint === '/v2/auth/token') {
       const response = await this.post('/v2/auth/token', {
         identifier: this.deps.config.username,

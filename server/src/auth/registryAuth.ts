@@ -1,15 +1,17 @@
 import type { Config } from '../config';
 import { isLoopbackHost } from '../config';
-import { DockerMcpError, errorFromStatus } from '../errors';
+import { DockerMcpError } from '../errors';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http/client';
-import { retryAfter } from '../http/client';
-import { registerSecret } from '../http/redact';
 import type { Logger } from '../log';
+import { credentialKey, identityText, type RegistryCredential, type RegistryCredentials, type RegistryIdentity } from './credentials';
+import { basicAuthorization, fetchRegistryToken } from './credentialsToken';
 
 export interface RegistryAuthDeps {
   config: Config;
   http: HttpClient;
   log: Logger;
+  /** Credentials per registry host (env, VS Code, Docker's config.json); anonymous everywhere without them. */
+  credentials?: RegistryCredentials;
   /** Milliseconds since the epoch; tests freeze it to keep a token the registry has already expired. */
   now?: () => number;
 }
@@ -28,8 +30,6 @@ export interface Challenge {
   error?: string;
 }
 
-type Identity = 'anonymous' | 'credentials';
-
 interface HeldToken {
   authorization: string;
   expiresAtMs: number;
@@ -38,6 +38,14 @@ interface HeldToken {
 interface Attempt {
   authorization: string;
   fromCache: boolean;
+  /** Set when the attempt sends the credential itself (a Basic challenge): a 401 then means it was refused. */
+  basicWith?: RegistryCredential;
+}
+
+/** Token requests of one registry and identity that start together: one request for all their scopes. */
+interface TokenBatch {
+  scopes: string[];
+  promise: Promise<HeldToken | undefined>;
 }
 
 /** The Docker token spec: a token without expires_in is good for 60 s. */
@@ -54,6 +62,7 @@ const MAX_MARGIN_SECONDS = 30;
 export class RegistryAuth {
   private readonly tokens = new Map<string, HeldToken>();
   private readonly pending = new Map<string, Promise<HeldToken | undefined>>();
+  private readonly batches = new Map<string, TokenBatch>();
   private readonly challenges = new Map<string, Challenge>();
   private readonly now: () => number;
 
@@ -61,13 +70,14 @@ export class RegistryAuth {
     this.now = deps.now ?? Date.now;
   }
 
-  hasCredentials(registry: string): boolean {
-    return registry === 'docker.io' && Boolean(this.deps.config.username && this.deps.config.token);
+  /** Who `registry` is asked as (never the secret): for answers and errors. */
+  identity(registry: string): RegistryIdentity {
+    return this.deps.credentials?.identity(registry) ?? { registry, as: 'anonymous' };
   }
 
   /** Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. */
   async request(target: AuthTarget, request: HttpRequest): Promise<HttpResponse> {
-    const identity: Identity = this.hasCredentials(target.registry) ? 'credentials' : 'anonymous';
+    let identity = await this.deps.credentials?.lookup(target.registry, request.signal);
     let attempt = await this.known(target, identity);
     let refreshed = false;
     for (;;) {
@@ -75,10 +85,19 @@ export class RegistryAuth {
       if (attempt) headers.authorization = attempt.authorization;
       const response = await this.deps.http.request({ ...request, headers });
       if (response.status !== 401) return response;
+      // Only the registry's own origin may name a realm: a 401 from a redirect target is an error, not a challenge.
+      if (new URL(response.url).origin !== new URL(request.url).origin) return response;
       const challenge = parseChallenge(response.headers['www-authenticate']);
       if (!challenge) return response;
       this.challenges.set(target.registry, { scheme: challenge.scheme, realm: challenge.realm, service: challenge.service });
-      if (attempt?.fromCache && !refreshed && challenge.error !== 'insufficient_scope') {
+      if (attempt?.basicWith) {
+        // The registry itself refused the username and password: a rotated secret gets one try, else the 401 stands.
+        const next = await this.afterRefusal(target.registry, attempt.basicWith);
+        if (!next) return response;
+        identity = next;
+        attempt = await this.fresh(target, challenge, identity);
+        if (attempt) continue;
+      } else if (attempt?.fromCache && !refreshed && challenge.error !== 'insufficient_scope') {
         // The registry no longer takes a token we still thought valid (expired early, revoked): one new one.
         refreshed = true;
         this.forget(target, identity);
@@ -93,7 +112,7 @@ export class RegistryAuth {
   }
 
   /** A cached token, or a new one when this host's realm is already known: saves the 401 round trip. */
-  private async known(target: AuthTarget, identity: Identity): Promise<Attempt | undefined> {
+  private async known(target: AuthTarget, identity: RegistryCredential | undefined): Promise<Attempt | undefined> {
     const held = this.tokens.get(tokenKey(target, identity));
     if (held && held.expiresAtMs > this.now()) return { authorization: held.authorization, fromCache: true };
     const challenge = this.challenges.get(target.registry);
@@ -101,73 +120,82 @@ export class RegistryAuth {
     return this.fresh(target, challenge, identity);
   }
 
-  private forget(target: AuthTarget, identity: Identity): void {
+  private forget(target: AuthTarget, identity: RegistryCredential | undefined): void {
     this.tokens.delete(tokenKey(target, identity));
   }
 
-  private async fresh(target: AuthTarget, challenge: Challenge, identity: Identity): Promise<Attempt | undefined> {
+  /** Tells the credential source; what it offers next (a rotated secret) or undefined for anonymous. */
+  private async afterRefusal(registry: string, refused: RegistryCredential): Promise<RegistryCredential | undefined> {
+    await this.deps.credentials?.refused(registry, refused);
+    return this.deps.credentials?.lookup(registry);
+  }
+
+  private async fresh(target: AuthTarget, challenge: Challenge, identity: RegistryCredential | undefined): Promise<Attempt | undefined> {
     if (challenge.scheme === 'basic') {
-      return identity === 'credentials' ? { authorization: this.basic(), fromCache: false } : undefined;
+      // A Basic registry gets the username and password themselves; an identity token is only for a token realm.
+      return identity?.kind === 'basic'
+        ? { authorization: basicAuthorization(identity), fromCache: false, basicWith: identity }
+        : undefined;
     }
     const key = tokenKey(target, identity);
     let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.fetchToken(target, challenge, identity).finally(() => this.pending.delete(key));
+      pending = this.batched(target, challenge, identity).finally(() => this.pending.delete(key));
       this.pending.set(key, pending);
     }
     const held = await pending;
     return held ? { authorization: held.authorization, fromCache: false } : undefined;
   }
 
-  private basic(): string {
-    const { username, token } = this.deps.config;
-    return `Basic ${Buffer.from(`${username}:${token}`).toString('base64')}`;
+  /**
+   * Token requests for one registry and identity that start in the same turn (docker_compare_images reading two
+   * repositories) become one request carrying every scope, as the token spec allows.
+   */
+  private batched(target: AuthTarget, challenge: Challenge, identity: RegistryCredential | undefined): Promise<HeldToken | undefined> {
+    const key = `${credentialKey(identity)} ${target.registry}`;
+    let batch = this.batches.get(key);
+    if (!batch) {
+      const created: TokenBatch = { scopes: [], promise: Promise.resolve(undefined) };
+      created.promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.batches.delete(key);
+        return this.fetchToken(target.registry, created.scopes, challenge, identity);
+      });
+      this.batches.set(key, created);
+      batch = created;
+    }
+    if (!batch.scopes.includes(target.scope)) batch.scopes.push(target.scope);
+    return batch.promise;
   }
 
-  private async fetchToken(target: AuthTarget, challenge: Challenge, identity: Identity): Promise<HeldToken | undefined> {
-    const realm = checkedRealm(challenge.realm, target.registry);
-    if (challenge.service) realm.searchParams.set('service', challenge.service);
-    // Our scope, not the challenge's: the challenge of a proactive fetch belongs to another repository.
-    realm.searchParams.set('scope', target.scope);
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (identity === 'credentials') headers.authorization = this.basic();
+  private async fetchToken(
+    registry: string,
+    scopes: string[],
+    challenge: Challenge,
+    identity: RegistryCredential | undefined,
+    retried = false,
+  ): Promise<HeldToken | undefined> {
+    const realm = checkedRealm(challenge.realm, registry);
     const startedMs = this.now();
-    const response = await this.deps.http.request({ method: 'GET', url: realm.toString(), headers, maxBytes: 1024 * 1024 });
-    const what = `the token service of ${target.registry}`;
-    if (response.status === 401 || response.status === 403) {
-      if (identity === 'credentials') {
-        throw new DockerMcpError(
-          'UNAUTHORIZED',
-          `${target.registry} refused DOCKERHUB_USERNAME/DOCKERHUB_TOKEN: check that the access token is valid and has read access.`,
-          { status: response.status },
-        );
-      }
-      return undefined;
+    // Our scopes, not the challenge's: the challenge of a proactive fetch belongs to another repository.
+    const answer = await fetchRegistryToken({ http: this.deps.http, registry, realm, service: challenge.service, scopes, credential: identity });
+    if ('refused' in answer) {
+      if (!identity) return undefined;
+      // Refused credentials: a rotated secret is tried once; otherwise public data is still read anonymously, and a
+      // 401 from the registry then says whose credentials were refused (identity()).
+      const next = await this.afterRefusal(registry, identity);
+      return this.fetchToken(registry, scopes, challenge, retried ? undefined : next, true);
     }
-    if (response.status !== 200) {
-      const wait = retryAfter(response.headers);
-      throw errorFromStatus(response.status, what, undefined, wait === undefined ? undefined : Math.ceil(wait / 1000));
-    }
-    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(response.body.toString('utf8'));
-    } catch {
-      throw new DockerMcpError('UPSTREAM_ERROR', `${what} answered with something other than JSON.`);
-    }
-    const token = typeof body.token === 'string' && body.token ? body.token : body.access_token;
-    if (typeof token !== 'string' || !token) throw new DockerMcpError('UPSTREAM_ERROR', `${what} answered without a token.`);
-    registerSecret(token);
-    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_SECONDS;
+    const seconds = answer.expiresInSeconds ?? DEFAULT_TOKEN_SECONDS;
     const margin = Math.min(MAX_MARGIN_SECONDS, seconds * 0.1);
-    const held = { authorization: `Bearer ${token}`, expiresAtMs: startedMs + (seconds - margin) * 1000 };
-    this.tokens.set(tokenKey(target, identity), held);
-    this.deps.log.debug('registry token', { registry: target.registry, scope: target.scope, identity, seconds });
+    const held = { authorization: `Bearer ${answer.token}`, expiresAtMs: startedMs + (seconds - margin) * 1000 };
+    for (const scope of scopes) this.tokens.set(tokenKey({ registry, scope }, identity), held);
+    this.deps.log.debug('registry token', { registry, scopes, identity: identity ? identityText(this.identity(registry)) : 'anonymous', seconds });
     return held;
   }
 }
 
-function tokenKey(target: AuthTarget, identity: Identity): string {
-  return `${identity} ${target.registry} ${target.scope}`;
+function tokenKey(target: AuthTarget, identity: RegistryCredential | undefined): string {
+  return `${credentialKey(identity)} ${target.registry} ${target.scope}`;
 }
 
 /** A realm must be https, or plain http on loopback (the test rig): a token request may carry credentials. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
 import { CancelledError } from '../http/client';
@@ -92,6 +93,15 @@ export interface CacheOptions {
 }
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
+/** The only names this server writes in a cache folder: a digest's hex, or its temporary file before the rename. */
+const OWN_FILE = /^[a-f0-9]{64}(\.\d+\.\d+\.tmp)?$/;
+/**
+ * Another process sharing the folder (or anyone who can write to it) may plant a symlink or a FIFO under a digest's
+ * name: a link is never followed, and a FIFO opened without O_NONBLOCK would hold a libuv worker thread forever.
+ * Windows has neither flag nor FIFOs.
+ */
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /** The one cache: size-bounded memory LRU with TTL per kind, over a digest-verified disk store. */
 export class Cache {
@@ -208,11 +218,7 @@ export class Cache {
     this.counters.clear();
     this.sharedHits = 0;
     this.sharedWaits = 0;
-    let diskEntries = 0;
-    if (this.options.directory) {
-      diskEntries = (await this.diskUsage()).entries;
-      await rm(this.options.directory, { recursive: true, force: true });
-    }
+    const diskEntries = this.options.directory ? await this.clearDisk(this.options.directory) : 0;
     if (!this.shared) return { memoryEntries, diskEntries };
     return { memoryEntries, diskEntries, sharedEntries: await this.shared.clear() };
   }
@@ -310,12 +316,8 @@ export class Cache {
   private async readDisk(kind: CacheKind, digest: string): Promise<Buffer | undefined> {
     const path = this.diskPath(kind, digest);
     if (!path) return undefined;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch {
-      return undefined;
-    }
+    const bytes = await readRegularFile(path);
+    if (!bytes) return undefined;
     if (!verifies(digest, bytes)) {
       this.options.log.warn('dropped a corrupt cache file', { kind, digest });
       await unlink(path).catch(() => undefined);
@@ -328,14 +330,54 @@ export class Cache {
     const path = this.diskPath(kind, digest);
     if (!path) return;
     try {
-      await mkdir(join(path, '..'), { recursive: true });
+      const folder = join(path, '..');
+      await mkdir(folder, { recursive: true });
+      if (!(await isRealDirectory(join(folder, '..'))) || !(await isRealDirectory(folder))) {
+        this.options.log.warn('the disk cache folder holds a link where a folder should be; not written', { kind });
+        return;
+      }
       // Write then rename, so a reader (another instance sharing the folder) never sees half a file.
       const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temporary, bytes);
+      const handle = await open(temporary, CREATE_FLAGS, 0o644);
+      try {
+        await handle.writeFile(bytes);
+      } finally {
+        await handle.close();
+      }
       await rename(temporary, path);
     } catch (err) {
       this.options.log.warn('could not write the disk cache', { error: String(err) });
     }
+  }
+
+  /**
+   * Removes the files this server wrote (digest-named files and its temporary files, regular files only) and the
+   * folders it made once they are empty. Anything else in the folder is someone else's and stays.
+   */
+  private async clearDisk(directory: string): Promise<number> {
+    let removed = 0;
+    for (const kind of Object.keys(CACHE_KINDS) as CacheKind[]) {
+      if (!CACHE_KINDS[kind].digestAddressed) continue;
+      const kindFolder = join(directory, kind);
+      const folder = join(kindFolder, 'sha256');
+      if (!(await isRealDirectory(kindFolder)) || !(await isRealDirectory(folder))) continue;
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        if (!OWN_FILE.test(name)) continue;
+        const path = join(folder, name);
+        const info = await lstat(path).catch(() => undefined);
+        if (!info?.isFile()) continue;
+        await unlink(path).then(
+          () => {
+            if (!name.endsWith('.tmp')) removed++;
+          },
+          () => undefined,
+        );
+      }
+      // rmdir removes a folder only when it is empty: one holding anything of someone else's stays.
+      await rmdir(folder).catch(() => undefined);
+      await rmdir(kindFolder).catch(() => undefined);
+    }
+    return removed;
   }
 
   private async diskUsage(): Promise<{ entries: number; bytes: number }> {
@@ -351,8 +393,8 @@ export class Cache {
       }
       for (const name of names) {
         if (name.endsWith('.tmp')) continue;
-        const info = await stat(join(folder, name)).catch(() => undefined);
-        if (info) {
+        const info = await lstat(join(folder, name)).catch(() => undefined);
+        if (info?.isFile()) {
           entries++;
           bytes += info.size;
         }
@@ -360,6 +402,29 @@ export class Cache {
     }
     return { entries, bytes };
   }
+}
+
+/** The file's bytes when `path` is a regular file; undefined for a link, a FIFO, a device, a folder or nothing. */
+async function readRegularFile(path: string): Promise<Buffer | undefined> {
+  let handle;
+  try {
+    handle = await open(path, READ_FLAGS);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) return undefined;
+    return await handle.readFile();
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function isRealDirectory(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => undefined);
+  return Boolean(info?.isDirectory());
 }
 
 export function sha256Digest(bytes: Buffer): string {

@@ -1,3 +1,4 @@
+import { unauthorizedMessage } from '../auth/credentials';
 import type { RegistryAuth } from '../auth/registryAuth';
 import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
@@ -43,10 +44,18 @@ export interface RegistryClientDeps {
 const MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
 const CONFIG_MAX_BYTES = 8 * 1024 * 1024;
 const STATEMENT_MAX_BYTES = 16 * 1024 * 1024;
+/** Statements read at once, and the bytes one call reads of them: an index may carry hundreds. */
+const STATEMENTS_IN_FLIGHT = 4;
+const STATEMENT_BYTES_PER_CALL = 64 * 1024 * 1024;
 /** Tags asked for per request: Docker Hub serves at most 100 per page, whatever `n` says. */
 const TAG_PAGE_SIZE = 100;
 /** A tag listing never walks more pages than this: at most 1000 tags in one call. */
 const TAG_PAGES_MAX = 10;
+/**
+ * Bound of one tag-list page. Distribution ignores `n` and sends every tag at once; 16 MiB is over a million tags of
+ * usual length, and no more than that is ever buffered.
+ */
+const TAG_PAGE_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Any OCI / Docker registry, Docker Hub's included. Manifests are read HEAD-first (a HEAD costs no Docker Hub pull)
@@ -234,7 +243,10 @@ export class RegistryClient {
     report.attestationDigest = attestation.digest;
     const manifest = await this.getManifestByDigest(reference, attestation.digest, signal);
     if (manifest.kind !== 'image') return report;
-    report.statements = await Promise.all(manifest.image!.layers.map((layer) => this.readStatement(reference, layer, signal)));
+    const budget = { bytesLeft: STATEMENT_BYTES_PER_CALL };
+    report.statements = await mapWithConcurrency(manifest.image!.layers, STATEMENTS_IN_FLIGHT, (layer) =>
+      this.readStatement(reference, layer, budget, signal),
+    );
     return report;
   }
 
@@ -261,7 +273,13 @@ export class RegistryClient {
           more = true;
           break;
         }
-        const response = await this.send(reference, { method: 'GET', url, headers: { accept: 'application/json' }, signal });
+        const response = await this.send(reference, {
+          method: 'GET',
+          url,
+          headers: { accept: 'application/json' },
+          maxBytes: TAG_PAGE_MAX_BYTES,
+          signal,
+        });
         if (response.status !== 200) throw this.failure(response, reference, `repository ${familiarRepository(reference)}`);
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
         // `tags: null` is an empty repository; a page that is not a tag list at all must not pass for one.
@@ -271,10 +289,18 @@ export class RegistryClient {
             `${reference.registry} answered the tag list of ${familiarRepository(reference)} with something that is not a tag list; try again later.`,
           );
         }
-        const pageTags = Array.isArray(body.tags) ? body.tags.filter((tag): tag is string => typeof tag === 'string') : [];
-        tags.push(...pageTags);
-        url = nextLink(response.headers.link, url);
-        more = url !== undefined;
+        const pageTags = Array.isArray(body.tags) ? body.tags : [];
+        // One at a time: spreading a page of millions into push() overflows the stack.
+        for (let i = 0; i < pageTags.length && tags.length <= limit; i++) {
+          if (typeof pageTags[i] === 'string') tags.push(pageTags[i]);
+        }
+        const next = nextLink(response.headers.link, url, first);
+        if (next === null) {
+          // The caller continues with `last` on the registry's own origin instead.
+          this.deps.log.warn('ignored a tag-list Link that leaves the repository\'s tag list', { registry: reference.registry });
+        }
+        url = next ?? undefined;
+        more = next !== undefined;
       }
       const page: TagPage = { tags: tags.slice(0, limit) };
       if (more || tags.length > limit) page.next = page.tags[page.tags.length - 1];
@@ -282,7 +308,25 @@ export class RegistryClient {
     });
   }
 
-  private async readStatement(reference: ImageReference, layer: Descriptor, signal?: AbortSignal): Promise<AttestationStatement> {
+  /**
+   * The predicate of a statement getAttestations summarised, for reading its content; undefined when it was not read
+   * (`note`). The blob is cached by digest, so this costs no second download.
+   */
+  async getStatementPredicate(
+    reference: ImageReference,
+    statement: AttestationStatement,
+    signal?: AbortSignal,
+  ): Promise<Record<string, unknown> | undefined> {
+    if (statement.note || statement.kind === 'other' || statement.size > STATEMENT_MAX_BYTES) return undefined;
+    return predicateOf(parseJson(await this.getBlob(reference, statement.digest, STATEMENT_MAX_BYTES, signal)));
+  }
+
+  private async readStatement(
+    reference: ImageReference,
+    layer: Descriptor,
+    budget: { bytesLeft: number },
+    signal?: AbortSignal,
+  ): Promise<AttestationStatement> {
     const predicateType = layer.annotations?.['in-toto.io/predicate-type'] ?? 'unknown';
     const statement: AttestationStatement = { predicateType, kind: statementKind(predicateType), digest: layer.digest, size: layer.size };
     if (statement.kind === 'other') return statement;
@@ -294,7 +338,13 @@ export class RegistryClient {
       statement.note = `larger than ${STATEMENT_MAX_BYTES / 1024 / 1024} MiB; not read`;
       return statement;
     }
-    const bytes = await this.getBlob(reference, layer.digest, STATEMENT_MAX_BYTES, signal);
+    if (layer.size > budget.bytesLeft) {
+      statement.note = `not read: this call already read ${STATEMENT_BYTES_PER_CALL / 1024 / 1024} MiB of statements`;
+      return statement;
+    }
+    budget.bytesLeft -= Math.max(0, layer.size);
+    // The declared size is the bound: a blob longer than its descriptor says is refused, not buffered.
+    const bytes = await this.getBlob(reference, layer.digest, Math.max(0, layer.size), signal);
     const predicate = predicateOf(parseJson(bytes));
     if (!predicate) {
       statement.note = 'not an in-toto statement';
@@ -340,25 +390,7 @@ export class RegistryClient {
     if (response.status === 401) {
       const suffix = detail ? ` (${oneLine(detail)})` : '';
       const status = { status: 401 };
-      if (reference.registry !== 'docker.io') {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `${what} needs credentials for ${reference.registry}, and this server holds credentials only for Docker Hub${suffix}.`,
-          status,
-        );
-      }
-      if (this.deps.auth.hasCredentials(reference.registry)) {
-        return new DockerMcpError(
-          'UNAUTHORIZED',
-          `the Docker Hub account ${this.deps.config.username} has no access to ${what}, or it does not exist${suffix}.`,
-          status,
-        );
-      }
-      return new DockerMcpError(
-        'UNAUTHORIZED',
-        `${what} is private or does not exist: set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN (a personal access token with read access) to reach private repositories${suffix}.`,
-        status,
-      );
+      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, this.deps.auth.identity(reference.registry), suffix), status);
     }
     if (response.status === 404) {
       const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
@@ -378,6 +410,20 @@ export function registryErrorDetail(body: Buffer): string | undefined {
   return typeof text === 'string' ? oneLine(text, 160) : undefined;
 }
 
+/** `map` over `items` with at most `limit` calls pending at once; results in the items' order. */
+async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await map(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 function parseJson(bytes: Buffer): unknown {
   if (bytes.length === 0) return undefined;
   try {
@@ -387,12 +433,23 @@ function parseJson(bytes: Buffer): unknown {
   }
 }
 
-/** `<…>; rel="next"` → absolute URL, resolved against the request that carried it. */
-export function nextLink(header: string | undefined, current: string): string | undefined {
+/**
+ * `<…>; rel="next"` → absolute URL, resolved against the request that carried it; undefined when there is none, null
+ * when it points anywhere but this repository's tag list on the registry's own origin (another host would get the
+ * registry's token and its tags would pass for this repository's; a `file:` or `data:` URL is no request at all).
+ */
+export function nextLink(header: string | undefined, current: string, tagList: URL): string | undefined | null {
   if (!header) return undefined;
   for (const part of header.split(/,(?=\s*<)/)) {
     const match = /<([^>]+)>\s*;(.*)$/.exec(part.trim());
-    if (match && /rel="?next"?/i.test(match[2])) return new URL(match[1], current).toString();
+    if (!match || !/rel="?next"?/i.test(match[2])) continue;
+    let next: URL;
+    try {
+      next = new URL(match[1], current);
+    } catch {
+      return null;
+    }
+    return next.origin === tagList.origin && next.pathname === tagList.pathname ? next.toString() : null;
   }
   return undefined;
 }

@@ -56,7 +56,7 @@ export const cacheInfo = defineTool({
     const shared = stats.shared && {
       ...stats.shared,
       rate_limits: Object.fromEntries(
-        [...((await services.sharedCache?.rateLimits()) ?? [])].map(([host, snapshot]) => [
+        [...((await services.quotaLedger?.rateLimits()) ?? [])].map(([host, snapshot]) => [
           host,
           { ...rateLimitFields(snapshot), age_seconds: snapshot.ageSeconds },
         ]),

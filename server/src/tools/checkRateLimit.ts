@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { identityText, type RegistryIdentity } from '../auth/credentials';
 import { DockerMcpError } from '../errors';
 import { parseRateLimit, type RateLimitSnapshot } from '../http/rateLimit';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
@@ -10,6 +11,24 @@ import { defineTool, READ_ONLY } from './tool';
 
 /** The repository Docker's documentation uses to check the pull limit ("Docker Hub usage and limits"). */
 export const RATE_LIMIT_PROBE_IMAGE = 'ratelimitpreview/test';
+
+const registryIdentity = z.object({
+  registry: z.string(),
+  as: z.enum(['anonymous', 'account']),
+  username: z.string().nullable(),
+  source: z.string().nullable().describe('Where the credentials come from: env, VS Code, Docker\'s config.json entry or helper'),
+  problem: z.string().nullable().describe('Why configured credentials are not used (helper failed, refused…)'),
+});
+
+function identityOutput(identity: RegistryIdentity) {
+  return {
+    registry: identity.registry,
+    as: identity.as,
+    username: identity.username ?? null,
+    source: identity.source ?? null,
+    problem: identity.problem ?? null,
+  };
+}
 
 export const checkRateLimit = defineTool({
   name: 'docker_check_rate_limit',
@@ -35,6 +54,10 @@ export const checkRateLimit = defineTool({
       .nullable()
       .describe('Whether the check was counted as an authenticated request; null when the registry did not say'),
     credentials_configured: z.boolean().describe('DOCKERHUB_USERNAME and DOCKERHUB_TOKEN are set'),
+    identity: registryIdentity.describe('Who Docker Hub\'s registry was asked as for this check (never the secret)'),
+    registries: z
+      .array(registryIdentity)
+      .describe('Every registry with credentials configured or already asked, and who it is asked as: which are signed in'),
     checked_at: z.string(),
     note: z.string().describe('What the numbers mean for the next pulls'),
     shared_view: z
@@ -80,6 +103,8 @@ export const checkRateLimit = defineTool({
       counted_against: countedAgainst,
       authenticated: countedAgainst === null ? (credentialsConfigured ? null : false) : countedAgainst === 'account',
       credentials_configured: credentialsConfigured,
+      identity: identityOutput(services.credentials.identity(reference.registry)),
+      registries: (await services.credentials.registries()).map(identityOutput),
       checked_at: snapshot?.observedAt ?? started,
       note: noteFor(snapshot, countedAgainst, credentialsConfigured),
       ...(sharedView !== undefined ? { shared_view: sharedView } : {}),
@@ -102,7 +127,8 @@ export const checkRateLimit = defineTool({
       : '';
     return (
       `Docker Hub pull limit: ${result.remaining ?? '?'} of ${result.limit ?? '?'} pulls left${window}, ${who}. ` +
-      `Checked with a HEAD of ${result.image}, which is not counted. ${result.note}${shared}`
+      `Checked with a HEAD of ${result.image}, which is not counted, asked ${askedAs(result.identity)}. ${result.note}${shared}` +
+      signedIn(result.registries)
     );
   },
   example: {},
@@ -133,7 +159,7 @@ async function probe(
 /** What the ledger in Redis holds for this registry: since this check just wrote to it, usually this very reading. */
 async function sharedViewOf(services: Services, reference: ImageReference) {
   const host = new URL(services.registry.baseUrl(reference.registry)).host;
-  const seen = (await services.sharedCache?.rateLimits())?.get(host);
+  const seen = (await services.quotaLedger?.rateLimits())?.get(host);
   if (!seen) return null;
   return {
     limit: seen.limit ?? null,
@@ -171,6 +197,22 @@ function noteFor(snapshot: RateLimitSnapshot | undefined, countedAgainst: 'ip' |
 function countedAgainstOf(snapshot: RateLimitSnapshot | undefined): 'ip' | 'account' | null {
   if (!snapshot?.source) return null;
   return isIP(snapshot.source.replace(/\/\d+$/, '')) ? 'ip' : 'account';
+}
+
+function askedAs(identity: { as: 'anonymous' | 'account'; username: string | null; source: string | null; problem: string | null; registry: string }): string {
+  return identityText({
+    registry: identity.registry,
+    as: identity.as,
+    username: identity.username ?? undefined,
+    source: identity.source ?? undefined,
+    problem: identity.problem ?? undefined,
+  });
+}
+
+function signedIn(registries: { registry: string; as: 'anonymous' | 'account'; username: string | null }[]): string {
+  const accounts = registries.filter((entry) => entry.as === 'account');
+  if (accounts.length === 0) return ' No registry has credentials configured.';
+  return ` Signed in: ${accounts.map((entry) => (entry.username ? `${entry.registry} as ${entry.username}` : entry.registry)).join(', ')}.`;
 }
 
 function windowText(seconds: number): string {

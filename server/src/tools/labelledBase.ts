@@ -6,19 +6,16 @@ import type { Services } from '../services';
 import { quoted } from '../untrusted';
 
 export interface LabelledBaseReference {
-  /** The name label as written (valid or not). */
+  /** The name as recorded (valid or not). */
   name?: string;
-  /** The digest label, only when it is a digest. */
+  /** The recorded digest, only when it is a digest. */
   digest?: string;
   /** The name as a reference the server may read; undefined when the name is not one or names a refused place. */
   reference?: ImageReference;
 }
 
 /**
- * The base an image's labels name, as a destination the server may read. Labels are written by whoever published the
- * image, so they choose nothing by themselves: the digest must be a digest, the name a reference, and its registry
- * the image's own, one the user configured, or one on a public address — never loopback, private or link-local.
- * Each refusal is a note; nothing refused is contacted.
+ * The base an image's labels name, as a destination the server may read (see checkedBase); undefined without labels.
  */
 export async function labelledBaseReference(
   resolved: ResolvedImage,
@@ -27,21 +24,37 @@ export async function labelledBaseReference(
 ): Promise<LabelledBaseReference | undefined> {
   const labelled = baseFromLabels(resolved.config);
   if (!labelled) return undefined;
+  return checkedBase(labelled, { name: `${BASE_NAME_LABEL} label`, digest: `${BASE_DIGEST_LABEL} label` }, resolved, services, notes);
+}
+
+/**
+ * A base that an image's own content names (its labels, its provenance), as a destination the server may read.
+ * Whoever published the image wrote it, so it chooses nothing by itself: the digest must be a digest, the name a
+ * reference, and its registry the image's own, one the user configured, or one on a public address — never
+ * loopback, private or link-local. Each refusal is a note; nothing refused is contacted.
+ */
+export async function checkedBase(
+  recorded: { name?: string; digest?: string },
+  where: { name: string; digest: string },
+  resolved: ResolvedImage,
+  services: Services,
+  notes: string[],
+): Promise<LabelledBaseReference> {
   const found: LabelledBaseReference = {};
-  if (labelled.digest !== undefined) {
-    if (isDigest(labelled.digest)) found.digest = labelled.digest;
-    else notes.push(`The ${BASE_DIGEST_LABEL} label ${quoted(labelled.digest, 200)} is not a digest; it was ignored.`);
+  if (recorded.digest !== undefined) {
+    if (isDigest(recorded.digest)) found.digest = recorded.digest;
+    else notes.push(`The ${where.digest} ${quoted(recorded.digest, 200)} is not a digest; it was ignored.`);
   }
-  if (labelled.name === undefined) return found;
-  found.name = labelled.name;
-  if (referenceProblem(labelled.name)) {
-    notes.push(`The ${BASE_NAME_LABEL} label ${quoted(labelled.name, 200)} is not an image reference; it was not read.`);
+  if (recorded.name === undefined) return found;
+  found.name = recorded.name;
+  if (referenceProblem(recorded.name)) {
+    notes.push(`The ${where.name} ${quoted(recorded.name, 200)} is not an image reference; it was not read.`);
     return found;
   }
-  const named = parseReference(labelled.name);
+  const named = parseReference(recorded.name);
   const refused = await refusedDestination(named, resolved.reference, services);
   if (refused) {
-    notes.push(`The ${BASE_NAME_LABEL} label names ${quoted(named.familiar, 200)}, ${refused}; it was not contacted.`);
+    notes.push(`The ${where.name} names ${quoted(named.familiar, 200)}, ${refused}; it was not contacted.`);
     return found;
   }
   found.reference = named;

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { matchBaseByLayers } from '../analysis/baseImage';
+import { provenanceMaterials } from '../analysis/attestationContent';
+import { baseFromProvenance, matchBaseByLayers } from '../analysis/baseImage';
 import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
 import { parseReference, repositoryName, withDigest } from '../registry/reference';
-import { labelledBaseReference } from './labelledBase';
+import { checkedBase, labelledBaseReference } from './labelledBase';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg } from './schemas';
@@ -15,7 +16,7 @@ export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',
   title: 'Track base image updates',
   description:
-    'The base an image was built FROM (its labels, or a candidate given as base) and whether it has moved since: digests then and now, shared layers. Use to decide on a rebuild.',
+    'The base an image was built FROM (its labels or provenance, or a candidate given as base) and whether it has moved since: relation, digests then and now, shared layers. Use to decide on a rebuild.',
   input: {
     image: imageArg(),
     platform: platformArg,
@@ -25,12 +26,17 @@ export const trackBaseUpdates = defineTool({
     image: z.string(),
     digest: z.string().describe('Digest of the platform\'s image manifest'),
     platform: z.string(),
-    detected_by: z.enum(['labels', 'layer-prefix', 'none']).describe('How the base was found; none when it was not'),
+    detected_by: z
+      .enum(['labels', 'provenance', 'layer-prefix', 'none'])
+      .describe('Where the base came from: labels, provenance materials, a candidate whose layers match; none when no base was found'),
     base: z.string().nullable().describe('The base (or the candidate checked), as people write it'),
-    built_on_digest: z.string().nullable().describe('Digest the base pointed at when the image was built (base.digest label)'),
+    relation: z
+      .enum(['base', 'common-ancestor', 'unrelated', 'unknown'])
+      .describe('base: its layers are the image\'s first layers (now or as built on); common-ancestor: some first layers shared, then different; unrelated: none shared'),
+    built_on_digest: z.string().nullable().describe('Digest the base pointed at when the image was built (base.digest label or provenance)'),
     current_digest: z.string().nullable().describe('Digest the base reference points at now (the index for a multi-platform base)'),
     current_platform_digest: z.string().nullable().describe('The current base\'s manifest for this platform'),
-    moved: z.boolean().nullable().describe('True when the base has changed since the image was built; null when unknown'),
+    moved: z.boolean().nullable().describe('True when the base has changed since the image was built; null when unknown or not the base'),
     image_layers: z.number(),
     base_layers: z.number().nullable().describe('Bottom layers of the image that are the base as built on'),
     current_base_layers: z.number().nullable().describe('Layers of the base now'),
@@ -39,16 +45,17 @@ export const trackBaseUpdates = defineTool({
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
+    const reference = parseReference(args.image);
+    const resolved = await services.registry.getImage(reference, args.platform, signal);
     const platform = platformString(resolved.platform);
     const imageLayers = resolved.manifest.layers.map((layer) => layer.digest);
     const notes: string[] = [];
-    const labelled = await labelledBaseReference(resolved, services, notes);
     if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
     const result = {
       ...imageIdentity(resolved),
-      detected_by: 'none' as 'labels' | 'layer-prefix' | 'none',
+      detected_by: 'none' as 'labels' | 'provenance' | 'layer-prefix' | 'none',
       base: null as string | null,
+      relation: 'unknown' as 'base' | 'common-ancestor' | 'unrelated' | 'unknown',
       built_on_digest: null as string | null,
       current_digest: null as string | null,
       current_platform_digest: null as string | null,
@@ -60,31 +67,29 @@ export const trackBaseUpdates = defineTool({
       notes,
     };
 
+    const recorded = await recordedBase(services, resolved, signal, notes);
     let candidate: ImageReference;
     if (args.base) {
       candidate = parseReference(args.base, 'base');
-    } else if (labelled?.reference) {
-      candidate = labelled.reference;
+    } else if (recorded) {
+      candidate = recorded.reference;
     } else {
-      if (labelled?.digest && labelled.name === undefined) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
-      else if (labelled === undefined) notes.push('The image has no org.opencontainers.image.base.* labels.');
       notes.push('Pass base (a candidate such as debian:bookworm-slim) to check it by layer prefix.');
       return result;
     }
     result.base = candidate.familiar;
-    // The digest label speaks for the candidate only when both name the same repository.
-    const labelsNameCandidate = labelled?.reference !== undefined && sameRepository(labelled.reference, candidate);
-    const builtOn = labelsNameCandidate ? labelled?.digest : undefined;
+    // A recorded digest speaks for the candidate only when the record names the same repository.
+    const builtOn = recorded && sameRepository(recorded.reference, candidate) ? recorded.digest : undefined;
     result.built_on_digest = builtOn ?? null;
 
     let current: ResolvedImage;
     try {
       current = await services.registry.getImage(candidate, platform, signal);
     } catch (err) {
-      // A base the caller named must exist; one the labels name may be gone or private, which is a finding, not a failure.
+      // A base the caller named must exist; one the image records may be gone or private, which is a finding, not a failure.
       if (args.base || !(err instanceof DockerMcpError) || signal.aborted) throw err;
-      result.detected_by = 'labels';
-      notes.push(`The labelled base ${candidate.familiar} could not be read for ${platform} (${err.toText()}), so whether it moved is unknown.`);
+      result.detected_by = recorded!.source;
+      notes.push(`The recorded base ${candidate.familiar} could not be read for ${platform} (${err.toText()}), so whether it moved is unknown.`);
       return result;
     }
     const currentLayers = current.manifest.layers.map((layer) => layer.digest);
@@ -93,27 +98,39 @@ export const trackBaseUpdates = defineTool({
     result.current_platform_digest = current.digest;
     result.current_base_layers = currentLayers.length;
     result.shared_with_current = match.sharedLayers;
-    if (match.match === 'full') result.base_layers = currentLayers.length;
 
-    result.detected_by = !args.base ? 'labels' : match.match === 'none' && !builtOn ? 'none' : 'layer-prefix';
-    if (builtOn) {
-      result.moved = builtOn !== current.digest && builtOn !== current.indexDigest;
-      if (result.moved) {
-        const builtOnLayers = await layersOfBuiltOnBase(services, candidate, builtOn, platform, imageLayers, signal, notes);
-        result.base_layers = builtOnLayers ?? result.base_layers;
+    const movedByDigest = builtOn !== undefined && builtOn !== current.digest && builtOn !== current.indexDigest;
+    if (match.match === 'full') {
+      result.relation = 'base';
+      result.base_layers = currentLayers.length;
+      result.moved = movedByDigest;
+    } else if (movedByDigest) {
+      const builtOnLayers = await layersOfBuiltOnBase(services, candidate, builtOn, platform, imageLayers, signal, notes);
+      if (builtOnLayers !== undefined) {
+        result.relation = 'base';
+        result.base_layers = builtOnLayers;
+        result.moved = true;
+      } else {
+        result.relation = match.match === 'partial' ? 'common-ancestor' : 'unrelated';
       }
     } else {
-      result.moved = match.match === 'full' ? false : match.match === 'partial' ? true : null;
+      result.relation = match.match === 'partial' ? 'common-ancestor' : 'unrelated';
     }
-    notes.push(finding(result.base, result.moved, match, Boolean(builtOn)));
+    if (result.relation === 'base') result.detected_by = args.base ? 'layer-prefix' : recorded!.source;
+    notes.push(finding(result.base, result.relation, result.moved, match));
     return result;
   },
   summarize(result) {
     const head = `${result.image} (${result.platform}, ${shortDigest(result.digest)}…)`;
     if (result.base === null) return [`${head}: base image not detected.`, ...result.notes].join('\n');
-    const how = result.detected_by === 'labels' ? 'named by its labels' : result.detected_by === 'layer-prefix' ? 'matched by layer prefix' : 'not matched';
-    const state = result.moved === null ? 'cannot tell whether it moved' : result.moved ? 'HAS MOVED since the build' : 'has not moved';
-    const lines = [`${head}: base ${result.base} (${how}) ${state}.`];
+    const how = { labels: ' (named by its labels)', provenance: ' (named by its provenance)', 'layer-prefix': ' (matched by layer prefix)', none: '' }[
+      result.detected_by
+    ];
+    let state: string;
+    if (result.relation === 'common-ancestor') state = `is a common ancestor, not this base: they share ${result.shared_with_current} first layer(s)`;
+    else if (result.relation === 'unrelated') state = 'is not this base: they share no first layer';
+    else state = result.moved === null ? 'cannot tell whether it moved' : result.moved ? 'HAS MOVED since the build' : 'has not moved';
+    const lines = [`${head}: ${result.base}${how} ${state}.`];
     if (result.built_on_digest) lines.push(`Built on: ${result.built_on_digest}`);
     if (result.current_digest) {
       const forPlatform =
@@ -126,6 +143,51 @@ export const trackBaseUpdates = defineTool({
   },
   example: { image: 'bitnami/redis:7.2', platform: 'linux/amd64' },
 });
+
+interface RecordedBase {
+  reference: ImageReference;
+  digest?: string;
+  source: 'labels' | 'provenance';
+}
+
+/**
+ * The base the image records: its OCI base labels, else the FROM image among its provenance materials (the
+ * attestation of this platform in the image's index). Notes say why none was found.
+ */
+async function recordedBase(
+  services: Services,
+  resolved: ResolvedImage,
+  signal: AbortSignal,
+  notes: string[],
+): Promise<RecordedBase | undefined> {
+  const labelled = await labelledBaseReference(resolved, services, notes);
+  if (labelled?.reference) return { reference: labelled.reference, ...(labelled.digest ? { digest: labelled.digest } : {}), source: 'labels' };
+  if (labelled?.digest && labelled.name === undefined) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
+  else if (labelled === undefined) notes.push('The image has no org.opencontainers.image.base.* labels.');
+  if (!resolved.indexDigest) {
+    notes.push('It is not in an index, so it has no provenance attestation to name its base.');
+    return undefined;
+  }
+  const report = await services.registry.getAttestations(
+    withDigest(resolved.reference, resolved.indexDigest),
+    platformString(resolved.platform),
+    signal,
+  );
+  const provenance = report.statements.find((statement) => statement.kind === 'provenance');
+  if (!provenance) {
+    notes.push('Its index has no provenance attestation for this platform.');
+    return undefined;
+  }
+  const predicate = await services.registry.getStatementPredicate(resolved.reference, provenance, signal);
+  const fromProvenance = baseFromProvenance(provenanceMaterials(predicate));
+  if (!fromProvenance) {
+    notes.push('Its provenance records no base image among its build materials.');
+    return undefined;
+  }
+  const checked = await checkedBase(fromProvenance, { name: 'provenance material', digest: 'provenance material digest' }, resolved, services, notes);
+  if (!checked.reference) return undefined;
+  return { reference: checked.reference, ...(checked.digest ? { digest: checked.digest } : {}), source: 'provenance' };
+}
 
 function sameRepository(a: ImageReference, b: ImageReference): boolean {
   return repositoryName(a) === repositoryName(b);
@@ -156,16 +218,20 @@ async function layersOfBuiltOnBase(
   return undefined;
 }
 
-function finding(base: string | null, moved: boolean | null, match: ReturnType<typeof matchBaseByLayers>, byDigest: boolean): string {
+function finding(
+  base: string | null,
+  relation: 'base' | 'common-ancestor' | 'unrelated' | 'unknown',
+  moved: boolean | null,
+  match: ReturnType<typeof matchBaseByLayers>,
+): string {
   const shared = `the image holds ${match.sharedLayers} of its current ${match.candidateLayers} layer(s)`;
-  if (byDigest) {
-    if (!moved) return `The image was built on the current ${base}: no rebuild is needed for base updates.`;
-    if (match.match === 'full') return `${base} has a new digest but the same layers (only its config changed); ${shared}.`;
-    return `${base} has moved since the build; ${shared}: rebuild to pick up the new base.`;
+  if (relation === 'common-ancestor') {
+    return `The image and ${base} share their first ${match.sharedLayers} layer(s) and then differ: ${base} is a common ancestor, not this image's base; whether the base moved cannot be told from it.`;
   }
-  if (match.match === 'full') return `The image's bottom ${match.candidateLayers} layer(s) are exactly ${base}'s current ones: it is built on the current ${base}.`;
-  if (match.match === 'partial') {
-    return `The image shares only the first ${match.sharedLayers} of ${base}'s ${match.candidateLayers} layers: most likely it was built on an earlier version of ${base}, which has since moved.`;
+  if (relation === 'unrelated') {
+    return `The image shares no first layer with ${base} as it is now: either it is not the base, or the base was rebuilt from scratch; without a recorded base digest this cannot be told.`;
   }
-  return `The image shares no bottom layer with ${base} as it is now: either it is not the base, or the base was rebuilt from scratch; without a recorded base digest this cannot be told.`;
+  if (!moved) return `The image's bottom ${match.candidateLayers} layer(s) are exactly ${base}'s current ones: it is built on the current ${base}, no rebuild is needed for base updates.`;
+  if (match.match === 'full') return `${base} has a new digest but the same layers (only its config changed); ${shared}.`;
+  return `${base} has moved since the build; ${shared}: rebuild to pick up the new base.`;
 }

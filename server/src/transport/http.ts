@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isLoopbackHost, type Config } from '../config';
+import { rereadHttpToken } from '../auth/credentialsFile';
 import type { Logger } from '../log';
 
 export interface HttpOptions {
@@ -45,7 +46,7 @@ export async function startHttpTransport(
       'refusing to serve HTTP without DOCKERHUB_MCP_HTTP_TOKEN; set it, or pass --allow-unauthenticated on a trusted loopback setup',
     );
   }
-  const expectedToken = config.httpToken ? sha256(config.httpToken) : undefined;
+  let expectedToken = config.httpToken ? sha256(config.httpToken) : undefined;
   const sessions = new Map<string, Session>();
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.replace(/\/+$/, '').toLowerCase()));
 
@@ -84,6 +85,19 @@ export async function startHttpTransport(
     });
   });
 
+  /**
+   * DOCKERHUB_MCP_HTTP_TOKEN_FILE rotated: the file is read again when a client's token does not match, at most once a
+   * second so a client sending wrong tokens cannot make the server read the disk for each.
+   */
+  let lastRereadMs = 0;
+  async function rotatedHttpTokenMatches(req: IncomingMessage): Promise<boolean> {
+    if (!config.httpTokenFile || Date.now() - lastRereadMs < 1000) return false;
+    lastRereadMs = Date.now();
+    if (!(await rereadHttpToken(config))) return false;
+    expectedToken = sha256(config.httpToken!);
+    return bearerMatches(req.headers.authorization, expectedToken);
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (!hostAllowed(req.headers.host)) return reply(res, 403, 'Host not allowed');
@@ -96,7 +110,7 @@ export async function startHttpTransport(
       return;
     }
     if (path !== '/mcp') return reply(res, 404, 'not found; the MCP endpoint is /mcp');
-    if (expectedToken && !bearerMatches(req.headers.authorization, expectedToken)) {
+    if (expectedToken && !bearerMatches(req.headers.authorization, expectedToken) && !(await rotatedHttpTokenMatches(req))) {
       res.setHeader('www-authenticate', 'Bearer realm="dockerhub-mcp"');
       return reply(res, 401, 'missing or wrong bearer token');
     }

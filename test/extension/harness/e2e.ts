@@ -12,6 +12,8 @@ import { CHROMIUM_LAUNCH_OPTIONS } from '../../chromium';
 import { ALICE_DEFAULT_PAT } from '../../rig/images';
 import { startRig, type Rig } from '../../rig/index';
 import { createRunFolders, installExtension, startCodeServer, writeUserSettings, type CodeServer, type RunFolders } from './codeServer';
+import { prepareEditorRig } from './editorRig';
+import { takeEditorScreenshots } from './editorScreenshots';
 import { ensureTestTools } from './tools';
 import { EXTENSION_ID, QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
 import { vsixEntries } from './vsix';
@@ -230,7 +232,9 @@ export async function main(): Promise<number> {
     writeUserSettings(folders, { ...QUIET_WORKBENCH_SETTINGS, ...settings });
     const extensionDir = installExtension(tools, folders, VSIX, EXTENSION_ID);
     const resultsFile = join(runRoot, 'host-results.json');
-    const suiteEntry = await buildSuiteBundle({ resultsFile, settings, rigUser: { username: 'alice', token: ALICE_DEFAULT_PAT } });
+    const editorRig = await prepareEditorRig(rig);
+    cleanups.push(() => editorRig.stop());
+    const suiteEntry = await buildSuiteBundle({ resultsFile, settings, rigUser: { username: 'alice', token: ALICE_DEFAULT_PAT }, rigControlUrl: editorRig.url });
     const expectedTools = (JSON.parse(readFileSync(join(suiteEntry, '..', 'run.json'), 'utf8')) as { expectedTools: string[] }).expectedTools.length;
 
     log('starting code-server');
@@ -248,6 +252,7 @@ export async function main(): Promise<number> {
 
     log('driving the workbench');
     await runWorkbenchChecks(browser, server, folders, expectedTools);
+    await takeEditorScreenshots(browser, server, folders, check);
   } catch (err) {
     counts.failed++;
     console.log(`[e2e] aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

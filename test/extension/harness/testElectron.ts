@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runTests } from '@vscode/test-electron';
 import { ALICE_DEFAULT_PAT } from '../../rig/images';
 import { startRig } from '../../rig/index';
+import { prepareEditorRig } from './editorRig';
 import { QUIET_WORKBENCH_SETTINGS, REPO, buildSuiteBundle, rigSettings } from './suiteBundle';
 
 export async function main(): Promise<number> {
@@ -34,7 +35,8 @@ export async function main(): Promise<number> {
       }),
     );
     const resultsFile = join(root, 'results.json');
-    const suiteEntry = await buildSuiteBundle({ resultsFile, settings, rigUser: { username: 'alice', token: ALICE_DEFAULT_PAT } });
+    const editorRig = await prepareEditorRig(rig);
+    const suiteEntry = await buildSuiteBundle({ resultsFile, settings, rigUser: { username: 'alice', token: ALICE_DEFAULT_PAT }, rigControlUrl: editorRig.url });
     try {
       await runTests({
         version: process.env.VSCODE_TEST_VERSION || 'stable',
@@ -54,6 +56,7 @@ export async function main(): Promise<number> {
     }
     if (existsSync(resultsFile)) counts = JSON.parse(readFileSync(resultsFile, 'utf8'));
     else counts.failed += 1;
+    await editorRig.stop();
   } finally {
     await rig.stop();
     rmSync(root, { recursive: true, force: true });

@@ -10,6 +10,8 @@ const COMMANDS = [
   'dockerhubMcp.search',
   'dockerhubMcp.clearCache',
   'dockerhubMcp.showServerLog',
+  'dockerhubMcp.pinAllImages',
+  'dockerhubMcp.checkWorkspace',
 ];
 
 describe('extension activation', () => {

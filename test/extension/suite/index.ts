@@ -13,6 +13,7 @@ export function run(): Promise<void> {
   require('./extension.test');
   require('./mcpProvider.test');
   require('./agentMode.test');
+  require('./editor.test');
 
   return new Promise((resolve, reject) => {
     const counts = { passed: 0, failed: 0, pending: 0 };

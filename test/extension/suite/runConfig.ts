@@ -11,6 +11,8 @@ export interface RunConfig {
   settings: Record<string, unknown>;
   /** A rig account and its personal access token. */
   rigUser: { username: string; token: string };
+  /** Loopback endpoint of harness/editorRig.ts: the rig's request counts (GET /counts, POST /reset); absent elsewhere. */
+  rigControlUrl?: string;
 }
 
 export function runConfig(): RunConfig {

@@ -162,8 +162,19 @@ export function buildImage(spec: ImageSpec): BuiltImage {
   return { platform: spec.platform, manifest, config, configJson, layers };
 }
 
+/** One SLSA v0.2 material, as BuildKit records a `FROM` image: a docker purl and the digest it resolved to. */
+export interface ProvenanceMaterial {
+  uri: string;
+  digest: Record<string, string>;
+}
+
 /** A BuildKit attestation manifest (SPDX SBOM + SLSA provenance) for one image of an index. */
-export function buildAttestation(image: BuiltImage, repository: string, tag: string): BuiltAttestation {
+export function buildAttestation(
+  image: BuiltImage,
+  repository: string,
+  tag: string,
+  options: { materials?: ProvenanceMaterial[]; packages?: Array<{ name: string; version: string; license: string; purl: string }> } = {},
+): BuiltAttestation {
   const { os, architecture, variant } = image.platform;
   const platformText = [os, architecture, variant].filter(Boolean).join('/');
   const subject = [
@@ -181,10 +192,13 @@ export function buildAttestation(image: BuiltImage, repository: string, tag: str
       dataLicense: 'CC0-1.0',
       SPDXID: 'SPDXRef-DOCUMENT',
       name: `sbom-${repository}-${architecture}`,
-      packages: [
-        { name: 'busybox', SPDXID: 'SPDXRef-Package-busybox', versionInfo: '1.36.1', licenseConcluded: 'GPL-2.0-only' },
-        { name: 'musl', SPDXID: 'SPDXRef-Package-musl', versionInfo: '1.2.4', licenseConcluded: 'MIT' },
-      ],
+      packages: (options.packages ?? DEFAULT_SBOM_PACKAGES).map((item) => ({
+        name: item.name,
+        SPDXID: `SPDXRef-Package-${item.name}`,
+        versionInfo: item.version,
+        licenseConcluded: item.license,
+        externalRefs: [{ referenceCategory: 'PACKAGE-MANAGER', referenceType: 'purl', referenceLocator: item.purl }],
+      })),
     },
   };
   const provenance = {
@@ -194,8 +208,12 @@ export function buildAttestation(image: BuiltImage, repository: string, tag: str
     predicate: {
       builder: { id: '' },
       buildType: 'https://mobyproject.org/buildkit@v1',
-      materials: [{ uri: 'pkg:docker/library/base@1?platform=' + encodeURIComponent(platformText), digest: {} }],
-      invocation: { configSource: { entryPoint: 'Dockerfile' }, parameters: { frontend: 'dockerfile.v0' } },
+      materials: options.materials ?? [{ uri: 'pkg:docker/library/base@1?platform=' + encodeURIComponent(platformText), digest: {} }],
+      invocation: {
+        configSource: { entryPoint: 'Dockerfile' },
+        parameters: { frontend: 'dockerfile.v0', args: { 'build-arg:VERSION': tag }, locals: [{ name: 'context' }, { name: 'dockerfile' }] },
+        environment: { platform: platformText },
+      },
       metadata: { buildStartedOn: image.configJson.created, buildFinishedOn: image.configJson.created, reproducible: false },
     },
   };
@@ -226,6 +244,12 @@ export function buildAttestation(image: BuiltImage, repository: string, tag: str
   );
   return { manifest, config, layers, referenceDigest: image.manifest.digest };
 }
+
+/** SPDX packages as BuildKit's syft scanner writes them: name, versionInfo, licenseConcluded and a purl. */
+const DEFAULT_SBOM_PACKAGES = [
+  { name: 'busybox', version: '1.36.1', license: 'GPL-2.0-only', purl: 'pkg:apk/alpine/busybox@1.36.1' },
+  { name: 'musl', version: '1.2.4', license: 'MIT', purl: 'pkg:apk/alpine/musl@1.2.4' },
+];
 
 /** An OCI index (images first, then their attestations, as BuildKit orders them) or a Docker manifest list. */
 export function buildIndex(format: 'oci' | 'docker', images: BuiltImage[], attestations: BuiltAttestation[] = []): BuiltIndex {
@@ -281,15 +305,16 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   await Promise.all(workers);
 }
 
-/** Pushes blobs and manifests straight to the registry through its HTTP API, with a push token per repository. */
+/** Pushes blobs and manifests straight to the registry through its HTTP API, authorised per repository. */
 export class RegistryPusher {
   constructor(
     private readonly registryUrl: string,
-    private readonly pushToken: (repository: string) => string,
+    /** The Authorization header for pushing to a repository: `Bearer <push token>`, or `Basic …` on htpasswd. */
+    private readonly authorization: (repository: string) => string,
   ) {}
 
   private headers(repository: string, extra: Record<string, string> = {}): Record<string, string> {
-    return { authorization: `Bearer ${this.pushToken(repository)}`, ...extra };
+    return { authorization: this.authorization(repository), ...extra };
   }
 
   async pushBlob(repository: string, blob: Blob): Promise<void> {

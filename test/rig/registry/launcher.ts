@@ -7,12 +7,19 @@ import { spawnUnderWatchdog, type WatchedProcess } from '../watchdog';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
-export interface RegistryOptions {
+export interface TokenAuthOptions {
   realm: string;
   service: string;
   issuer: string;
   certificatePem: string;
 }
+
+/** Basic authentication against an htpasswd file (bcrypt hashes, as Distribution requires). */
+export interface HtpasswdAuthOptions {
+  htpasswd: string;
+}
+
+export type RegistryOptions = TokenAuthOptions | HtpasswdAuthOptions;
 
 export interface LaunchedRegistry {
   /** Direct URL of Distribution, without the proxy's Docker Hub behaviour. */
@@ -43,15 +50,24 @@ http:
   headers:
     X-Content-Type-Options: [nosniff]
 auth:
-  token:
-    realm: ${options.realm}
-    service: ${options.service}
-    issuer: ${options.issuer}
-    rootcertbundle: ${directory}/token-cert.pem
+${authYaml(directory, options)}
 health:
   storagedriver:
     enabled: false
 `;
+}
+
+function authYaml(directory: string, options: RegistryOptions): string {
+  if ('htpasswd' in options) {
+    return `  htpasswd:
+    realm: rig-basic
+    path: ${directory}/htpasswd`;
+  }
+  return `  token:
+    realm: ${options.realm}
+    service: ${options.service}
+    issuer: ${options.issuer}
+    rootcertbundle: ${directory}/token-cert.pem`;
 }
 
 async function waitUntilServing(url: string, registry: WatchedProcess): Promise<void> {
@@ -76,7 +92,8 @@ export async function launchRegistry(options: RegistryOptions): Promise<Launched
   const removeDirectory = () => rmSync(directory, { recursive: true, force: true });
   process.once('exit', removeDirectory);
   const port = await freePort();
-  await writeFile(join(directory, 'token-cert.pem'), options.certificatePem);
+  if ('htpasswd' in options) await writeFile(join(directory, 'htpasswd'), options.htpasswd);
+  else await writeFile(join(directory, 'token-cert.pem'), options.certificatePem);
   await writeFile(join(directory, 'config.yml'), configYaml(directory, port, options));
 
   // The registry runs under the watchdog, so it and its folder go when the test process ends in any way.

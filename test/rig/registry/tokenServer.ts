@@ -21,8 +21,10 @@ export interface AccessEntry {
 }
 
 export interface TokenRequestRecord {
-  /** Username from Basic credentials; null when anonymous. */
+  /** Username from Basic credentials or an identity token; null when anonymous. */
   user: string | null;
+  /** Set for the OAuth2 flow (POST form, an identity token); absent for GET with Basic or anonymous. */
+  grant?: 'refresh_token';
   scopes: string[];
   service: string | null;
   status: number;
@@ -60,6 +62,8 @@ export interface TokenServerOptions {
   /** Read at each request, so a test may change a password in place. */
   users: RigUser[];
   privateRepositories?: string[];
+  /** OAuth2 refresh tokens (Docker's identity tokens) → the user they stand for, for POST /token. */
+  identityTokens?: Map<string, string>;
 }
 
 const execFileAsync = promisify(execFile);
@@ -185,10 +189,35 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     });
   }
 
+  /** The token spec's OAuth2 flow: a refresh token (identity token) for an access token, scopes space-separated. */
+  function handleOAuth(form: URLSearchParams, response: ServerResponse): void {
+    const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    const record: TokenRequestRecord = { user: null, grant: 'refresh_token', scopes, service: form.get('service'), status: 200 };
+    log.push(record);
+    const username = form.get('grant_type') === 'refresh_token' ? options.identityTokens?.get(form.get('refresh_token') ?? '') : undefined;
+    const user = options.users.find((candidate) => candidate.username === username);
+    if (!user) {
+      record.status = 401;
+      sendJson(response, 401, { error: 'invalid_grant' });
+      return;
+    }
+    record.user = user.username;
+    const access = parseScopes(scopes)
+      .map((entry) => grant(user, entry))
+      .filter((entry): entry is AccessEntry => entry !== null);
+    sendJson(response, 200, { access_token: issueToken(access, user.username), expires_in: lifetimeSeconds, scope: scopes.join(' ') });
+  }
+
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     if (request.method === 'GET' && url.pathname === '/token') {
       handleToken(request, response, url.searchParams);
+      return;
+    }
+    if (request.method === 'POST' && url.pathname === '/token') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => handleOAuth(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), response));
       return;
     }
     sendJson(response, 404, { details: 'not found' });

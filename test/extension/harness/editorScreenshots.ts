@@ -1,0 +1,67 @@
+// Pictures of the editor features for the Marketplace page (docs/images/), taken in the workbench as a person sees
+// it: a Dockerfile's hover, and the quick fix of a pin its tag moved away from. Each step fails when what it
+// pictures is not on screen.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { CodeServer, RunFolders } from './codeServer';
+import { REPO } from './suiteBundle';
+import { Workbench } from './workbench';
+
+const IMAGES = join(REPO, 'docs', 'images');
+const EXAMPLE = 'example.Dockerfile';
+
+const DOCKERFILE = [
+  '# syntax=docker/dockerfile:1',
+  'FROM --platform=linux/arm64 demo:1.0 AS build',
+  'RUN make',
+  '',
+  `FROM base:1@sha256:${'0'.repeat(64)}`,
+  'COPY --from=build /app /app',
+  '',
+].join('\n');
+
+export async function takeEditorScreenshots(
+  browser: Browser,
+  server: CodeServer,
+  folders: RunFolders,
+  check: (title: string, body: () => Promise<void>) => Promise<void>,
+): Promise<void> {
+  mkdirSync(IMAGES, { recursive: true });
+  writeFileSync(join(folders.workspace, EXAMPLE), DOCKERFILE);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 640 } });
+  const workbench = new Workbench(await context.newPage());
+  const page = workbench.page;
+  const goTo = async (line: number, column: number) => {
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(`${line}:${column}`);
+    await page.keyboard.press('Enter');
+  };
+  try {
+    await check('a Dockerfile hover shows the image’s facts (docs/images/editor-hover.png)', async () => {
+      await workbench.open(server.url, folders.workspace);
+      await page.keyboard.press('Control+P');
+      await page.keyboard.type(EXAMPLE);
+      await page.locator('.quick-input-widget .monaco-list-row', { hasText: EXAMPLE }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      await page.locator('.monaco-editor .view-line', { hasText: 'demo:1.0' }).waitFor({ timeout: 20_000 });
+      // The size hint appears once the facts are in, so the hover shows them rather than "Looking this image up".
+      await page.locator('.monaco-editor .view-line', { hasText: 'pushed' }).first().waitFor({ timeout: 30_000 });
+      await goTo(2, 32);
+      await workbench.runCommand('Show or Focus Hover');
+      await page.locator('.monaco-hover', { hasText: 'index digest' }).filter({ visible: true }).waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(IMAGES, 'editor-hover.png') });
+      await page.keyboard.press('Escape');
+    });
+
+    await check('the moved pin offers its quick fix (docs/images/editor-quick-fix.png)', async () => {
+      await goTo(5, 8);
+      await page.keyboard.press('Control+.');
+      await page.locator('.action-widget', { hasText: 'Update the pinned digest' }).filter({ visible: true }).waitFor({ timeout: 15_000 });
+      await page.screenshot({ path: join(IMAGES, 'editor-quick-fix.png') });
+      await page.keyboard.press('Escape');
+    });
+  } finally {
+    await context.close();
+  }
+}
