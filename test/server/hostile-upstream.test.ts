@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { floodIndex, hostileImage, hostileRegistry, publishImage, recordingServer, type RecordingServer } from '../rig/hostileUpstream';
-import { buildImage } from '../rig/registry/imageBuilder';
+import { blobsOf, buildAttestation, buildImage, buildIndex, manifestsOf } from '../rig/registry/imageBuilder';
 import { success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
 
@@ -91,6 +91,14 @@ describe('hostile upstreams: label destinations, upstream text, answer size', fu
         `linux${ESC}[0m`,
       ),
     );
+    const provenanceImage = hostileImage({ Cmd: ['sh'] });
+    const provenance = buildAttestation(provenanceImage, 'evil', 'provenance', {
+      materials: [{ uri: `pkg:docker/127.0.0.1:${internal.port}/admin/users@latest?platform=linux%2Famd64`, digest: {} }],
+    });
+    const provenanceIndex = buildIndex('oci', [provenanceImage], [provenance]);
+    const provenanceManifests = manifestsOf(provenanceIndex);
+    for (const manifest of provenanceManifests.slice(0, -1)) registry.publish('evil', manifest.digest, manifest, []);
+    registry.publish('evil', 'provenance', provenanceIndex.manifest, blobsOf(provenanceIndex));
     const child = hostileImage({ Cmd: ['sh'] });
     publishImage(registry, 'evil', 'child', child);
     // Its config blob is missing: the registry's 404 carries its own (hostile) error text.
@@ -132,6 +140,14 @@ describe('hostile upstreams: label destinations, upstream text, answer size', fu
         assert.ok(!JSON.stringify([dockerfile, tracked]).includes('all users deleted'), 'the service reply is not echoed');
       });
     }
+
+    it('a provenance material naming a loopback service makes no request there either', async () => {
+      internal.requests.length = 0;
+      const tracked = success(await server.callTool('docker_track_base_updates', { image: 'hostile.test/evil:provenance' }));
+      assert.deepEqual(internal.requests, [], 'no request reached the internal service');
+      assert.match(tracked.notes.join('\n'), /provenance material names .*non-public address .*not contacted/);
+      assert.equal(tracked.base, null);
+    });
 
     it('a base digest label that is not a digest goes into no URL; the name on the image\'s own registry is still read', async () => {
       registry.requests.length = 0;
