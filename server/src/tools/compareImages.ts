@@ -40,7 +40,7 @@ export const compareImages = defineTool({
   name: 'docker_compare_images',
   title: 'Compare two images',
   description:
-    'Compare two images for one platform: shared and unique layers, common base depth, sizes and difference (b − a), config differences. Use to see what changed.',
+    'Compare two images for one platform: shared and unique layers, common base depth, sizes and difference (b − a), config changes.',
   input: {
     image_a: imageArg('Before'),
     image_b: imageArg('After'),

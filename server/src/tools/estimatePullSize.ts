@@ -15,7 +15,7 @@ export const estimatePullSize = defineTool({
   name: 'docker_estimate_pull_size',
   title: 'Estimate pull size',
   description:
-    'What docker pull downloads for one platform, minus layers already held (have: an image already pulled; have_digests). Use to compare candidates or upgrades.',
+    'What docker pull downloads for one platform, minus layers already held (have: an image already pulled; have_digests). Use to compare candidates.',
   input: {
     image: imageArg(),
     platform: platformArg,

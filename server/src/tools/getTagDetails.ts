@@ -22,7 +22,7 @@ export const getTagDetails = defineTool({
   name: 'docker_get_tag_details',
   title: 'Docker Hub tag details',
   description:
-    'One Docker Hub tag: its digest and media type, and per platform the digest, size, last push and pull. Use to see a tag\'s platforms or whether it is still pulled.',
+    'One Docker Hub tag: digest, media type, and per platform the digest, size, last push and pull. Use to see a tag\'s platforms or use.',
   input: {
     image: hubRepositoryArg('Docker Hub image and tag'),
   },

@@ -22,9 +22,9 @@ export const listRepositories = defineTool({
   name: 'docker_list_repositories',
   title: 'Docker Hub repositories of a namespace',
   description:
-    'Repositories of a Docker Hub namespace, paged: name, description, private or public, stars, pulls, last update. Default: your own namespace.',
+    'Repositories of a Docker Hub namespace (default yours), paged: name, description, private or public, stars, pulls, last update.',
   input: {
-    namespace: namespaceArg.optional().describe('Docker Hub user or organisation; default yours'),
+    namespace: namespaceArg.optional().describe('Default: yours'),
     limit: limitArg(100, 25),
     page: pageArg,
     ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses'),

@@ -9,7 +9,7 @@ export const updateRepository = defineTool({
   name: 'docker_update_repository',
   title: 'Update a Docker Hub repository',
   description:
-    'Change the short and/or full description of a Docker Hub repository you may write to (image, or namespace and name). Returns the fields changed.',
+    'Change the short and/or full description of a Docker Hub repository you may write to (image, or namespace and name).',
   input: {
     image: hubRepositoryArg().optional(),
     namespace: namespaceArg.optional(),
