@@ -4,6 +4,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'UNAUTHORIZED',
   'FORBIDDEN',
+  'CONFLICT',
   'RATE_LIMITED',
   'TIMEOUT',
   'UPSTREAM_ERROR',
@@ -42,6 +43,7 @@ export function errorFromStatus(
   what: string,
   detail?: string,
   retryAfterSeconds?: number,
+  windowSeconds?: number,
 ): DockerMcpError {
   const suffix = detail ? ` (${oneLine(detail)})` : '';
   switch (status) {
@@ -60,8 +62,10 @@ export function errorFromStatus(
     case 405:
     case 501:
       return new DockerMcpError('UNSUPPORTED', `the upstream service does not support this for ${what}${suffix}.`, { status });
+    case 409:
+      return new DockerMcpError('CONFLICT', `${what} conflicts with what already exists${suffix}.`, { status });
     case 429:
-      return rateLimited(what, retryAfterSeconds);
+      return rateLimited(what, retryAfterSeconds, windowSeconds);
     default:
       return new DockerMcpError('UPSTREAM_ERROR', `upstream answered HTTP ${status} for ${what}${suffix}; try again later.`, {
         status,
@@ -69,12 +73,23 @@ export function errorFromStatus(
   }
 }
 
-export function rateLimited(what: string, retryAfterSeconds?: number): DockerMcpError {
+/** `windowSeconds`: the `w=` of the registry's rate-limit headers, the longest the wait can be. */
+export function rateLimited(what: string, retryAfterSeconds?: number, windowSeconds?: number): DockerMcpError {
+  const window = windowSeconds ? `within ${durationText(windowSeconds)}, the window the registry gave (w=${windowSeconds})` : undefined;
   const when =
     retryAfterSeconds !== undefined
       ? `retry in ${retryAfterSeconds} s (after ${new Date(Date.now() + retryAfterSeconds * 1000).toISOString()})`
-      : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
+      : window
+        ? `retry later: the pull quota frees up ${window}; a login raises it`
+        : 'retry later; upstream did not say when (Docker Hub pull limits reset within 6 hours; a login raises them)';
   return new DockerMcpError('RATE_LIMITED', `rate limit reached for ${what}: ${when}.`, { status: 429, retryAfterSeconds });
+}
+
+/** `3600` → `1 hour`, `21600` → `6 hours`, `90` → `90 seconds`. */
+export function durationText(seconds: number): string {
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
 }
 
 /** Any thrown value to the contract's error; unknown faults become UPSTREAM_ERROR without internals. */

@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { toDockerMcpError } from './errors';
+import { withRepositorySuggestion } from './hub/suggest';
 import { redactSecrets } from './http/redact';
 import { SERVER_ICON, WRITE_TOOL_ICON } from './icons';
 import { registerPrompts } from './prompts';
@@ -129,7 +130,7 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
-    const error = toDockerMcpError(err);
+    const error = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, signal);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

@@ -148,17 +148,33 @@ describe('analysis tools against the rig registry', () => {
       assert.ok(!result.dockerfile.includes('ADD file:'));
     });
 
-    it('without base labels, app2:1 starts FROM a placeholder and keeps the base\'s own instructions', async () => {
+    it('without base labels, app2:1 starts FROM scratch (its history begins with ADD file:… in /) and keeps the base\'s own instructions', async () => {
       const result = success(await call('docker_get_dockerfile', { image: 'app2:1' }));
       assert.equal(result.base, null);
       const lines = instructionsOf(result.dockerfile);
-      assert.equal(lines[0], 'FROM <unknown base>');
+      assert.equal(lines[0], 'FROM scratch');
       assert.match(lines[1], /^ADD file:[0-9a-f]{64} in \/$/);
       assert.deepEqual(lines.slice(2, 5), ['CMD ["/bin/sh"]', 'ENV APP2_MODE=worker', 'WORKDIR /srv']);
       assert.match(lines[5], /^COPY file:[0-9a-f]{64} in \/srv\/$/);
       assert.equal(lines[6], 'CMD ["/srv/run"]');
       assert.ok(result.notes.some((n: string) => /base image is not recorded/.test(n)));
       assert.ok(result.notes.some((n: string) => /2 COPY\/ADD lines name their source by content hash/.test(n)));
+    });
+
+    it('base:1, whose first step is ADD file:… in /, starts FROM scratch; no note is repeated as a comment', async () => {
+      const outcome = await call('docker_get_dockerfile', { image: 'base:1' });
+      const result = success(outcome);
+      const lines = instructionsOf(result.dockerfile);
+      assert.equal(lines[0], 'FROM scratch');
+      assert.match(lines[1], /^ADD file:[0-9a-f]{64} in \/$/);
+      assert.doesNotMatch(result.dockerfile, /<unknown base>/);
+      const comments = result.dockerfile.split('\n').filter((line: string) => line.startsWith('#'));
+      assert.equal(comments.length, 1, comments.join('\n'));
+      for (const note of result.notes) {
+        const words = note.split(/[:;(]/)[0];
+        assert.ok(!comments.some((comment: string) => comment.includes(words)), `note repeated as a comment: ${note}`);
+        assert.equal(outcome.text.split(words).length - 1, 1, `said once in the text: ${words}`);
+      }
     });
   });
 

@@ -175,13 +175,14 @@ function instructionsOf(dockerfile: string): string[] {
 }
 
 describe('analysis: Dockerfile from history', () => {
-  it('rebuilds httpd 2.4.23: header, placeholder FROM, every instruction in order', () => {
+  it('rebuilds httpd 2.4.23: header, FROM scratch under its ADD file:… in /, every instruction in order; caveats in notes only', () => {
     const { text, instructionCount, notes } = reconstructDockerfile(httpdConfig.history!, { source: 'httpd:2.4.23 (linux/amd64)' });
-    assert.match(text, /^# Reconstructed from the image history of httpd:2\.4\.23 \(linux\/amd64\)\.\n/);
-    assert.match(text, /COPY\/ADD sources appear as content hashes/);
-    assert.match(text, /multi-stage/);
+    assert.match(text, /^# Reconstructed from the image history of httpd:2\.4\.23 \(linux\/amd64\)[.;]/);
+    assert.ok(notes.some((note) => /content hash/.test(note)));
+    assert.ok(notes.some((note) => /multi-stage/.test(note)));
+    assert.equal(text.split('\n').filter((line) => line.startsWith('#')).length, 1);
     const lines = instructionsOf(text);
-    assert.equal(lines[0], 'FROM <unknown base>');
+    assert.equal(lines[0], 'FROM scratch');
     assert.deepEqual(
       lines.slice(1).map((line) => line.split(' ')[0]),
       ['ADD', 'CMD', 'ENV', 'ENV', 'RUN', 'WORKDIR', 'RUN', 'ENV', 'ENV', 'ENV', 'ENV', 'RUN', 'COPY', 'EXPOSE', 'CMD'],
@@ -261,7 +262,8 @@ describe('analysis: Dockerfile from history', () => {
       source: 'x',
       base: { name: 'alpine:3.20' },
     });
-    assert.match(text, /\nFROM alpine:3\.20\n# The base image's own instructions could not be told apart/);
+    assert.match(text, /\nFROM alpine:3\.20\n/);
+    assert.doesNotMatch(text, /could not be/);
     assert.match(text, /\nADD file:abc in \/\n/);
     assert.ok(notes.some((note) => /could not be separated/.test(note)));
   });

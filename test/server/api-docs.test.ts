@@ -1,9 +1,33 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { API_DOC_PATH, renderApiDocs } from '../../server/scripts/gen-api-docs';
+import { API_DOC_PATH, API_EXAMPLES_PATH, renderApiDocs } from '../../server/scripts/gen-api-docs';
 import { PROMPTS } from '../../server/src/prompts';
 import { TOOLS } from '../../server/src/tools';
+import { ALICE_DEFAULT_PAT } from '../rig/images';
+import { success } from './helpers/assertions';
+import { startInProcess } from './helpers/inProcess';
+
+/**
+ * Tools whose answer to their example depends only on the rig's catalogue: not on ports, clocks, cache state or the
+ * writes other tests make. Their recorded examples must be exactly what they answer now.
+ */
+const REPRODUCIBLE = [
+  'docker_search_images',
+  'docker_get_stats',
+  'docker_list_tags',
+  'docker_get_tag_details',
+  'docker_get_manifest',
+  'docker_inspect_image',
+  'docker_analyze_layers',
+  'docker_get_image_history',
+  'docker_get_dockerfile',
+  'docker_compare_images',
+  'docker_estimate_pull_size',
+  'docker_track_base_updates',
+  'docker_get_attestations',
+  'docker_get_vulnerabilities',
+];
 
 describe('docs/API.md', () => {
   it('is exactly what the generator renders from the tool definitions (npm run docs:api)', () => {
@@ -58,6 +82,21 @@ describe('docs/API.md', () => {
       const blocks = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => m[1]);
       const result = JSON.parse(blocks.at(-1)!);
       assert.ok(z.object(tool.output).safeParse(result).success, `${tool.name}: example result fits the output schema`);
+    }
+  });
+
+  it('shows results recorded from real calls to the rig, not written by hand (npm run docs:api:record)', async () => {
+    const recorded = JSON.parse(readFileSync(API_EXAMPLES_PATH, 'utf8')) as { results: Record<string, unknown> };
+    assert.deepEqual(Object.keys(recorded.results).sort(), TOOLS.map((tool) => tool.name).sort());
+    const server = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+    try {
+      for (const name of REPRODUCIBLE) {
+        const tool = TOOLS.find((candidate) => candidate.name === name)!;
+        const answer = success(await server.callTool(name, tool.example as Record<string, unknown>));
+        assert.deepEqual(answer, recorded.results[name], `${name}: docs/api-examples.json is not what the tool answers; run npm run docs:api:record`);
+      }
+    } finally {
+      await server.close();
     }
   });
 });

@@ -357,10 +357,10 @@ describe('Docker Hub client and login (against the Hub emulator)', () => {
       assert.equal(again.code, 'NOT_FOUND');
     });
 
-    it('reports an existing repository as INVALID_INPUT and a foreign namespace as FORBIDDEN', async () => {
+    it('reports an existing repository as CONFLICT and a foreign namespace as FORBIDDEN', async () => {
       const { hub } = alice();
       const exists = await rejection(hub.createRepository('alice', { name: 'private-app', is_private: true }));
-      assert.equal(exists.code, 'INVALID_INPUT');
+      assert.equal(exists.code, 'CONFLICT');
       assert.match(exists.message, /already exists/);
       const foreign = await rejection(hub.createRepository('bob', { name: 'mine-now', is_private: false }));
       assert.equal(foreign.code, 'FORBIDDEN');

@@ -307,7 +307,7 @@ describe('Docker Hub tools', () => {
       const details = success(await s.callTool('docker_get_image_details', { image: 'alice/new-app' }));
       assert.equal(details.description, 'New');
       assert.match(
-        failure(await s.callTool('docker_create_repository', { namespace: 'alice', name: 'new-app' }), 'INVALID_INPUT'),
+        failure(await s.callTool('docker_create_repository', { namespace: 'alice', name: 'new-app' }), 'CONFLICT'),
         /already exists/,
       );
       failure(await s.callTool('docker_create_repository', { namespace: 'alice', name: 'Bad Name' }), 'INVALID_INPUT');

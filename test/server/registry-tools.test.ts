@@ -181,7 +181,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
         result.text,
         'INVALID_INPUT: argument "image" is not a valid image reference: invalid reference format: repository name (library/Nginx) must be lowercase',
       );
-      const platform = await server.callTool('docker_get_manifest', { image: 'demo', platform: 'arm64' });
+      const platform = await server.callTool('docker_get_manifest', { image: 'demo', platform: 'arm65' });
       assert.match(platform.text, /^INVALID_INPUT: argument "platform"/);
     });
 

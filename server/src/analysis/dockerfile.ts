@@ -37,25 +37,26 @@ export function reconstructDockerfile(history: HistoryEntry[], options: Dockerfi
   const base = options.base;
   const skipped = base?.historyEntries ?? 0;
   const notes: string[] = [];
-  const lines: string[] = [
-    `# Reconstructed from the image history of ${options.source}.`,
-    '# History keeps each instruction, not its inputs: COPY/ADD sources appear as content hashes (file:…, dir:…),',
-    '# earlier stages of a multi-stage build, comments and ARG lines BuildKit does not record are lost.',
-  ];
+  // Caveats go to notes only: the text stays a Dockerfile, and nothing is said twice.
+  const lines: string[] = [`# Reconstructed from the image history of ${options.source}; see the notes for what history does not keep.`];
 
   if (base) {
     // The name comes from a label: one line, whatever it holds.
     const name = inline(base.name, 512);
     lines.push(`FROM ${base.digest && !name.includes('@') ? `${name}@${base.digest}` : name}`);
     if (base.historyEntries === undefined) {
-      lines.push('# The base image\'s own instructions could not be told apart: the lines below include them.');
       notes.push(`Base ${base.name} comes from the image's labels, but its own history entries could not be separated, so they are repeated below.`);
     }
+  } else if (startsWithRootFilesystem(history)) {
+    lines.push('FROM scratch');
+    notes.push(
+      'The base image is not recorded (no org.opencontainers.image.base.name label); the history starts by adding a root filesystem (ADD file:… in /) to an empty image, so FROM scratch rebuilds it, with any base\'s own instructions included.',
+    );
   } else {
-    lines.push('# The image does not record its base; the lines below start from its first layer and include the base\'s own instructions.');
     lines.push('FROM <unknown base>');
     notes.push('The base image is not recorded (no org.opencontainers.image.base.name label): FROM is a placeholder and the base\'s own instructions are included.');
   }
+  notes.push('History keeps each instruction, not its inputs: comments, and ARG lines BuildKit does not record, are lost.');
 
   const declaredArgs = new Set<string>();
   let instructionCount = 0;
@@ -99,6 +100,14 @@ export function reconstructDockerfile(history: HistoryEntry[], options: Dockerfi
   }
   notes.push('Only the final stage of a multi-stage build is in the history; files copied from earlier stages appear as COPY without their stage.');
   return { text: `${lines.join('\n')}\n`, instructionCount, notes };
+}
+
+/** The classic builder's and BuildKit's first step of a base image: a root filesystem added at `/` from a content hash. */
+function startsWithRootFilesystem(history: HistoryEntry[]): boolean {
+  const first = history.find((entry) => (entry.created_by ?? '').trim() !== '');
+  if (!first) return false;
+  const instruction = instructionOf(first.created_by);
+  return instruction.keyword === 'ADD' && /^ADD (?:file|dir|multi):[0-9a-f]{6,} in \/\s*$/.test(instruction.text);
 }
 
 function argName(declaration: string): string {

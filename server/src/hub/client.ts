@@ -124,7 +124,7 @@ export class HubClient {
       undefined,
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err);
+      throw this.privateHint(err, namespace);
     });
   }
 
@@ -147,7 +147,7 @@ export class HubClient {
         return { ...page, results: page.results.map(withoutAttestations) };
       }, repoKey(namespace, name));
     } catch (err) {
-      throw this.privateHint(this.explainAnonymousPaging(err, request));
+      throw this.privateHint(this.explainAnonymousPaging(err, request), namespace);
     }
   }
 
@@ -160,7 +160,7 @@ export class HubClient {
       (body) => withoutAttestations(body as HubTag),
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err);
+      throw this.privateHint(err, namespace);
     });
   }
 
@@ -211,7 +211,7 @@ export class HubClient {
     });
     if (response.status === 409) {
       throw new DockerMcpError(
-        'INVALID_INPUT',
+        'CONFLICT',
         `repository ${namespace}/${creation.name} already exists; choose another name, or change it with docker_update_repository.`,
         { status: 409 },
       );
@@ -248,8 +248,9 @@ export class HubClient {
   }
 
   /** Hub answers 404, not 401, for a private repository asked for anonymously; say what would help. */
-  private privateHint(err: unknown): unknown {
-    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || this.deps.auth.hasCredentials) return err;
+  /** Official images (`library/`) are public by definition, so only other namespaces get the private-repository hint. */
+  private privateHint(err: unknown, namespace: string): unknown {
+    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || this.deps.auth.hasCredentials || namespace === 'library') return err;
     return new DockerMcpError(
       'NOT_FOUND',
       `${err.message} If it is a private repository, set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.`,

@@ -22,10 +22,13 @@ export interface HubImageName {
 export function hubImageName(image: string, tool: string, argument = 'image'): HubImageName {
   const reference = parseReference(image, argument);
   if (reference.registry !== DEFAULT_REGISTRY) {
+    // A write elsewhere has no counterpart among this server's tools: pointing at read tools would mislead.
+    const elsewhere = HUB_WRITE_TOOLS.has(tool)
+      ? `this server changes repositories only on Docker Hub; use ${reference.registry}'s own web interface or CLI for that.`
+      : `for other registries use ${['docker_list_tags', 'docker_get_manifest', 'docker_inspect_image'].filter((name) => name !== tool).join(', ')}.`;
     throw new DockerMcpError(
       'UNSUPPORTED',
-      `${tool} reads Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}. ` +
-        'Use docker_list_tags, docker_get_manifest or docker_inspect_image for other registries.',
+      `${tool} uses Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}: ${elsewhere}`,
     );
   }
   const parts = reference.repository.split('/');
@@ -41,6 +44,8 @@ export function hubImageName(image: string, tool: string, argument = 'image'): H
     familiar: familiarRepository(reference),
   };
 }
+
+const HUB_WRITE_TOOLS = new Set(['docker_create_repository', 'docker_update_repository', 'docker_delete_tag']);
 
 /** A tag is written when the last path component has `:tag` before any `@digest`. */
 function hasWrittenTag(image: string): boolean {

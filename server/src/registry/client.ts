@@ -4,6 +4,7 @@ import { sha256Digest, type Cache } from '../cache/cache';
 import { isLoopbackHost, type Config } from '../config';
 import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
+import { parseRateLimit } from '../http/rateLimit';
 import type { Logger } from '../log';
 import { shortDigest } from '../format';
 import { bareMediaType, IMAGE_CONFIG_TYPES, MANIFEST_ACCEPT, MediaTypes, parseManifest } from './manifest';
@@ -390,14 +391,25 @@ export class RegistryClient {
     if (response.status === 401) {
       const suffix = detail ? ` (${oneLine(detail)})` : '';
       const status = { status: 401 };
-      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, this.deps.auth.identity(reference.registry), suffix), status);
+      const identity = this.deps.auth.identity(reference.registry);
+      // Anonymous and refused for an official image: it does not exist (they are all public), unless the token itself was bad.
+      if (
+        identity.as === 'anonymous' &&
+        reference.registry === 'docker.io' &&
+        reference.repository.startsWith('library/') &&
+        !/invalid_token/.test(response.headers['www-authenticate'] ?? '')
+      ) {
+        return new DockerMcpError('NOT_FOUND', `${what} does not exist on Docker Hub: official images are public${suffix}.`, { status: 404 });
+      }
+      return new DockerMcpError('UNAUTHORIZED', unauthorizedMessage(what, identity, suffix), status);
     }
     if (response.status === 404) {
       const hint = reference.digest ? 'check the digest' : 'docker_list_tags lists the tags that exist';
       return new DockerMcpError('NOT_FOUND', `${what} was not found${detail ? ` (${oneLine(detail)})` : ''}; ${hint}.`, { status: 404 });
     }
     const wait = retryAfter(response.headers);
-    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000));
+    const windowSeconds = response.status === 429 ? parseRateLimit(response.headers)?.windowSeconds : undefined;
+    return errorFromStatus(response.status, what, detail, wait === undefined ? undefined : Math.ceil(wait / 1000), windowSeconds);
   }
 }
 

@@ -22,6 +22,37 @@ export function parsePlatform(text: string): Platform {
 
 const ARCHITECTURE_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', i386: '386' };
 
+/** Go's GOOS and GOARCH values, which containerd's platforms.Parse (behind `docker --platform`) recognises. */
+const KNOWN_OS = new Set(['aix', 'android', 'darwin', 'dragonfly', 'freebsd', 'hurd', 'illumos', 'ios', 'js', 'linux', 'nacl', 'netbsd', 'openbsd', 'plan9', 'solaris', 'wasip1', 'windows', 'zos']);
+const KNOWN_ARCHITECTURES = new Set([
+  '386', 'amd64', 'amd64p32', 'arm', 'armbe', 'arm64', 'arm64be', 'loong64', 'mips', 'mipsle', 'mips64', 'mips64le', 'mips64p32',
+  'mips64p32le', 'ppc', 'ppc64', 'ppc64le', 'riscv', 'riscv64', 's390', 's390x', 'sparc', 'sparc64', 'wasm',
+]);
+
+/**
+ * A platform as a person or model may write it, normalised as `docker --platform` (containerd) does: any case,
+ * `aarch64` → arm64, `x86_64` → amd64, `armhf` → arm/v7, `armel` → arm/v6, `7` → v7, amd64's `v1` dropped, and an
+ * architecture alone meaning linux. Returns `os/arch[/variant]`, or undefined when the text is not a platform (an OS
+ * alone names no architecture). The one implementation every tool's `platform` argument goes through.
+ */
+export function normalisePlatform(text: string): string | undefined {
+  const parts = text.toLowerCase().split('/');
+  // containerd's component rule: letters, digits, `_` and `-` only, so no blank, dot or control character slips through.
+  if (parts.length > 3 || parts.some((part) => !/^[a-z0-9_-]+$/.test(part))) return undefined;
+  let [os, architecture, variant] = parts.length === 1 ? ['linux', parts[0], undefined] : parts;
+  if (!KNOWN_OS.has(os)) return undefined;
+  if (architecture === 'armhf') [architecture, variant] = ['arm', variant ?? 'v7'];
+  else if (architecture === 'armel') [architecture, variant] = ['arm', variant ?? 'v6'];
+  architecture = ARCHITECTURE_ALIASES[architecture] ?? architecture;
+  if (!KNOWN_ARCHITECTURES.has(architecture)) return undefined;
+  if (variant !== undefined) {
+    if (/^\d+$/.test(variant)) variant = `v${variant}`;
+    if (!/^v\d+$/.test(variant)) return undefined;
+    if (architecture === 'amd64' && variant === 'v1') variant = undefined;
+  }
+  return [os, architecture, variant].filter(Boolean).join('/');
+}
+
 /** containerd's normalisation: arm64 means v8, arm means v7, amd64's v1 is no variant. */
 function normalise(platform: Platform): Required<Pick<Platform, 'os' | 'architecture'>> & { variant: string } {
   const architecture = ARCHITECTURE_ALIASES[platform.architecture] ?? platform.architecture;

@@ -86,5 +86,5 @@ export const analyzeLayers = defineTool({
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', platform: 'linux/amd64', sort: 'size', limit: 5 },
+  example: { image: 'app:1', sort: 'size', limit: 5 },
 });

@@ -130,7 +130,7 @@ export const compareImages = defineTool({
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image_a: 'nginx:1.26', image_b: 'nginx:1.27', platform: 'linux/amd64' },
+  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64' },
 });
 
 function sideOf(image: ResolvedImage, size: number) {

@@ -20,7 +20,7 @@ export const deleteTag = defineTool({
     repository: z.string(),
     tag: z.string(),
   },
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
   async handler(args, services, signal, context) {
     services.hubAuth.requireCredentials('deleting a tag');
     const hub = hubImageName(args.image, 'docker_delete_tag');
@@ -45,5 +45,5 @@ export const deleteTag = defineTool({
   summarize(result) {
     return result.deleted ? `Deleted tag ${result.image} from Docker Hub.` : `Not deleted: the user declined to delete ${result.image}.`;
   },
-  example: { image: 'alice/my-app:old', confirm: 'old' },
+  example: { image: 'alice/private-app:1', confirm: '1' },
 });

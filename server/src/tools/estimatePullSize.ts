@@ -95,5 +95,5 @@ export const estimatePullSize = defineTool({
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', platform: 'linux/amd64', have: 'nginx:1.26' },
+  example: { image: 'app:1', platform: 'linux/amd64', have: 'base:1' },
 });

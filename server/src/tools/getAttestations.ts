@@ -99,5 +99,5 @@ export const getAttestations = defineTool({
     if (result.platform && result.statements.length === 0) lines.push(`- none for ${result.platform}`);
     return lines.join('\n');
   },
-  example: { image: 'nginx:latest', platform: 'linux/arm64' },
+  example: { image: 'svc:1' },
 });

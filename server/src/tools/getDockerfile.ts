@@ -64,7 +64,7 @@ export const getDockerfile = defineTool({
       ...result.notes.map((note) => `- ${note}`),
     ].join('\n');
   },
-  example: { image: 'nginx:1.27' },
+  example: { image: 'app:1' },
 });
 
 /**

@@ -99,5 +99,5 @@ export const getImageDetails = defineTool({
     }
     return lines.join('\n');
   },
-  example: { image: 'nginx' },
+  example: { image: 'web' },
 });

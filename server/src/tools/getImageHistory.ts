@@ -81,5 +81,5 @@ export const getImageHistory = defineTool({
     if (result.note) lines.push(`Note: ${result.note}.`);
     return lines.join('\n');
   },
-  example: { image: 'httpd:2.4' },
+  example: { image: 'demo:schema2' },
 });

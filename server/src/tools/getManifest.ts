@@ -78,7 +78,7 @@ export const getManifest = defineTool({
     if (args.platform && !result.index_digest) lines.push(`Single-platform image: ${result.platform}.`);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', platform: 'linux/arm64' },
+  example: { image: 'demo:1.0', platform: 'linux/arm64' },
 });
 
 function describe(manifest: FetchedManifest) {

@@ -46,5 +46,5 @@ export const getStats = defineTool({
       `${result.tag_count} tags; last updated ${day(result.last_updated)}, registered ${day(result.date_registered)}.`
     );
   },
-  example: { image: 'nginx' },
+  example: { image: 'web' },
 });

@@ -87,5 +87,5 @@ export const getTagDetails = defineTool({
     ];
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27' },
+  example: { image: 'web:1.27' },
 });

@@ -102,7 +102,7 @@ export const getVulnerabilities = defineTool({
     if (result.more > 0) lines.push(`…and ${result.more} more (raise limit to see them).`);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', platform: 'linux/arm64', limit: 5 },
+  example: { image: 'demo:1.0', platform: 'linux/arm64', limit: 5 },
 });
 
 function toOutput(finding: ScoutFinding): z.input<typeof vulnerability> {

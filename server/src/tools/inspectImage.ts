@@ -89,7 +89,7 @@ export const inspectImage = defineTool({
     if (c.Healthcheck?.Test) lines.push(`Healthcheck: ${JSON.stringify(c.Healthcheck.Test)}.`);
     return lines.join('\n');
   },
-  example: { image: 'nginx:1.27', platform: 'linux/arm64' },
+  example: { image: 'app:1' },
 });
 
 function cut(text: string, max: number): string {

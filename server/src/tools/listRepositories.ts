@@ -84,5 +84,5 @@ export const listRepositories = defineTool({
     );
     return [header, ...lines].join('\n');
   },
-  example: { namespace: 'bitnami', limit: 10, ordering: '-pull_count' },
+  example: { namespace: 'alice', limit: 10, ordering: '-pull_count' },
 });

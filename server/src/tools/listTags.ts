@@ -1,23 +1,36 @@
 import { z } from 'zod';
 import { DockerMcpError } from '../errors';
 import { day, formatBytes } from '../format';
+import { compareVersions, parseVersionTag, versionLine } from '../analysis/versionLine';
 import { hubImageName } from '../hub/reference';
-import { platformString } from '../registry/platform';
+import type { HubTagFiltered } from '../hub/types';
+import { normalisePlatform, parsePlatform, platformMatches, platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, familiarRepository, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, limitArg, pageArg } from './schemas';
+import { imageArg, limitArg, pageArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Deepest tag a registry's tags/list is read to for one call (page × limit, or the whole list with a name filter). */
 const REGISTRY_TAGS_MAX = 1000;
+/** Docker Hub tags read for one sorted or version-line answer: five pages of 100, newest first. */
+const HUB_PAGE_SIZE = 100;
+const HUB_PAGES_MAX = 5;
 
 const tag = z.object({
   name: z.string(),
-  digest: z.string().nullable(),
-  full_size: z.number().nullable().describe('Compressed size in bytes (amd64 or first platform)'),
+  digest: z.string().nullable().describe('What the tag points at: the index of a multi-platform tag. Pin this one'),
+  platform_digest: z
+    .string()
+    .nullable()
+    .describe('With a platform filter: that platform\'s image manifest, whose size is shown (what was read, not what to pin)'),
+  full_size: z
+    .number()
+    .nullable()
+    .describe('Compressed size in bytes of the filtered platform, else of linux/amd64 or the first platform, as Docker Hub reports it'),
   platforms: z.array(z.string()).describe('os/arch[/variant] of each platform; attestations left out'),
   tag_last_pushed: z.string().nullable(),
+  aliases: z.array(z.string()).describe('Other tags read in this call that point at the same digest'),
 });
 
 const input = {
@@ -25,29 +38,53 @@ const input = {
   limit: limitArg(100, 25),
   page: pageArg,
   name: z.string().min(1).max(128).optional().describe('Tag name contains'),
-  architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64'),
-  os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows'),
+  platform: platformArg.describe('Only this platform; sizes and digests are its (Hub)'),
+  architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64 (Hub)'),
+  os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows (Hub)'),
+  sort: z.enum(['pushed', 'name', 'size']).default('pushed').describe('Newest first, by name (versions in order), or smallest first'),
+  newer_than: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
+    .optional()
+    .describe('A version tag: only newer releases of its line'),
 };
 
 const output = {
   image: z.string().describe('Repository as people write it'),
   registry: z.string(),
   source: z.enum(['hub', 'registry']).describe('hub: Docker Hub’s tag API (digests, platforms, dates); registry: the registry’s tag list (names only)'),
+  platform: z.string().nullable().describe('The platform filter, normalised; sizes are this platform\'s'),
+  sort: z.enum(['pushed', 'name', 'size']),
   page: z.number(),
   limit: z.number(),
   count: z.number().nullable().describe('Tags matching the filters in the whole repository, when known'),
   has_more: z.boolean(),
   tags: z.array(tag),
+  version_line: z
+    .object({
+      tag: z.string(),
+      line: z.string().describe('e.g. 1.27.x or 3.12.x-slim'),
+      same_as: z.string().nullable().describe('The release a floating tag points at (same digest)'),
+      newer: z.array(z.string()).describe('Newer releases of the line, newest first'),
+      newest: z.string().nullable(),
+      newest_later_line: z.string().nullable().describe('Newest release of the same variant in a later line'),
+    })
+    .nullable()
+    .describe('With newer_than: the tag\'s version line'),
+  notes: z.array(z.string()),
 };
 
 type Args = z.output<z.ZodObject<typeof input>>;
 type Result = z.input<z.ZodObject<typeof output>>;
+type TagEntry = z.input<typeof tag>;
 
 export const listTags = defineTool({
   name: 'docker_list_tags',
   title: 'List image tags',
   description:
-    'Tags of a repository, paged, newest first. Docker Hub: digest, platforms, size and push date per tag, filters by name, architecture, os. Other registries: tag names.',
+    'Tags of a repository, paged. Docker Hub: digest to pin, platforms, size, push date and the other tags on the same digest; filter by name or platform, sort by size or name, newer_than a version tag for newer releases in its line. Other registries: tag names.',
   input,
   output,
   annotations: READ_ONLY,
@@ -55,62 +92,222 @@ export const listTags = defineTool({
     const reference = parseReference(args.image);
     if (reference.registry !== DEFAULT_REGISTRY) return registryTags(reference, args, services, signal);
     const hub = hubImageName(args.image, 'docker_list_tags');
-    const page = await services.hub.listTags(hub.namespace, hub.name, { page: args.page, pageSize: args.limit, name: args.name, architecture: args.architecture, os: args.os }, signal);
-    const tags = page.results.filter(
-      (entry) =>
-        (!args.name || entry.name.includes(args.name)) &&
-        (!args.architecture || entry.images.some((image) => image.architecture === args.architecture)) &&
-        (!args.os || entry.images.some((image) => image.os === args.os)),
-    );
-    const filteredHere = tags.length < page.results.length;
+    const filter = platformFilter(args);
+    const notes: string[] = [];
+    const readAll = args.sort !== 'pushed' || args.newer_than !== undefined;
+    const request = { name: args.newer_than ? undefined : args.name, architecture: filter?.architecture, os: filter?.os };
+    let entries: HubTagFiltered[];
+    let total: number;
+    let complete: boolean;
+    if (readAll) {
+      entries = [];
+      total = 0;
+      complete = false;
+      for (let page = 1; page <= HUB_PAGES_MAX; page++) {
+        const read = await services.hub.listTags(hub.namespace, hub.name, { page, pageSize: HUB_PAGE_SIZE, ...request }, signal);
+        entries.push(...read.results);
+        total = read.count;
+        if (!read.next || page * HUB_PAGE_SIZE >= read.count) {
+          complete = true;
+          break;
+        }
+      }
+      if (!complete) notes.push(`Only the newest ${entries.length} of ${total} tags were read to sort them.`);
+    } else {
+      const read = await services.hub.listTags(hub.namespace, hub.name, { page: args.page, pageSize: args.limit, ...request }, signal);
+      entries = read.results;
+      total = read.count;
+      complete = !read.next && args.page * args.limit >= read.count;
+    }
+    const readTags = entries.flatMap((entry) => {
+      const shown = entryFor(entry, filter);
+      return shown && (!request.name || entry.name.includes(request.name)) ? [shown] : [];
+    });
+    const filteredHere = readTags.length < entries.length;
+    withAliases(readTags);
+
+    let selected = readTags;
+    let versionLineResult: Result['version_line'] = null;
+    if (args.newer_than) {
+      const line = versionLine(args.newer_than, readTags);
+      if (!line) throw new DockerMcpError('INVALID_INPUT', `argument "newer_than" must be a version tag such as 1.27.1 or 3.12-slim.`);
+      if (!readTags.some((entry) => entry.name === args.newer_than)) {
+        notes.push(`${hub.familiar}:${args.newer_than} was not among the tags read${filter ? ` for ${filter.text}` : ''}.`);
+      }
+      versionLineResult = { tag: args.newer_than, line: line.line, same_as: line.same_as, newer: line.newer, newest: line.newest, newest_later_line: line.newest_later_line };
+      const newer = new Set(line.newer);
+      selected = readTags.filter((entry) => newer.has(entry.name)).sort((a, b) => line.newer.indexOf(a.name) - line.newer.indexOf(b.name));
+    } else if (args.sort !== 'pushed') {
+      selected = sortTags(readTags, args.sort);
+    }
+    if (!readAll) {
+      return {
+        image: hub.familiar,
+        registry: DEFAULT_REGISTRY,
+        source: 'hub' as const,
+        platform: filter?.text ?? null,
+        sort: args.sort,
+        page: args.page,
+        limit: args.limit,
+        // Filters Hub did not apply were applied to this page here, so the total is then not known.
+        count: filteredHere ? null : total,
+        has_more: !complete,
+        tags: selected,
+        version_line: null,
+        notes,
+      };
+    }
+    const start = (args.page - 1) * args.limit;
     return {
       image: hub.familiar,
       registry: DEFAULT_REGISTRY,
       source: 'hub' as const,
+      platform: filter?.text ?? null,
+      sort: args.sort,
       page: args.page,
       limit: args.limit,
-      // Filters Hub did not apply were applied to this page here, so the total is then not known.
-      count: filteredHere ? null : page.count,
-      has_more: Boolean(page.next) || args.page * args.limit < page.count,
-      tags: tags.map((entry) => ({
-        name: entry.name,
-        digest: entry.digest ?? null,
-        full_size: entry.full_size ?? null,
-        platforms: entry.images.map(platformString),
-        tag_last_pushed: entry.tag_last_pushed ?? null,
-      })),
+      count: complete ? selected.length : null,
+      has_more: start + args.limit < selected.length,
+      tags: selected.slice(start, start + args.limit),
+      version_line: versionLineResult,
+      notes,
     };
   },
   summarize(result, args) {
-    const filters = [args.name && `name~${args.name}`, args.architecture && `arch=${args.architecture}`, args.os && `os=${args.os}`]
+    const filters = [args.name && !args.newer_than && `name~${args.name}`, result.platform && `platform ${result.platform}`]
       .filter(Boolean)
       .join(', ');
-    const header =
-      `${result.image}: ${result.count ?? 'unknown number of'} tags${filters ? ` matching ${filters}` : ''}; page ${result.page}, ` +
-      `${result.tags.length} shown${result.has_more ? ', more on the next page' : ''}.`;
-    const lines = result.tags.map((entry) =>
-      result.source === 'registry'
-        ? `- ${entry.name}`
-        : `- ${entry.name}: ${entry.digest ?? '?'} ${formatBytes(entry.full_size)}, ${entry.platforms.join(' ') || 'no platforms'}, pushed ${day(entry.tag_last_pushed)}`,
-    );
-    return [header, ...lines].join('\n');
+    const order = result.sort === 'size' ? ', smallest first' : result.sort === 'name' ? ', by name' : '';
+    const lines: string[] = [];
+    const line = result.version_line;
+    if (line) {
+      const what = line.same_as ? `${line.tag} (= ${line.same_as})` : line.tag;
+      lines.push(
+        line.newer.length > 0
+          ? `${result.image}:${what}: ${plural(line.newer.length, 'newer release')} in its line ${line.line}, newest ${line.newest}.`
+          : `${result.image}:${what}: no newer release in its line ${line.line}${line.newest ? `; the newest is ${line.newest}` : ''}.`,
+      );
+      if (line.newest_later_line) lines.push(`A later line exists: ${line.newest_later_line}.`);
+    } else {
+      lines.push(
+        `${result.image}: ${result.count === null ? 'unknown number of tags' : plural(result.count, 'tag')}${filters ? ` matching ${filters}` : ''}${order}; page ${result.page}, ` +
+          `${result.tags.length} shown${result.has_more ? ', more on the next page' : ''}.`,
+      );
+    }
+    for (const entry of result.tags) {
+      if (result.source === 'registry') {
+        lines.push(`- ${entry.name}`);
+        continue;
+      }
+      const digest = entry.platform_digest && entry.platform_digest !== entry.digest
+        ? `pin ${entry.digest ?? '?'} (${result.platform} image ${entry.platform_digest})`
+        : `${entry.digest ?? '?'}`;
+      const aliases = entry.aliases.length > 0 ? `; same as ${entry.aliases.join(', ')}` : '';
+      lines.push(
+        `- ${entry.name}: ${digest} ${formatBytes(entry.full_size)}, ${entry.platforms.join(' ') || 'no platforms'}, pushed ${day(entry.tag_last_pushed)}${aliases}`,
+      );
+    }
+    lines.push(...result.notes);
+    return lines.join('\n');
   },
-  example: { image: 'nginx', limit: 10, name: 'alpine' },
+  example: { image: 'python', limit: 5, platform: 'linux/arm64', sort: 'size' },
 });
+
+interface PlatformFilter {
+  os?: string;
+  architecture?: string;
+  variant?: string;
+  /** As shown: `linux/arm64`, `arm64`, `os windows`. */
+  text: string;
+}
+
+/** `platform`, `architecture` and `os` as one filter, each normalised as docker --platform does. */
+function platformFilter(args: Args): PlatformFilter | undefined {
+  let os = args.os?.trim().toLowerCase();
+  let architecture: string | undefined;
+  let variant: string | undefined;
+  if (args.architecture) {
+    const normalised = normalisePlatform(args.architecture);
+    if (!normalised) {
+      throw new DockerMcpError(
+        'INVALID_INPUT',
+        `argument "architecture" is not an architecture Docker understands: use amd64, arm64 (aarch64), arm, 386, ppc64le, s390x, riscv64, or a platform such as linux/arm64.`,
+      );
+    }
+    const parts = parsePlatform(normalised);
+    architecture = parts.architecture;
+    variant = parts.variant;
+    if (args.architecture.includes('/')) os = parts.os;
+  }
+  if (args.platform) {
+    const parts = parsePlatform(args.platform);
+    ({ os, architecture, variant } = parts);
+  }
+  if (!os && !architecture) return undefined;
+  const text = architecture ? [os, architecture, variant].filter(Boolean).join('/') : `os ${os}`;
+  return { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}), text };
+}
+
+/** A tag as listed: with a platform filter, that platform's digest and size; undefined when it lacks the platform. */
+function entryFor(entry: HubTagFiltered, filter: PlatformFilter | undefined): TagEntry | undefined {
+  const base = {
+    name: entry.name,
+    digest: entry.digest ?? null,
+    platforms: entry.images.map(platformString),
+    tag_last_pushed: entry.tag_last_pushed ?? null,
+    aliases: [] as string[],
+  };
+  if (!filter) return { ...base, platform_digest: null, full_size: entry.full_size ?? null };
+  const image = entry.images.find(
+    (candidate) =>
+      (!filter.os || candidate.os === filter.os) &&
+      (!filter.architecture ||
+        platformMatches(
+          { os: candidate.os, architecture: filter.architecture, ...(filter.variant ? { variant: filter.variant } : {}) },
+          { os: candidate.os, architecture: candidate.architecture, ...(candidate.variant ? { variant: candidate.variant } : {}) },
+        )),
+  );
+  if (!image) return undefined;
+  return { ...base, platform_digest: image.digest ?? null, full_size: image.size ?? null };
+}
+
+/** Each tag learns the other tags read with the same digest. */
+function withAliases(tags: TagEntry[]): void {
+  const byDigest = new Map<string, string[]>();
+  for (const entry of tags) if (entry.digest) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry.name]);
+  for (const entry of tags) entry.aliases = entry.digest ? byDigest.get(entry.digest)!.filter((name) => name !== entry.name) : [];
+}
+
+/** By size (smallest first, unknown last) or by name, with version tags in version order. */
+function sortTags(tags: TagEntry[], sort: 'name' | 'size'): TagEntry[] {
+  const byName = (a: TagEntry, b: TagEntry) => {
+    const va = parseVersionTag(a.name);
+    const vb = parseVersionTag(b.name);
+    if (va && vb && va.variant === vb.variant) return compareVersions(va.numbers, vb.numbers);
+    return a.name.localeCompare(b.name, 'en', { numeric: true });
+  };
+  if (sort === 'name') return [...tags].sort(byName);
+  return [...tags].sort((a, b) => (a.full_size ?? Infinity) - (b.full_size ?? Infinity) || byName(a, b));
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
 
 /**
  * Tags from the registry's own tags/list, which pages by cursor: page N is read as the first N × limit names (or
  * the whole list, up to REGISTRY_TAGS_MAX, when filtering by name) and cut here.
  */
 async function registryTags(reference: ImageReference, args: Args, services: Services, signal: AbortSignal): Promise<Result> {
-  if (args.architecture || args.os) {
+  if (args.architecture || args.os || args.platform || args.sort === 'size') {
     throw new DockerMcpError(
       'UNSUPPORTED',
-      `filtering tags by architecture or os needs Docker Hub's tag metadata; ${reference.registry} only lists tag names. ` +
-        'List the tags, then read a tag’s platforms with docker_get_manifest.',
+      `filtering or sorting tags by platform or size needs Docker Hub's tag metadata; ${reference.registry} only lists tag names. ` +
+        'List the tags, then read a tag’s platforms and sizes with docker_get_manifest.',
     );
   }
-  const wanted = args.name ? REGISTRY_TAGS_MAX : args.page * args.limit;
+  const readAll = Boolean(args.name || args.newer_than || args.sort === 'name');
+  const wanted = readAll ? REGISTRY_TAGS_MAX : args.page * args.limit;
   if (wanted > REGISTRY_TAGS_MAX) {
     throw new DockerMcpError(
       'INVALID_INPUT',
@@ -118,24 +315,41 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
     );
   }
   const listing = await services.registry.listTags(reference, { limit: wanted }, signal);
-  const names = args.name ? listing.tags.filter((name) => name.includes(args.name!)) : listing.tags;
-  const start = (args.page - 1) * args.limit;
-  const pageNames = names.slice(start, start + args.limit);
   const complete = listing.next === undefined;
+  const notes: string[] = [];
+  let entries: TagEntry[] = (args.name && !args.newer_than ? listing.tags.filter((name) => name.includes(args.name!)) : listing.tags).map((name) => ({
+    name,
+    digest: null,
+    platform_digest: null,
+    full_size: null,
+    platforms: [],
+    tag_last_pushed: null,
+    aliases: [],
+  }));
+  let versionLineResult: Result['version_line'] = null;
+  if (args.newer_than) {
+    const line = versionLine(args.newer_than, entries);
+    if (!line) throw new DockerMcpError('INVALID_INPUT', `argument "newer_than" must be a version tag such as 1.27.1 or 3.12-slim.`);
+    versionLineResult = { tag: args.newer_than, line: line.line, same_as: null, newer: line.newer, newest: line.newest, newest_later_line: line.newest_later_line };
+    entries = line.newer.map((name) => entries.find((entry) => entry.name === name)!);
+    notes.push(`${reference.registry} lists tag names only, so a floating tag such as ${args.newer_than} cannot be matched to the release it points at.`);
+  } else if (args.sort === 'name') {
+    entries = sortTags(entries, 'name');
+  }
+  if (!complete && readAll) notes.push(`Only the first ${listing.tags.length} tags were read.`);
+  const start = (args.page - 1) * args.limit;
   return {
     image: familiarRepository(reference),
     registry: reference.registry,
     source: 'registry',
+    platform: null,
+    sort: args.sort,
     page: args.page,
     limit: args.limit,
-    count: complete ? names.length : null,
-    has_more: start + args.limit < names.length || !complete,
-    tags: pageNames.map((name) => ({
-      name,
-      digest: null,
-      full_size: null,
-      platforms: [],
-      tag_last_pushed: null,
-    })),
+    count: complete ? entries.length : null,
+    has_more: start + args.limit < entries.length || !complete,
+    tags: entries.slice(start, start + args.limit),
+    version_line: versionLineResult,
+    notes,
   };
 }

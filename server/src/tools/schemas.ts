@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normalisePlatform } from '../registry/platform';
 import { referenceProblem } from '../registry/reference';
 
 /**
@@ -21,9 +22,16 @@ export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/red
 
 export const platformArg = z
   .string()
-  .refine((value) => /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(value), 'must be os/arch[/variant], e.g. linux/arm64 or linux/arm/v7')
+  .max(64)
+  .superRefine((value, ctx) => {
+    if (normalisePlatform(value) === undefined) ctx.addIssue({ code: 'custom', message: PLATFORM_RULE });
+  })
+  .transform((value) => normalisePlatform(value)!)
   .optional()
-  .describe('os/arch[/variant]');
+  .describe('os/arch[/variant] or an architecture');
+
+const PLATFORM_RULE =
+  'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
 
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback).describe('Results per page');

@@ -91,7 +91,7 @@ export const searchImages = defineTool({
     });
     return [header, ...lines].join('\n');
   },
-  example: { query: 'postgres', limit: 5, official_only: true },
+  example: { query: 'nginx', limit: 5 },
 });
 
 /** `nginx` → library/nginx; a query that is not a Hub repository name has no exact match. */

@@ -73,7 +73,26 @@ export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, 
   if (parsed.success) return parsed.data as z.output<z.ZodObject<I>>;
   const issue = parsed.error.issues[0];
   const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
-  throw invalidInput(shownName(argument), inline(ruleOf(issue)));
+  throw invalidInput(shownName(argument), inline(ruleOf(issue, valueAt(args, issue.path))));
+}
+
+/** What the caller sent at an issue's path; zod does not report the input of a value inside a default. */
+function valueAt(args: unknown, path: PropertyKey[]): unknown {
+  let value = args;
+  for (const key of path) {
+    if (!value || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** `the string "5"`, `null`, `an array`: what a wrong value was, so the rule is said truthfully. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 20 ? `${value.slice(0, 19)}…` : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${article(typeof value)} (${String(value)})`;
 }
 
 /** An argument name as the caller sent it, escaped and cut to a length that fits in a sentence. */
@@ -82,10 +101,14 @@ function shownName(name: string): string {
   return shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
 }
 
-function ruleOf(issue: z.core.$ZodIssue): string {
+function ruleOf(issue: z.core.$ZodIssue, given: unknown): string {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : `must be ${article(issue.expected)}`;
+      if (given === undefined) return `is required (${issue.expected})`;
+      if (issue.expected === 'number' && typeof given === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(given)) {
+        return `must be a JSON number, not the string ${JSON.stringify(given)}: send ${given.trim()} without quotes`;
+      }
+      return `must be ${article(issue.expected)}, not ${kindOf(given)}`;
     case 'too_small':
       return issue.origin === 'string'
         ? `must be at least ${issue.minimum} characters long`

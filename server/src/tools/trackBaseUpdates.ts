@@ -141,7 +141,7 @@ export const trackBaseUpdates = defineTool({
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image: 'bitnami/redis:7.2', platform: 'linux/amd64' },
+  example: { image: 'svc:1' },
 });
 
 interface RecordedBase {

@@ -60,6 +60,8 @@ export type ArgKind =
   | 'fullDescription'
   | 'boolean'
   | 'sort'
+  | 'tagSort'
+  | 'versionTag'
   | 'ordering'
   | 'digests'
   | 'tagFilter'
@@ -87,6 +89,8 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   official_only: 'boolean',
   verified_only: 'boolean',
   sort: 'sort',
+  'docker_list_tags.sort': 'tagSort',
+  newer_than: 'versionTag',
   ordering: 'ordering',
   have_digests: 'digests',
 };
@@ -200,6 +204,10 @@ export class ArgumentFuzzer extends Fuzzer {
         return this.chance(0.5);
       case 'sort':
         return this.pick(['order', 'size']);
+      case 'tagSort':
+        return this.pick(['pushed', 'name', 'size']);
+      case 'versionTag':
+        return this.pick(['1.27.1', '3.12-slim', 'v2']);
       case 'ordering':
         return this.pick(['name', '-pull_count', 'last_updated']);
       case 'digests':
@@ -228,7 +236,7 @@ export class ArgumentFuzzer extends Fuzzer {
         return { value: this.insertInto(this.pick(VALID_BASE_IMAGES), char), how: `reference with ${JSON.stringify(char)}` };
       }
       case 'platform': {
-        const fixed = ['', 'linux', 'linux/', '/amd64', 'Linux/AMD64', 'linux/amd64/v8/x', '../../etc', 'linux/../amd64', 'linux%2Famd64', 'linux/amd64-v8', 'linux.amd64', 'x'.repeat(5000)];
+        const fixed = ['', 'linux', 'linux/', '/amd64', 'linux/arm65', 'linux/amd64/v8/x', '../../etc', 'linux/../amd64', 'linux%2Famd64', 'linux/amd64-v8', 'linux.amd64', 'x'.repeat(5000)];
         if (this.chance(0.5)) return { value: this.pick(fixed), how: 'hostile platform' };
         const char = this.pick([...NEVER_VALID, '-', '.', 'A', ':']);
         return { value: this.insertInto(this.pick(['linux/amd64', 'linux/arm/v7']), char), how: `platform with ${JSON.stringify(char)}` };
@@ -266,7 +274,12 @@ export class ArgumentFuzzer extends Fuzzer {
         const value = this.pick(['true', 'false', 1, 0, 'yes', null, [], {}]);
         return { value, how: `boolean ${JSON.stringify(value)}` };
       }
+      case 'versionTag': {
+        const value = this.pick(['', 'latest', '1.27.x', '1..2', '-slim', '1.2-', 'v', '1.2/../x', 'n'.repeat(129)]);
+        return { value, how: `version tag ${JSON.stringify(value)}` };
+      }
       case 'sort':
+      case 'tagSort':
       case 'ordering': {
         const value = this.pick(['', 'ORDER', 'size ', 'name; drop table', '--name', 'pull_count desc', '../name', 1, null]);
         return { value, how: `${kind} ${JSON.stringify(value)}` };
