@@ -6,7 +6,7 @@ export const createRepository = defineTool({
   name: 'docker_create_repository',
   title: 'Create a Docker Hub repository',
   description:
-    'Create an empty Docker Hub repository in a namespace you may write to; ask the user for name and visibility first. Returns its URL.',
+    'Create an empty Docker Hub repository in a namespace you may write to; ask the user for name and visibility first. An existing name is CONFLICT.',
   input: {
     namespace: namespaceArg,
     name: repositoryNameArg.describe('Repository name'),

@@ -33,20 +33,22 @@ const tag = z.object({
   aliases: z.array(z.string()).describe('Other tags read in this call that point at the same digest'),
 });
 
+const VERSION_TAG = /^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
 const input = {
   image: imageArg('Repository'),
   limit: limitArg(100, 25),
   page: pageArg,
   name: z.string().min(1).max(128).optional().describe('Tag name contains'),
-  platform: platformArg.describe('Only this platform; sizes and digests are its (Hub)'),
+  platform: platformArg.describe('Sizes and digests of this platform (Hub)'),
   architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64 (Hub)'),
   os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows (Hub)'),
-  sort: z.enum(['pushed', 'name', 'size']).default('pushed').describe('Newest first, by name (versions in order), or smallest first'),
+  sort: z.enum(['pushed', 'name', 'size']).default('pushed').describe('Newest, name/version, or smallest first'),
   newer_than: z
     .string()
     .min(1)
     .max(128)
-    .regex(/^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
+    .refine((value) => VERSION_TAG.test(value), 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
     .optional()
     .describe('A version tag: only newer releases of its line'),
 };
@@ -84,7 +86,7 @@ export const listTags = defineTool({
   name: 'docker_list_tags',
   title: 'List image tags',
   description:
-    'Tags of a repository, paged. Docker Hub: digest to pin, platforms, size, push date and the other tags on the same digest; filter by name or platform, sort by size or name, newer_than a version tag for newer releases in its line. Other registries: tag names.',
+    'Tags of a repository, paged. Hub: digest to pin, platforms, size, push date, other tags on the digest; filters, sort by size or name, newer releases of a version line (newer_than). Other registries: names.',
   input,
   output,
   annotations: READ_ONLY,

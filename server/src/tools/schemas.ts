@@ -9,13 +9,14 @@ import { referenceProblem } from '../registry/reference';
 export const imageArg = (what = 'Image reference') =>
   z
     .string()
-    .min(1)
-    .max(512)
+    // Checked here rather than as min/max, which every listed tool would repeat to the model.
     .superRefine((value, ctx) => {
-      const problem = referenceProblem(value);
+      const problem = value.length > IMAGE_MAX ? `must be at most ${IMAGE_MAX} characters long` : referenceProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
     .describe(what);
+
+const IMAGE_MAX = 512;
 
 /** A Docker Hub repository; a tag, if given, is ignored. */
 export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/redis') => imageArg(what);
@@ -40,12 +41,17 @@ export const pageArg = z.number().int().min(1).max(10000).default(1).describe('P
 
 export const namespaceArg = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{1,254}$/, 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
+  .refine((value) => /^[a-z0-9][a-z0-9_-]{1,254}$/.test(value), 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
   .describe('Docker Hub user or organisation');
 
 /** A Docker Hub repository name within its namespace, as Hub accepts it; also keeps `..` and `/` out of Hub paths. */
-export const repositoryNameArg = z
-  .string()
-  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"')
-  .min(2)
-  .max(255);
+export const repositoryNameArg = z.string().superRefine((value, ctx) => {
+  const problem = !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(value)
+    ? 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"'
+    : value.length < 2
+      ? 'must be at least 2 characters long'
+      : value.length > 255
+        ? 'must be at most 255 characters long'
+        : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});

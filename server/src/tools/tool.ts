@@ -118,7 +118,7 @@ function ruleOf(issue: z.core.$ZodIssue, given: unknown): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
-      return issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: ').toLowerCase().startsWith('is')
+      return /^(is|must)\b/i.test(issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: '))
         ? issue.message
         : `is invalid: ${issue.message}`;
   }
