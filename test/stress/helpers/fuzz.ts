@@ -65,7 +65,8 @@ export type ArgKind =
   | 'ordering'
   | 'digests'
   | 'tagFilter'
-  | 'shortFilter';
+  | 'shortFilter'
+  | 'confirm';
 
 /** Every argument of every tool, by what it is; a tool argument missing here fails the fuzz test. */
 export const ARG_KINDS: Record<string, ArgKind> = {
@@ -93,6 +94,7 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   newer_than: 'versionTag',
   ordering: 'ordering',
   have_digests: 'digests',
+  confirm: 'confirm',
 };
 
 export function kindOf(tool: string, argument: string): ArgKind | undefined {
@@ -216,6 +218,8 @@ export class ArgumentFuzzer extends Fuzzer {
         return 'alpine';
       case 'shortFilter':
         return 'arm64';
+      case 'confirm':
+        return 'latest';
     }
   }
 
@@ -268,6 +272,8 @@ export class ArgumentFuzzer extends Fuzzer {
       }
       case 'description':
         return { value: 'd'.repeat(101 + this.int(100_000)), how: 'description too long' };
+      case 'confirm':
+        return { value: 'c'.repeat(129 + this.int(10_000)), how: 'confirm longer than any tag' };
       case 'fullDescription':
         return { value: 'f'.repeat(25_001 + this.int(200_000)), how: 'full_description too long' };
       case 'boolean': {
