@@ -9,6 +9,7 @@ import { benchBundle } from './bundle';
 import { benchCoalescing } from './coalescing';
 import { benchEconomy, SESSION, type EconomyResult } from './economy';
 import { benchLatency } from './latency';
+import { benchLayers } from './layers';
 import { benchMemory } from './memory';
 import { benchOutput } from './output';
 import { benchTools } from './tools';
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     rows.push(...(await benchCoalescing(rig)));
     rows.push(...(await benchLatency(rig)));
     rows.push(...(await benchMemory(rig)));
+    rows.push(...(await benchLayers(rig)));
     const output = await benchOutput(rig);
     rows.push(...output.rows);
     notes.push(...output.notes);

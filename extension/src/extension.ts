@@ -5,6 +5,7 @@ import { registerEditorFeatures } from './editor/editorFeatures';
 import { ExplorerClient } from './explorerClient';
 import { registerExplorerView } from './explorerView';
 import { DockerHubMcpProvider, MCP_PROVIDER_ID } from './mcpProvider';
+import { registerRegistryCredentials, type RegistryCredentials } from './registryCredentials';
 import { TokenStore } from './secrets';
 import { buildServerEnvironment, serverScriptPath } from './serverEnvironment';
 import { onDidChangeServerSettings, readServerSettings } from './settings';
@@ -15,16 +16,26 @@ export interface ExtensionTestApi {
   tokens: TokenStore;
   authStatus: AuthStatus;
   serverEnvironment: () => Promise<Record<string, string>>;
+  registries: RegistryCredentials;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<ExtensionTestApi | undefined> {
   const log = vscode.window.createOutputChannel('Docker Hub MCP', { log: true });
   const tokens = new TokenStore(context.secrets);
-  const provider = new DockerHubMcpProvider(context, tokens, log);
+  const registries = registerRegistryCredentials(context, {
+    log,
+    restartServer: () => provider.restartServer(),
+    registryEndpoints: () => readServerSettings().registryEndpoints,
+  });
+  const provider = new DockerHubMcpProvider(context, tokens, log, registries);
   const authStatus = new AuthStatus(tokens);
   const serverScript = serverScriptPath(context);
   // For the explorer's own server process: the token goes straight into its environment, never into storage.
-  const serverEnvironment = async () => buildServerEnvironment(context, readServerSettings(), await tokens.get());
+  const serverEnvironment = async () => ({
+    ...buildServerEnvironment(context, readServerSettings(), await tokens.get()),
+    ...registries.definitionEnvironment(),
+    ...(await registries.secretEnvironment()),
+  });
 
   const editorConnection = new ExplorerClient({ command: process.execPath, args: [serverScript], environment: serverEnvironment }, log);
   context.subscriptions.push(
@@ -33,6 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
     provider.onDidChangeMcpServerDefinitions(() => void editorConnection.restart()),
     log,
     tokens,
+    registries,
     provider,
     authStatus,
     vscode.lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, provider),
@@ -50,7 +62,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Extens
   log.info(`activated ${context.extension.id} ${context.extension.packageJSON.version}`);
 
   if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
-  return { provider, tokens, authStatus, serverEnvironment };
+  return { provider, tokens, authStatus, serverEnvironment, registries };
 }
 
 export function deactivate(): void {}

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { REGISTRY_VARIABLES, type RegistryCredentials } from './registryCredentials';
 import type { TokenStore } from './secrets';
 import { MANAGED_VARIABLES, buildServerEnvironment, serverDefinitionVersion, serverScriptPath } from './serverEnvironment';
 import { onDidChangeServerSettings, readServerSettings } from './settings';
@@ -25,6 +26,7 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
     private readonly context: vscode.ExtensionContext,
     private readonly tokens: TokenStore,
     private readonly log: vscode.LogOutputChannel,
+    private readonly registries: RegistryCredentials,
   ) {
     this.subscriptions.push(
       tokens.onDidChange(() => {
@@ -37,9 +39,12 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
 
   provideMcpServerDefinitions(): vscode.McpStdioServerDefinition[] {
     const settings = readServerSettings();
-    const environment: Record<string, string | null> = buildServerEnvironment(this.context, settings);
+    const environment: Record<string, string | null> = {
+      ...buildServerEnvironment(this.context, settings),
+      ...this.registries.definitionEnvironment(),
+    };
     // The extension host's own environment (a DOCKERHUB_TOKEN exported in a shell, say) must not mix with ours.
-    for (const name of MANAGED_VARIABLES) environment[name] ??= null;
+    for (const name of [...MANAGED_VARIABLES, ...REGISTRY_VARIABLES]) environment[name] ??= null;
     const version = serverDefinitionVersion(this.extensionVersion, settings, this.revision);
     return [new vscode.McpStdioServerDefinition(SERVER_LABEL, process.execPath, [serverScriptPath(this.context)], environment, version)];
   }
@@ -48,6 +53,7 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
     const settings = readServerSettings();
     const token = await this.tokens.get();
     const environment = buildServerEnvironment(this.context, settings, token);
+    server.env = { ...server.env, ...(await this.registries.secretEnvironment()) };
     if (environment.DOCKERHUB_TOKEN) {
       server.env = { ...server.env, DOCKERHUB_TOKEN: environment.DOCKERHUB_TOKEN };
       this.log.info(`starting the MCP server for Docker Hub user "${settings.username}"`);

@@ -24,6 +24,8 @@ export interface Config {
   toolsets?: ReadonlySet<Toolset>;
   /** `--read-only`: no write tools are listed or called. */
   readOnly: boolean;
+  /** Compressed layer bytes one call may download to read file lists (DOCKERHUB_MCP_MAX_LAYER_BYTES). */
+  maxLayerBytes: number;
   /** Docker's config.json (credentials for any registry); undefined with DOCKERHUB_MCP_DOCKER_CONFIG=0. */
   dockerConfigPath?: string;
   /** Registry host → credentials handed over by the VS Code extension (DOCKERHUB_MCP_REGISTRY_CREDENTIALS). */
@@ -38,6 +40,9 @@ export type Toolset = (typeof TOOLSETS)[number];
 
 /** A bad environment value: the CLI prints the message and exits 2. */
 export class ConfigError extends Error {}
+
+/** 512 MiB: the whole of most application images (node, python ≈ 400 MB compressed); CUDA-sized ones need more. */
+export const DEFAULT_MAX_LAYER_BYTES = 512 * 1024 * 1024;
 
 const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'info', 'debug'];
 
@@ -87,6 +92,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     toolsets: parseToolsets(text('DOCKERHUB_MCP_TOOLSETS')),
     readOnly: false,
+    maxLayerBytes: integer(env, 'DOCKERHUB_MCP_MAX_LAYER_BYTES', DEFAULT_MAX_LAYER_BYTES, 0, 2 ** 40),
     dockerConfigPath: dockerConfigSetting(text('DOCKERHUB_MCP_DOCKER_CONFIG'), env),
     registryCredentials: parseRegistryCredentials(env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS),
     redisKey,

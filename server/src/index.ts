@@ -149,6 +149,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   await server.connect(transport);
   log.info('dockerhub-mcp ready on stdio', { version: VERSION });
+  // Someone ran it by hand (npm start, the bin) rather than a client: say once what it is, on stderr.
+  if (process.stdin.isTTY) {
+    process.stderr.write(
+      'dockerhub-mcp is an MCP server: it speaks JSON-RPC on stdin/stdout and is waiting for an MCP client ' +
+        '(VS Code, Claude Desktop, …) to talk to it. To try it by hand: ' +
+        'npx @modelcontextprotocol/inspector node server/dist/index.js (Ctrl+C quits).\n',
+    );
+  }
 }
 
 process.on('unhandledRejection', (reason) => {

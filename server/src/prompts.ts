@@ -77,20 +77,23 @@ export function chooseBaseImageText(language: string, constraints?: string): str
   return [
     `Help me choose a base image for ${language.trim()}. ${wants}`,
     '',
-    'Use the Docker Hub tools in this order:',
-    `1. docker_search_images with a query for the runtime ("${language.trim()}"), first with official_only: true, then ` +
-      'with verified_only: true, to find 2–4 candidate repositories (official images, verified publishers, distroless or slim variants).',
-    '2. docker_list_tags for each candidate, filtered by name (e.g. the version, "slim", "alpine") and, if a platform ' +
-      'matters, by architecture, to find the tags that fit. Prefer tags that name a version over "latest".',
-    '3. docker_get_tag_details for each finalist tag: platforms, per-platform digest and size, last push date.',
-    '4. docker_estimate_pull_size for each finalist on the platform I need (linux/amd64 unless I said otherwise).',
-    '5. docker_get_vulnerabilities for each finalist: counts by severity and CVEs that have a fixed version. If it answers ' +
-      'UNAUTHORIZED, say that Docker Scout needs a Docker Hub login and compare without it.',
-    '6. docker_inspect_image for the front runner: default user (root or not), entrypoint, environment.',
+    'Use the Docker Hub tools in this order (about two calls per candidate):',
+    `1. docker_search_images with a query for the runtime ("${language.trim()}") and official_only: true; only if that ` +
+      'finds fewer than two, again with verified_only: true. Pick 2–4 candidate repositories (official images, verified ' +
+      'publishers, slim or distroless variants).',
+    '2. docker_list_tags once per candidate with `platform` set to the platform I need (linux/amd64 unless I said ' +
+      'otherwise), `sort: "size"` and a `name` filter for the version (e.g. "3.12", "slim"): each tag comes with that ' +
+      "platform's compressed size, its platforms, its push date and `digest`, the digest to pin. If I named a version " +
+      'I already use, `newer_than` with that tag lists the newer releases of its line.',
+    '3. docker_get_vulnerabilities for each finalist tag on that platform: counts by severity and CVEs that have a fixed ' +
+      'version. If it answers UNAUTHORIZED, say that Docker Scout needs a Docker Hub login and compare without it.',
+    '4. docker_inspect_image for the front runner: default user (root or not), entrypoint, environment.',
     '',
     'Then answer with: a table of the finalists (image:tag, compressed size, platforms, critical/high CVEs, last ' +
       'pushed), the one you recommend and why, and a ready-to-paste `FROM image:tag@sha256:…` line pinned to the ' +
-      'digest you found. Say what you could not check.',
+      "tag's `digest` (the `pin_digest` of the other tools): for a multi-platform tag that is the index, which keeps " +
+      'every platform; never pin `platform_digest` or a platform manifest\'s `digest`, which would make the base ' +
+      'single-platform. Say what you could not check.',
   ].join('\n');
 }
 
@@ -99,13 +102,12 @@ export function explainImageSizeText(image: string): string {
   return [
     `Explain why the image ${ref} is the size it is, and how it could be smaller.`,
     '',
-    'Use the Docker Hub tools in this order:',
-    `1. docker_get_manifest for ${ref}: the platforms, and which one the next calls use (linux/amd64 unless only others exist).`,
-    `2. docker_analyze_layers for ${ref}: each layer's compressed size and the instruction that made it, the totals and the largest layers.`,
-    `3. docker_get_dockerfile for ${ref}: the reconstructed Dockerfile, to read the instructions in order.`,
-    `4. docker_track_base_updates for ${ref}: the base image it was built FROM, if it can be detected.`,
-    `5. If a base image was found, docker_compare_images with image_a = the base and image_b = ${ref}: which layers ` +
-      'are shared and how many bytes the build itself adds.',
+    'Use the Docker Hub tools in this order (two calls):',
+    `1. docker_analyze_layers for ${ref}: the platform it read (and the others there are), each layer's compressed ` +
+      'size bottom first with the instruction that made it, the totals and the largest layers.',
+    `2. docker_track_base_updates for ${ref}: the base image it was built FROM (labels, provenance or a candidate) and ` +
+      "how many of its bottom layers are the base's: the base brings the bytes of those bottom layers in step 1, the " +
+      'build adds the rest. If no base is found, name the likely one from the first instructions and say it is a guess.',
     '',
     'Then answer with: total compressed size; how much comes from the base image and how much from the build; the ' +
       'three largest layers with their instruction; and concrete changes (a slimmer base, multi-stage builds, ' +

@@ -9,7 +9,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { availableTools, TOOLS, TOOLSET_OF } from './tools';
-import { outputSchemaOf, parseArguments, type ToolContext, type ToolDefinition } from './tools/tool';
+import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolContext, type ToolDefinition } from './tools/tool';
 import { bound, escapeControls, INLINE_MAX, safeStructured } from './untrusted';
 import { boundStructured, boundText, TEXT_MAX_CHARS } from './tools/answerBound';
 import { VERSION } from './version';
@@ -66,8 +66,16 @@ function registerTools(server: McpServer, services: Services): void {
     const params = request.params as CallToolRequest['params'];
     const tool = byName.get(params.name);
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${params.name} not found`);
+    const token = params._meta?.progressToken;
+    const progress: ProgressReporter | undefined =
+      token === undefined
+        ? undefined
+        : (done, total, message) =>
+            void extra
+              .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: done, total, message } })
+              .catch(() => undefined);
     const refusal = notOffered(tool, services);
-    const result = refusal ?? (await callTool(tool, params.arguments, services, extra.signal, contextOf(server)));
+    const result = refusal ?? (await callTool(tool, params.arguments, services, extra.signal, progress, contextOf(server)));
     if (lastListed !== undefined && lastListed !== listedNames()) {
       lastListed = undefined;
       await server.sendToolListChanged();
@@ -116,14 +124,16 @@ export async function callTool(
   rawArgs: unknown,
   services: Services,
   signal: AbortSignal,
+  progress?: ProgressReporter,
   context: ToolContext = {},
 ): Promise<CallToolResult> {
   const started = Date.now();
   try {
     const args = parseArguments(tool, rawArgs);
-    const result = await tool.handler(args, services, signal, context);
+    const result = await tool.handler(args, services, signal, progress, context);
     const safe = safeStructured(outputSchemaOf(tool).parse(result) as Record<string, unknown>);
-    const summary = tool.summarize(safe, args);
+    const refused = credentialsRefused(services);
+    const summary = tool.summarize(safe, args) + (refused ? `\n${refused}` : '');
     const { structured, truncated } = boundStructured(safe);
     const cutNote = truncated.length > 0 ? `\n[structuredContent cut to fit: ${truncated.join('; ')}]` : '';
     const text = escapeControls(boundText(summary, TEXT_MAX_CHARS - cutNote.length)) + cutNote;
@@ -138,6 +148,16 @@ export async function callTool(
     }
     return { isError: true, content: [{ type: 'text', text: redactSecrets(bound(escapeControls(error.toText()), INLINE_MAX)) }] };
   }
+}
+
+/**
+ * A refused DOCKERHUB_TOKEN does not block public data (reads go on anonymously), but every answer says so, so
+ * nobody takes "public only" for "all there is".
+ */
+function credentialsRefused(services: Services): string | undefined {
+  const problem = services.hubAuth.refusedLogin ?? services.credentials.identity('docker.io').problem;
+  if (!problem) return undefined;
+  return `Note: the configured Docker Hub credentials were not used, so this was read anonymously (public data only): ${problem.replace(/\.$/, '')}.`;
 }
 
 type ToolListing = ReturnType<typeof describeTool>;

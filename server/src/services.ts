@@ -11,6 +11,7 @@ import type { Config } from './config';
 import { HubClient } from './hub/client';
 import { HttpClient } from './http/client';
 import { registerSecret } from './http/redact';
+import { LayerIndexStore } from './layers/store';
 import type { Logger } from './log';
 import { RegistryClient } from './registry/client';
 import { ScoutClient } from './scout/client';
@@ -25,6 +26,7 @@ export interface Services {
   hub: HubClient;
   scout: ScoutClient;
   hubAuth: HubAuth;
+  layers: LayerIndexStore;
   /** Who each registry is asked as: env, VS Code, Docker's config.json. */
   credentials: RegistryCredentials;
   /** The Redis level shared by many instances, and their quota ledger; only with DOCKERHUB_MCP_REDIS_URL. */
@@ -56,7 +58,8 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
-  return { config, log, http, cache, registry, hub, scout, hubAuth, credentials, sharedCache, quotaLedger };
+  const layers = new LayerIndexStore({ registry, cache, log, cacheDir: options.noCache ? undefined : config.cacheDir });
+  return { config, log, http, cache, registry, hub, scout, hubAuth, layers, credentials, sharedCache, quotaLedger };
 }
 
 export async function closeServices(services: Services): Promise<void> {

@@ -184,4 +184,120 @@ describe('issue 14: answers an agent can act on', () => {
       assert.match(missing, /argument "image" is required/);
     });
   });
+
+  describe('which digest to pin', () => {
+    const tools: Array<[string, Record<string, unknown>]> = [
+      ['docker_inspect_image', { image: 'demo:1.0' }],
+      ['docker_analyze_layers', { image: 'demo:1.0' }],
+      ['docker_estimate_pull_size', { image: 'demo:1.0' }],
+      ['docker_get_image_history', { image: 'demo:1.0' }],
+      ['docker_get_dockerfile', { image: 'demo:1.0' }],
+      ['docker_track_base_updates', { image: 'demo:1.0' }],
+    ];
+    for (const [tool, args] of tools) {
+      it(`${tool} on a multi-platform tag names the index to pin and the platform manifest it read`, async () => {
+        const outcome = await call(tool, args);
+        const result = success(outcome);
+        const index = rig().images['library/demo']['1.0'].digest;
+        const amd64 = pushed('library/demo', '1.0', 'linux/amd64').digest;
+        assert.equal(result.pin_digest, index);
+        assert.equal(result.digest, amd64);
+        assert.ok(outcome.text.includes(`pin ${index} (the index: all platforms); read linux/amd64 manifest ${amd64}`), outcome.text.slice(0, 300));
+      });
+    }
+
+    it('compare_images and get_vulnerabilities name both digests too; a single-platform image has one', async () => {
+      const compared = await call('docker_compare_images', { image_a: 'demo:1.0', image_b: 'demo:oci' });
+      const result = success(compared);
+      assert.equal(result.a.pin_digest, rig().images['library/demo']['1.0'].digest);
+      assert.equal(result.b.pin_digest, result.b.digest);
+      assert.match(compared.text, /pin sha256:[0-9a-f]{64} \(the index/);
+      const scout = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const vulnerabilities = success(await scout.callTool('docker_get_vulnerabilities', { image: 'demo:1.0', platform: 'arm64' }));
+        assert.equal(vulnerabilities.pin_digest, rig().images['library/demo']['1.0'].digest);
+        assert.equal(vulnerabilities.digest, pushed('library/demo', '1.0', 'linux/arm64/v8').digest);
+      } finally {
+        await scout.close();
+      }
+    });
+  });
+
+  describe('bad credentials never block public data', () => {
+    it('with a refused DOCKERHUB_TOKEN, public images answer anonymously and say the token was refused; private ones stay closed', async () => {
+      const refused = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: 'dckr_pat_FAKEwrongTokenForTheRig00000' });
+      try {
+        for (const [tool, args] of [
+          ['docker_get_image_details', { image: 'demo' }],
+          ['docker_list_tags', { image: 'demo' }],
+          ['docker_search_images', { query: 'demo' }],
+          ['docker_inspect_image', { image: 'demo' }],
+        ] as const) {
+          const outcome = await refused.callTool(tool, args);
+          success(outcome);
+          assert.match(outcome.text, /read anonymously \(public data only\).*refused/, tool);
+          assert.doesNotMatch(outcome.text, /dckr_pat_FAKE/);
+        }
+        failure(await refused.callTool('docker_inspect_image', { image: 'alice/private-app:1' }), 'UNAUTHORIZED');
+        failure(await refused.callTool('docker_create_repository', { namespace: 'alice', name: 'never-made' }), 'UNAUTHORIZED');
+      } finally {
+        await refused.close();
+      }
+    });
+  });
+
+  describe('attestations with content', () => {
+    it('lists SBOM packages (name, version, type, licence), paged and filtered, and provenance materials and parameters', async () => {
+      const outcome = await call('docker_get_attestations', { image: 'svc:1' });
+      const result = success(outcome);
+      assert.equal(result.packages_total, 5);
+      assert.deepEqual(result.packages.find((p: { name: string }) => p.name === 'openssl'), {
+        name: 'openssl',
+        version: '3.1.4',
+        type: 'apk',
+        license: 'Apache-2.0',
+      });
+      const base = rig().images['library/base']['1'].digest;
+      assert.ok(result.materials.some((m: { uri: string; digest: string }) => m.uri.startsWith('pkg:docker/base@1') && m.digest === base));
+      assert.equal(result.build_parameters.frontend, 'dockerfile.v0');
+      assert.equal(result.build_parameters['args.build-arg:VERSION'], '1');
+      assert.match(outcome.text, /- openssl 3\.1\.4 \(apk, Apache-2\.0\)/);
+      assert.match(outcome.text, /Build inputs:\n- pkg:docker\/docker\/dockerfile@1/);
+
+      const filtered = success(await call('docker_get_attestations', { image: 'svc:1', package: 'SSL' }));
+      assert.deepEqual(filtered.packages.map((p: { name: string }) => p.name), ['openssl']);
+      const second = success(await call('docker_get_attestations', { image: 'svc:1', limit: 2, page: 2 }));
+      assert.equal(second.packages.length, 2);
+      assert.equal(second.has_more, true);
+      assert.notDeepEqual(second.packages, result.packages.slice(0, 2));
+    });
+  });
+
+  describe('small ones', () => {
+    it('get_tag_details reports the manifest media type of a single-image tag, not the config type Hub gives', async () => {
+      const result = success(await call('docker_get_tag_details', { image: 'demo:schema2' }));
+      assert.equal(result.media_type, 'application/vnd.docker.distribution.manifest.v2+json');
+      assert.equal(success(await call('docker_get_tag_details', { image: 'demo:1.0' })).media_type, rig().images['library/demo']['1.0'].mediaType);
+    });
+
+    it('search numbering continues across pages; the open_source badge is kept', async () => {
+      const first = await call('docker_search_images', { query: 'nginx', limit: 2, page: 1 });
+      const second = await call('docker_search_images', { query: 'nginx', limit: 2, page: 2 });
+      assert.match(first.text, /\n1\. /);
+      assert.match(second.text, /\n3\. .*\n4\. /);
+      assert.doesNotMatch(second.text, /\n1\. /);
+      const hello = await call('docker_search_images', { query: 'hello' });
+      const entry = success(hello).results.find((r: { name: string }) => r.name === 'nginxdemos/hello');
+      assert.equal(entry.badge, 'open_source');
+      assert.match(hello.text, /nginxdemos\/hello \[open source\]/);
+      assert.match((await call('docker_get_image_details', { image: 'nginxdemos/hello' })).text, /sponsored open source/);
+    });
+
+    it('says "1 tag" and "1 repository", and exact pull counts where Docker Hub gives them', async () => {
+      assert.match((await call('docker_get_stats', { image: 'svc' })).text, /, 1 tag;/);
+      assert.match((await call('docker_list_repositories', { namespace: 'nginxdemos' })).text, /^nginxdemos: 1 repository\b/);
+      assert.match((await call('docker_get_stats', { image: 'demo' })).text, /1,843,307 pulls/);
+      assert.match((await call('docker_get_image_details', { image: 'demo' })).text, /1,843,307 \(1\.8M\) pulls/);
+    });
+  });
 });

@@ -137,9 +137,12 @@ describe('Docker Hub client and login (against the Hub emulator)', () => {
       assert.notEqual(auth.status().tokenExpiresAt, firstExpiry);
     });
 
-    it('reports refused credentials as UNAUTHORIZED naming the variables, without the token', async () => {
-      const { hub } = connect({ username: 'alice', token: 'dckr_pat_wrongwrongwrongwrong' });
-      const error = await rejection(hub.getRepository('library', 'demo'));
+    it('reads public data anonymously when the credentials are refused, and reports the refusal naming the variables, without the token', async () => {
+      const { hub, auth } = connect({ username: 'alice', token: 'dckr_pat_wrongwrongwrongwrong' });
+      assert.equal((await hub.getRepository('library', 'demo')).name, 'demo');
+      assert.match(auth.refusedLogin ?? '', /DOCKERHUB_TOKEN/);
+      assert.ok(!auth.refusedLogin!.includes('dckr_pat_wrong'));
+      const error = await rejection(hub.listOrgs({ page: 1, pageSize: 10 }));
       assert.equal(error.code, 'UNAUTHORIZED');
       assert.match(error.message, /DOCKERHUB_TOKEN/);
       assert.ok(!error.message.includes('dckr_pat_wrong'));

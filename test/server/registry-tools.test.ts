@@ -160,16 +160,19 @@ describe('registry tools over MCP (in process, rig registry)', () => {
       assert.equal(s.provenance, true);
       assert.equal(s.platform, 'linux/amd64');
       assert.deepEqual(s.attested_platforms, ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']);
-      assert.equal(s.statements[0].packages, 2);
+      assert.equal(s.statements[0].package_count, 2);
       assert.equal(s.statements[1].build_type, 'https://mobyproject.org/buildkit@v1');
       assert.match(result.text, /- SBOM SPDX-2\.3, 2 package\(s\)/);
       assert.match(result.text, /- Provenance \(https:\/\/slsa\.dev\/provenance\/v0\.2\): builder not recorded, build type https:\/\/mobyproject\.org\/buildkit@v1, 1 input\(s\)/);
     });
 
-    it('says a single image has none, and why', async () => {
+    it('says a single platform manifest cannot tell, and which index to ask', async () => {
       const result = await server.callTool('docker_get_attestations', { image: 'demo:oci' });
       assert.equal(result.structured!.sbom, false);
-      assert.match(result.text, /has no SBOM or provenance attestations: it is a single OCI manifest/);
+      assert.match(result.text, /is a single OCI manifest: attestations are stored in the index .* cannot be told from it/);
+      assert.deepEqual([...result.structured!.listed_by].sort(), ['demo:1.0', 'demo:latest']);
+      assert.match(result.text, /ask about demo:(latest|1\.0) instead/);
+      assert.doesNotMatch(result.text, /has no SBOM/);
     });
   });
 

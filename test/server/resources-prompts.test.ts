@@ -110,14 +110,20 @@ describe('MCP resources and prompts', () => {
       assert.deepEqual(positions, [...positions].sort((a, b) => a - b), 'search, then tags, then vulnerabilities, then inspect');
     });
 
-    it('explain-image-size names existing tools, starting from the manifest and the layers', async () => {
+    it('explain-image-size names existing tools: the layers, then the base whose bottom layers they share (two calls)', async () => {
       const text = await promptText('explain-image-size', { image: 'nginx:1.27' });
       assert.match(text, /nginx:1\.27/);
       const named = toolsNamed(text);
       for (const name of named) assert.ok(toolNames.has(name), `${name} is a tool of this server`);
-      assert.equal(named[0], 'docker_get_manifest');
-      assert.equal(named[1], 'docker_analyze_layers');
-      assert.ok(named.includes('docker_compare_images'));
+      assert.deepEqual([...new Set(named)], ['docker_analyze_layers', 'docker_track_base_updates']);
+    });
+
+    it('choose-base-image reads sizes and the digest to pin from one list_tags call per candidate', async () => {
+      const text = await promptText('choose-base-image', { language: 'python 3.12' });
+      const named = [...new Set(toolsNamed(text))];
+      assert.ok(!named.includes('docker_get_tag_details') && !named.includes('docker_estimate_pull_size'), named.join(', '));
+      assert.match(text, /sort: "size"/);
+      assert.match(text, /never pin `platform_digest`/);
     });
 
     it('refuses a missing required argument', async () => {

@@ -94,4 +94,26 @@ describe('built server over stdio (end to end)', () => {
     assert.match(notFound.result.content[0].text, /^NOT_FOUND: /);
     assert.match(stderr, /DEBUG/, 'debug logs went to stderr');
   });
+
+  it('run by hand on a terminal, says once on stderr that it is an MCP server waiting for a client, and how to try it', async () => {
+    // `script` gives the server a pseudo-terminal as stdin, as a person running `npm start` has.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BUNDLE}`, '/dev/null'], {
+      env: { ...rig().env, PATH: process.env.PATH ?? '' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let seen = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (chunk) => {
+          seen += chunk;
+          if (/inspector node server\/dist\/index\.js/.test(seen)) resolve();
+        });
+        child.once('exit', (code) => reject(new Error(`exited ${code} before saying what it is: ${seen}`)));
+      });
+    } finally {
+      child.kill();
+    }
+    assert.match(seen, /dockerhub-mcp is an MCP server: it speaks JSON-RPC on stdin\/stdout and is waiting for an MCP client/);
+    assert.equal(seen.split('is an MCP server').length - 1, 1);
+  });
 });

@@ -1,7 +1,7 @@
 // Image references in a Dockerfile's FROM lines, read by Docker's own rules (moby/buildkit's parser): parser
 // directives (`# escape=`) only at the very top, line continuations with the escape character, comment and empty
 // lines inside a continuation dropped, global ARGs (before the first FROM) as the only variables FROM sees, stage
-// names and `scratch` not images.
+// names and `scratch` not images, here-documents (`RUN <<EOF`) content rather than instructions.
 import { commentDisablesChecks, type ImageFileScan, type ImageSite } from './imageSites';
 import { expandVariables } from './variables';
 
@@ -16,6 +16,8 @@ interface SourceLine {
   start: number;
 }
 
+/** `<<EOF`, `<<-EOF`, `<<"EOF"` in RUN, COPY and ADD (BuildKit's here-documents). */
+const HEREDOC = /<<-?(["']?)([A-Za-z_][A-Za-z0-9_]*)\1/g;
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
 
 function sourceLines(text: string): SourceLine[] {
@@ -46,7 +48,13 @@ function instructions(lines: SourceLine[], escape: string): { logical: LogicalLi
   const logical: LogicalLine[] = [];
   const comments: string[] = [];
   let current: LogicalLine | undefined;
+  /** Words that end the here-documents of the last instruction, in order; their lines are content, not instructions. */
+  const heredocEnds: string[] = [];
   for (const line of lines) {
+    if (heredocEnds.length > 0) {
+      if (line.text.replace(/^\t+/, '') === heredocEnds[0]) heredocEnds.shift();
+      continue;
+    }
     if (isComment(line.text)) {
       comments.push(line.text);
       continue;
@@ -63,6 +71,7 @@ function instructions(lines: SourceLine[], escape: string): { logical: LogicalLi
     current.text += part;
     if (!continues) {
       logical.push(current);
+      if (/^(RUN|COPY|ADD)\s/i.test(current.text)) for (const match of current.text.matchAll(HEREDOC)) heredocEnds.push(match[2]);
       current = undefined;
     }
   }

@@ -133,6 +133,8 @@ export function referenceParts(text: string): ReferenceParts | { problem: string
 }
 
 const DEFAULT_PLATFORM = 'linux/amd64';
+/** How the platform of an image that is not an index is shown. */
+export const SINGLE_PLATFORM = 'single-platform image';
 const TAG_LIST_LIMIT = 100;
 
 export class ImageFacts {
@@ -167,7 +169,11 @@ export class ImageFacts {
     return this.tags.peek(hub ? tagReference : `${tagReference} ${platform ?? DEFAULT_PLATFORM}`);
   }
 
-  /** The newest tag in the line of `tag` (`1.27.1` → `1.27.4`), or null; one tag listing per repository and line. */
+  /**
+   * The newest tag in the line of `tag` (`1.27.1` → `1.27.4`), or null. The server's one version-line module judges
+   * the names; they are listed with Hub's name filter for the line (one request), where list_tags' `newer_than` would
+   * read up to five pages of a repository's newest tags to match a floating tag to its release.
+   */
   newerInLine(repository: string, tag: string): Promise<Fact<string | null>> {
     const filter = versionLineFilter(tag);
     if (!filter) return Promise.resolve({ ok: true, value: null, fetchedAt: 0 });
@@ -256,7 +262,8 @@ export class ImageFacts {
     if (typeof manifest?.digest !== 'string') return { ok: false, error: { code: 'UPSTREAM_ERROR', message: `the registry did not say which digest ${tagReference} points to.` } };
     if (manifest.kind !== 'index') {
       const size = typeof manifest.total_size === 'number' ? manifest.total_size : null;
-      return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform, size }], source: 'registry' } };
+      // A single manifest names its platform only in its config, which this does not read.
+      return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform: SINGLE_PLATFORM, size }], source: 'registry' } };
     }
     const platforms: PlatformFacts[] = structuredArray(manifest, 'platforms').map((entry) => ({ platform: String((entry as { platform?: unknown }).platform ?? '?'), size: null }));
     const wanted = platforms.find((entry) => entry.platform === platform || entry.platform.startsWith(`${platform}/`));

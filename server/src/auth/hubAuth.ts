@@ -49,6 +49,9 @@ export const MISSING_CREDENTIALS =
 export class HubAuth {
   private token?: AccessToken;
   private pendingLogin?: Promise<AccessToken>;
+  /** The token value Hub refused, so reads stop asking it; a new value (rotated, re-read from a file) is tried again. */
+  private refusedToken: string | undefined;
+  private refusal: string | undefined;
   private loginEndpoint: HubLoginEndpoint = '/v2/auth/token';
   private readonly hubOrigin: string;
 
@@ -95,10 +98,27 @@ export class HubAuth {
    * origin. A 401 drops the token, logs in again and repeats the request once.
    */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    if (!this.hasCredentials || new URL(req.url).origin !== this.hubOrigin) {
+    if (!this.hasCredentials || new URL(req.url).origin !== this.hubOrigin || this.refusedToken === this.deps.config.token) {
       return this.deps.http.request(withoutAuthorization(req));
     }
-    return this.sendWithToken(req);
+    try {
+      return await this.sendWithToken(req);
+    } catch (err) {
+      // A refused login must not hide public data: the read goes on anonymously, and the refusal is reported beside
+      // the answer (refusedLogin). Writes, account and Scout calls still fail: they need the login.
+      if (!(err instanceof DockerMcpError && err.code === 'UNAUTHORIZED' && err.status !== undefined)) throw err;
+      this.refusedToken = this.deps.config.token;
+      this.refusal = err.message;
+      const anonymous = await this.deps.http.request(withoutAuthorization(req));
+      // What needs the login (account data) keeps the refusal as its answer, not a vaguer anonymous 401.
+      if (anonymous.status === 401 || anonymous.status === 403) throw err;
+      return anonymous;
+    }
+  }
+
+  /** Why Hub reads are anonymous although credentials are configured (their login was refused); undefined otherwise. */
+  get refusedLogin(): string | undefined {
+    return this.refusedToken !== undefined && this.refusedToken === this.deps.config.token ? this.refusal : undefined;
   }
 
   /**

@@ -75,15 +75,22 @@ export class RegistryAuth {
     return this.deps.credentials?.identity(registry) ?? { registry, as: 'anonymous' };
   }
 
-  /** Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. */
-  async request(target: AuthTarget, request: HttpRequest): Promise<HttpResponse> {
+  /**
+   * Sends `request` with whatever authorization `target` needs; returns the final reply, 401 included. `send` is
+   * the HTTP stack's `stream` for blobs read as they arrive.
+   */
+  async request<R extends HttpResponse = HttpResponse>(
+    target: AuthTarget,
+    request: HttpRequest,
+    send: (request: HttpRequest) => Promise<R> = (plain) => this.deps.http.request(plain) as Promise<R>,
+  ): Promise<R> {
     let identity = await this.deps.credentials?.lookup(target.registry, request.signal);
     let attempt = await this.known(target, identity);
     let refreshed = false;
     for (;;) {
       const headers = { ...(request.headers ?? {}) };
       if (attempt) headers.authorization = attempt.authorization;
-      const response = await this.deps.http.request({ ...request, headers });
+      const response = await send({ ...request, headers });
       if (response.status !== 401) return response;
       // Only the registry's own origin may name a realm: a 401 from a redirect target is an error, not a challenge.
       if (new URL(response.url).origin !== new URL(request.url).origin) return response;

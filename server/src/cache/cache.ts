@@ -20,6 +20,7 @@ export const CACHE_KINDS = {
   hubRepository: { digestAddressed: false, ttlMs: 60 * 60_000 },
   hubNamespace: { digestAddressed: false, ttlMs: 10 * 60_000 },
   scout: { digestAddressed: false, ttlMs: 60 * 60_000 },
+  layerIndex: { digestAddressed: false, ttlMs: 0 },
 } as const;
 export type CacheKind = keyof typeof CACHE_KINDS;
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { Agent, request as undiciRequest } from 'undici';
 import { DockerMcpError, oneLine } from '../errors';
 import type { Logger } from '../log';
@@ -27,6 +28,17 @@ export interface HttpResponse {
   /** Final URL after redirects. */
   url: string;
 }
+
+/**
+ * A reply whose 2xx body is read as it arrives. Any other status has its (bounded) body in `body` as usual and an
+ * empty `stream`, so retries, redirects and error mapping treat it like any reply.
+ */
+export interface HttpStreamResponse extends HttpResponse {
+  stream: Readable;
+}
+
+/** Error bodies of a streamed request are small JSON; more is not worth reading. */
+const STREAM_ERROR_BODY_MAX = 64 * 1024;
 
 export interface HttpClientOptions {
   timeoutMs: number;
@@ -110,7 +122,22 @@ export class HttpClient {
     return breaker;
   }
 
-  private async withRetries(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  /**
+   * The body of a 2xx reply as a stream, for blobs too large to buffer (layers). Same retries (before the body
+   * starts), breaker, redirects and header capture as `request`; not coalesced (a stream has one reader). The timeout
+   * bounds the wait for headers and then each pause between chunks, not the whole transfer: a large layer may take
+   * minutes and still be healthy. Aborting `signal` closes the connection at once.
+   */
+  stream(req: HttpRequest): Promise<HttpStreamResponse> {
+    return this.withRetries(req, req.signal, (hop, signal) => this.openStream(hop, signal));
+  }
+
+  private async withRetries<R extends HttpResponse = HttpResponse>(
+    req: HttpRequest,
+    signal: AbortSignal | undefined,
+    send: (hop: HttpRequest, signal: AbortSignal | undefined) => Promise<R> = (hop, hopSignal) =>
+      this.once(hop, hopSignal) as Promise<R>,
+  ): Promise<R> {
     const host = new URL(req.url).host;
     const breaker = this.breakerFor(host);
     const retryable = req.method === 'GET' || req.method === 'HEAD';
@@ -122,9 +149,9 @@ export class HttpClient {
           `${host} failed repeatedly, so calls to it are paused; retry in ${waitSeconds} s.`,
         );
       }
-      let response: HttpResponse;
+      let response: R;
       try {
-        response = await this.followingRedirects(req, signal);
+        response = await this.followingRedirects(req, signal, send);
       } catch (err) {
         if (err instanceof DockerMcpError || signal?.aborted) {
           // Our own refusal (a redirect loop or off http, an oversized body) would come again; a cancelled call says
@@ -150,11 +177,15 @@ export class HttpClient {
     }
   }
 
-  private async followingRedirects(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpResponse> {
+  private async followingRedirects<R extends HttpResponse>(
+    req: HttpRequest,
+    signal: AbortSignal | undefined,
+    send: (hop: HttpRequest, signal: AbortSignal | undefined) => Promise<R>,
+  ): Promise<R> {
     let url = req.url;
     let headers = { ...(req.headers ?? {}) };
     for (let hop = 0; ; hop++) {
-      const response = await this.once({ ...req, url, headers }, signal);
+      const response = await send({ ...req, url, headers }, signal);
       const location = response.headers.location;
       if (!req.followRedirects || response.status < 300 || response.status >= 400 || !location) return response;
       if (hop >= 5) throw new DockerMcpError('UPSTREAM_ERROR', `too many redirects from ${new URL(req.url).host}.`);
@@ -171,17 +202,40 @@ export class HttpClient {
   }
 
   private async once(req: HttpRequest, outerSignal: AbortSignal | undefined): Promise<HttpResponse> {
-    const url = new URL(req.url);
-    this.upstreamRequests.set(url.host, (this.upstreamRequests.get(url.host) ?? 0) + 1);
     const timeout = AbortSignal.timeout(this.opts.timeoutMs);
     const signal = outerSignal ? AbortSignal.any([outerSignal, timeout]) : timeout;
+    const { status, headers, body: raw } = await this.send(req, { signal });
+    const body = await readBody(raw, req.maxBytes ?? DEFAULT_MAX_BYTES, new URL(req.url).host);
+    this.opts.log.debug('http reply', { method: req.method, url: req.url, status, bytes: body.length });
+    return { status, headers, body, url: req.url };
+  }
+
+  private async openStream(req: HttpRequest, signal: AbortSignal | undefined): Promise<HttpStreamResponse> {
+    const { status, headers, body: raw } = await this.send(req, {
+      signal,
+      headersTimeout: this.opts.timeoutMs,
+      bodyTimeout: this.opts.timeoutMs,
+    });
+    this.opts.log.debug('http stream', { method: req.method, url: req.url, status });
+    if (status >= 200 && status < 300) return { status, headers, body: Buffer.alloc(0), url: req.url, stream: raw };
+    const body = await readBody(raw, STREAM_ERROR_BODY_MAX, new URL(req.url).host).catch(() => Buffer.alloc(0));
+    return { status, headers, body, url: req.url, stream: Readable.from([]) };
+  }
+
+  /** One round trip: counts it, sends the user agent, logs redacted headers, captures rate-limit headers. */
+  private async send(
+    req: HttpRequest,
+    limits: { signal?: AbortSignal; headersTimeout?: number; bodyTimeout?: number },
+  ): Promise<{ status: number; headers: Record<string, string>; body: Readable }> {
+    const url = new URL(req.url);
+    this.upstreamRequests.set(url.host, (this.upstreamRequests.get(url.host) ?? 0) + 1);
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...(req.headers ?? {}) };
     this.opts.log.debug('http', { method: req.method, url: req.url, headers: redactHeaders(headers) });
     const res = await undiciRequest(url, {
       method: req.method,
       headers,
       body: req.body,
-      signal,
+      ...limits,
       dispatcher: this.agent,
       maxRedirections: 0,
     } as Parameters<typeof undiciRequest>[1]);
@@ -189,14 +243,12 @@ export class HttpClient {
     for (const [name, value] of Object.entries(res.headers)) {
       if (value !== undefined) responseHeaders[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
     }
-    const body = await readBody(res.body, req.maxBytes ?? DEFAULT_MAX_BYTES, url.host);
     const snapshot = parseRateLimit(responseHeaders);
     if (snapshot) {
       this.rateLimits.set(url.host, snapshot);
       for (const listener of this.rateLimitListeners) listener(url.host, snapshot);
     }
-    this.opts.log.debug('http reply', { method: req.method, url: req.url, status: res.statusCode, bytes: body.length });
-    return { status: res.statusCode, headers: responseHeaders, body, url: req.url };
+    return { status: res.statusCode, headers: responseHeaders, body: res.body };
   }
 }
 

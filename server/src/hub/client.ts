@@ -250,10 +250,14 @@ export class HubClient {
   /** Hub answers 404, not 401, for a private repository asked for anonymously; say what would help. */
   /** Official images (`library/`) are public by definition, so only other namespaces get the private-repository hint. */
   private privateHint(err: unknown, namespace: string): unknown {
-    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || this.deps.auth.hasCredentials || namespace === 'library') return err;
+    if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND' || namespace === 'library') return err;
+    const refused = this.deps.auth.refusedLogin;
+    if (this.deps.auth.hasCredentials && !refused) return err;
     return new DockerMcpError(
       'NOT_FOUND',
-      `${err.message} If it is a private repository, set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.`,
+      refused
+        ? `${err.message} It was looked up anonymously because Docker Hub refused the configured token, so a private repository cannot be seen: ${refused}`
+        : `${err.message} If it is a private repository, set DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.`,
       { status: err.status },
     );
   }

@@ -6,6 +6,8 @@ import { DockerMcpError, errorFromStatus, oneLine } from '../errors';
 import { retryAfter, type HttpClient, type HttpRequest, type HttpResponse } from '../http/client';
 import { parseRateLimit } from '../http/rateLimit';
 import type { Logger } from '../log';
+import { pipeline, type Readable } from 'node:stream';
+import { verifyingDigest } from './blobStream';
 import { shortDigest } from '../format';
 import { bareMediaType, IMAGE_CONFIG_TYPES, MANIFEST_ACCEPT, MediaTypes, parseManifest } from './manifest';
 import {
@@ -208,6 +210,23 @@ export class RegistryClient {
       }
       return response.body;
     });
+  }
+
+  /**
+   * A blob too large to buffer (a layer) as a stream, verified while it flows: it fails with UPSTREAM_ERROR past
+   * `size` bytes or when the bytes do not hash to `digest`. Not cached; follows the redirect to storage without
+   * Authorization, as getBlob does. Destroying the stream or aborting `signal` closes the connection.
+   */
+  async openBlobStream(reference: ImageReference, blob: { digest: string; size: number }, signal?: AbortSignal): Promise<Readable> {
+    const response = await this.deps.auth.request(
+      { registry: reference.registry, scope: `repository:${reference.repository}:pull` },
+      { method: 'GET', url: this.url(reference, `blobs/${blob.digest}`), followRedirects: true, signal },
+      (request) => this.deps.http.stream(request),
+    );
+    const what = `blob ${shortDigest(blob.digest)} of ${familiarRepository(reference)}`;
+    if (response.status !== 200) throw this.failure(response, reference, what);
+    const verifier = verifyingDigest(blob.digest, blob.size, what);
+    return pipeline(response.stream, verifier, () => undefined);
   }
 
   /**

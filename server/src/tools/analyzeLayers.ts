@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
 import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
-import { formatBytes, shortDigest } from '../format';
+import { formatBytes } from '../format';
 import { parseReference } from '../registry/reference';
-import { imageArg, limitArg, platformArg } from './schemas';
+import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Instructions are one line in this listing; docker_get_dockerfile has them whole. */
@@ -32,7 +32,8 @@ export const analyzeLayers = defineTool({
   },
   output: {
     image: z.string(),
-    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     layer_count: z.number(),
     total_size: z.number().describe('Compressed bytes of all layers, a repeated layer counted once'),
@@ -77,7 +78,7 @@ export const analyzeLayers = defineTool({
       entry.instruction ? oneLineInstruction(entry.instruction, SUMMARY_INSTRUCTION_MAX) : '(instruction unknown)';
     const emptyEntries = result.empty_history_entries;
     const lines = [
-      `${result.image} (${result.platform}, ${shortDigest(result.digest)}…): ${result.layer_count} layer(s), ` +
+      `${result.image} (${result.platform}; ${digestsPhrase(result)}): ${result.layer_count} layer(s), ` +
         `${formatBytes(result.total_size)} compressed; ${emptyEntries} history entr${emptyEntries === 1 ? 'y' : 'ies'} made no layer.`,
     ];
     if (largest.length > 0) lines.push(`Largest: ${largest.map(share).join(', ')}.`);

@@ -1,21 +1,39 @@
 import { z } from 'zod';
 import { compareImages as compare, type UniqueLayer } from '../analysis/compare';
-import { imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
-import { formatBytes, shortDigest } from '../format';
+import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
+import { formatBytes } from '../format';
 import { platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import type { ResolvedImage } from '../registry/types';
-import { imageArg, platformArg } from './schemas';
-import { defineTool, READ_ONLY } from './tool';
+import type { ImageReference, ResolvedImage } from '../registry/types';
+import type { Services } from '../services';
+import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
+import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers } from './layerFiles';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
+import { defineTool, READ_ONLY, type ProgressReporter } from './tool';
 
 /** Unique layers and config differences are listed up to these counts; counts and sizes always cover all. */
 const LAYERS_LISTED = 25;
 const DIFFERENCES_LISTED = 100;
 const INSTRUCTION_MAX = 200;
+const FILE_CHANGES_LISTED = 100;
+const DIRECTORIES_LISTED = 20;
+
+const fileDifferences = z.object({
+  total: z.number(),
+  added_bytes: z.number(),
+  removed_bytes: z.number(),
+  changes: z
+    .array(z.object({ path: z.string(), change: z.enum(['added', 'changed', 'deleted']), type: z.string(), size_a: z.number(), size_b: z.number() }))
+    .describe(`Up to ${FILE_CHANGES_LISTED}, largest first`),
+  directories: z.array(z.object({ path: z.string(), changes: z.number(), size_delta: z.number() })).describe('Two levels deep, largest first'),
+  coverage_a: coverageSchema,
+  coverage_b: coverageSchema,
+});
 
 const side = z.object({
   image: z.string(),
-  digest: z.string().describe('Digest of the platform\'s image manifest'),
+  digest: readDigestOutput,
+  pin_digest: pinDigestOutput,
   platform: z.string(),
   layer_count: z.number(),
   size: z.number().describe('Compressed bytes of its layers, a repeated layer counted once'),
@@ -45,6 +63,8 @@ export const compareImages = defineTool({
     image_a: imageArg('Before'),
     image_b: imageArg('After'),
     platform: platformArg.describe('os/arch[/variant], for both'),
+    files: z.boolean().default(false).describe('Also compare files (downloads layers)'),
+    max_download_bytes: budgetArg,
   },
   output: {
     a: side,
@@ -66,10 +86,11 @@ export const compareImages = defineTool({
       )
       .describe(`Up to ${DIFFERENCES_LISTED} differences`),
     config_differences_total: z.number(),
+    files: fileDifferences.nullable().describe('With files: true'),
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
-  async handler(args, services, signal) {
+  async handler(args, services, signal, progress) {
     const referenceA = parseReference(args.image_a, 'image_a');
     const referenceB = parseReference(args.image_b, 'image_b');
     const [a, b] = await Promise.all([
@@ -97,12 +118,13 @@ export const compareImages = defineTool({
         .slice(0, DIFFERENCES_LISTED)
         .map((difference) => ({ field: difference.field, key: difference.key ?? null, a: difference.a, b: difference.b })),
       config_differences_total: comparison.configDifferences.length,
+      files: args.files ? await compareFiles(services, [referenceA, a], [referenceB, b], args.max_download_bytes, signal, progress) : null,
       notes,
     };
   },
   summarize(result) {
     const { a, b } = result;
-    const lines = [`${a.image} (${shortDigest(a.digest)}…, ${a.platform}) vs ${b.image} (${shortDigest(b.digest)}…, ${b.platform}).`];
+    const lines = [`${a.image} (${a.platform}; ${digestsPhrase(a)}) vs ${b.image} (${b.platform}; ${digestsPhrase(b)}).`];
     if (result.identical) lines.push('They are the same image.');
     lines.push(
       `Size: ${formatBytes(a.size)} → ${formatBytes(b.size)} (${signedBytes(result.size_delta)}), ${a.layer_count} → ${b.layer_count} layers.`,
@@ -127,10 +149,16 @@ export const compareImages = defineTool({
         ),
       );
     }
+    if (result.files) {
+      const files = result.files;
+      lines.push(`Files: ${files.total} path(s) differ; +${formatBytes(files.added_bytes)} added, −${formatBytes(files.removed_bytes)} removed.`);
+      lines.push(...files.directories.slice(0, 5).map((d) => `- /${d.path}: ${d.changes} change(s), ${signedBytes(d.size_delta)}`));
+      lines.push(`a: ${coveragePhrase(files.coverage_a)}`, `b: ${coveragePhrase(files.coverage_b)}`);
+    }
     lines.push(...result.notes);
     return lines.join('\n');
   },
-  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64' },
+  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', files: true },
 });
 
 function sideOf(image: ResolvedImage, size: number) {
@@ -152,4 +180,54 @@ function uniqueOf(layers: UniqueLayer[]) {
 
 function signedBytes(delta: number): string {
   return delta === 0 ? 'no change' : `${delta > 0 ? '+' : '−'}${formatBytes(Math.abs(delta))}`;
+}
+
+/** File-level differences of the two merged trees; b reads what the budget left after a (shared layers are free). */
+async function compareFiles(
+  services: Services,
+  [referenceA, a]: [ImageReference, ResolvedImage],
+  [referenceB, b]: [ImageReference, ResolvedImage],
+  budget: number | undefined,
+  signal: AbortSignal,
+  progress: ProgressReporter | undefined,
+): Promise<z.input<typeof fileDifferences>> {
+  const budgetBytes = budget ?? services.config.maxLayerBytes;
+  const readA = await services.layers.readLayers(referenceA, a.manifest.layers, { budgetBytes, signal, onProgress: progress });
+  const readB = await services.layers.readLayers(referenceB, b.manifest.layers, {
+    budgetBytes: Math.max(0, budgetBytes - readA.bytesDownloaded),
+    signal,
+    onProgress: progress,
+  });
+  const treeA = mergeLayers(indexedLayers(readA));
+  const treeB = mergeLayers(indexedLayers(readB));
+  const changes = diffTrees(treeA, treeB);
+  const sizeA = changes.map((change) => (change.change === 'deleted' ? change.size : sizeIn(treeA, change.path)));
+  const directories = new Map<string, { changes: number; size_delta: number }>();
+  const rows = changes.map((change, index) => {
+    const before = change.change === 'added' ? 0 : sizeA[index];
+    const after = change.change === 'deleted' ? 0 : change.size;
+    const directory = change.path.split('/').slice(0, -1).slice(0, 2).join('/');
+    const summary = directories.get(directory) ?? { changes: 0, size_delta: 0 };
+    summary.changes++;
+    summary.size_delta += after - before;
+    directories.set(directory, summary);
+    return { path: change.path, change: change.change, type: change.type, size_a: before, size_b: after };
+  });
+  return {
+    total: rows.length,
+    added_bytes: rows.reduce((sum, row) => sum + Math.max(0, row.size_b - row.size_a), 0),
+    removed_bytes: rows.reduce((sum, row) => sum + Math.max(0, row.size_a - row.size_b), 0),
+    changes: [...rows].sort((x, y) => Math.abs(y.size_b - y.size_a) - Math.abs(x.size_b - x.size_a)).slice(0, FILE_CHANGES_LISTED),
+    directories: [...directories]
+      .map(([path, summary]) => ({ path, ...summary }))
+      .sort((x, y) => Math.abs(y.size_delta) - Math.abs(x.size_delta) || y.changes - x.changes)
+      .slice(0, DIRECTORIES_LISTED),
+    coverage_a: coverageOf(readA),
+    coverage_b: coverageOf(readB),
+  };
+}
+
+function sizeIn(tree: FileNode, path: string): number {
+  const node = lookup(tree, path);
+  return node ? totals(node).size : 0;
 }

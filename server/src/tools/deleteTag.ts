@@ -21,7 +21,7 @@ export const deleteTag = defineTool({
     tag: z.string(),
   },
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
-  async handler(args, services, signal, context) {
+  async handler(args, services, signal, _progress, context) {
     services.hubAuth.requireCredentials('deleting a tag');
     const hub = hubImageName(args.image, 'docker_delete_tag');
     if (!hub.tagWritten || !hub.tag || hub.reference.digest) {
@@ -30,7 +30,7 @@ export const deleteTag = defineTool({
     const image = `${hub.familiar}:${hub.tag}`;
     const facts = { image, namespace: hub.namespace, repository: hub.name, tag: hub.tag };
     // The user, not the model, decides: asked through the client when it can ask, else the call must repeat the tag.
-    if (context.confirm) {
+    if (context?.confirm) {
       const yes = await context.confirm(`Delete the tag ${image} from Docker Hub? This cannot be undone.`, signal);
       if (!yes) return { deleted: false, ...facts };
     } else if (args.confirm !== hub.tag && args.confirm !== image) {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { estimatePull } from '../analysis/pullSize';
 import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { isDigest, parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const LAYERS_LISTED = 50;
@@ -30,7 +30,8 @@ export const estimatePullSize = defineTool({
   },
   output: {
     image: z.string(),
-    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     layer_count: z.number().describe('Layers the manifest lists'),
     distinct_layers: z.number(),
@@ -42,7 +43,7 @@ export const estimatePullSize = defineTool({
       .array(z.object({ index: z.number().describe('Position in the manifest, 0 = bottom'), digest: z.string(), size: z.number() }))
       .describe(`Up to ${LAYERS_LISTED} layers, bottom first`),
     have: z
-      .object({ image: z.string(), digest: z.string(), platform: z.string(), layer_count: z.number() })
+      .object({ image: z.string(), digest: readDigestOutput, pin_digest: pinDigestOutput, platform: z.string(), layer_count: z.number() })
       .nullable()
       .describe('The held image, as resolved'),
     have_digests_matched: z.number().describe('How many of have_digests are layers of this image'),
@@ -83,7 +84,7 @@ export const estimatePullSize = defineTool({
       result.have_digests_matched > 0 ? `${result.have_digests_matched} given digest(s)` : undefined,
     ].filter(Boolean);
     const lines = [
-      `Pulling ${result.image} (${result.platform}, ${shortDigest(result.digest)}…) downloads ${result.download.count} of ` +
+      `Pulling ${result.image} (${result.platform}; ${digestsPhrase(result)}) downloads ${result.download.count} of ` +
         `${result.distinct_layers} layer(s): ${formatBytes(result.download.size)} of ${formatBytes(result.total_size)} compressed, ` +
         `plus a ${formatBytes(result.config_size)} config.`,
     ];

@@ -1,8 +1,13 @@
 import { z } from 'zod';
+import { buildParameters, provenanceMaterials, sbomPackages } from '../analysis/attestationContent';
+import { DockerMcpError } from '../errors';
+import { hubImageName } from '../hub/reference';
 import { formatName } from '../registry/manifest';
 import { describePlatformChoice } from '../registry/platform';
-import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
+import type { ImageReference } from '../registry/types';
+import type { Services } from '../services';
+import { imageArg, limitArg, pageArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const statement = z.object({
@@ -11,20 +16,33 @@ const statement = z.object({
   digest: z.string(),
   size: z.number(),
   format: z.string().optional().describe('SBOM format, e.g. SPDX-2.3'),
-  packages: z.number().optional().describe('SBOM: packages (SPDX) or components (CycloneDX)'),
+  package_count: z.number().optional().describe('SBOM: how many packages (SPDX) or components (CycloneDX)'),
   builder_id: z.string().optional().describe('Provenance: builder id'),
   build_type: z.string().optional(),
-  materials: z.number().optional().describe('Provenance: recorded build inputs'),
+  material_count: z.number().optional().describe('Provenance: how many build inputs are recorded'),
   finished_on: z.string().optional(),
   note: z.string().optional().describe('Why the statement was not summarised'),
+});
+
+const sbomPackage = z.object({
+  name: z.string(),
+  version: z.string().nullable(),
+  type: z.string().nullable().describe('Package ecosystem from its purl (apk, deb, npm, pypi…) or the SBOM\'s component type'),
+  license: z.string().nullable(),
 });
 
 export const getAttestations = defineTool({
   name: 'docker_get_attestations',
   title: 'SBOM and provenance attestations',
   description:
-    'SBOM and provenance attestations of an image index: which platforms have them, and a summary of one platform\'s statements (SBOM format, packages, builder, inputs).',
-  input: { image: imageArg(), platform: platformArg },
+    'SBOM and provenance attestations of an image index: which platforms have them, one platform\'s SBOM packages (paged, filtered by name) and provenance builder, materials and build parameters.',
+  input: {
+    image: imageArg(),
+    platform: platformArg,
+    package: z.string().min(1).max(128).optional().describe('Package name contains'),
+    limit: limitArg(200, 50).describe('Packages per page'),
+    page: pageArg,
+  },
   output: {
     image: z.string(),
     digest: z.string().describe('Digest of the index (or of the single manifest)'),
@@ -37,23 +55,40 @@ export const getAttestations = defineTool({
     platform_choice: z.enum(['requested', 'default', 'first', 'only']).optional(),
     attestation_digest: z.string().optional().describe('Digest of that platform\'s attestation manifest'),
     statements: z.array(statement),
+    packages: z.array(sbomPackage).describe('SBOM packages of the platform, this page, filtered by `package`'),
+    packages_total: z.number().nullable().describe('SBOM packages matching the filter; null without a readable SBOM'),
+    has_more: z.boolean(),
+    materials: z
+      .array(z.object({ uri: z.string(), digest: z.string().nullable() }))
+      .describe('Provenance: build inputs (base images, frontends, sources) with the digest they resolved to'),
+    build_parameters: z.record(z.string(), z.string()).describe('Provenance: build parameters (frontend, build args, target…)'),
+    listed_by: z
+      .array(z.string())
+      .describe('For a single manifest: Docker Hub tags whose index lists it, where its attestations would be'),
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
-    const report = await services.registry.getAttestations(parseReference(args.image), args.platform, signal);
+    const reference = parseReference(args.image);
+    const report = await services.registry.getAttestations(reference, args.platform, signal);
     const statements = report.statements.map((s) => ({
       predicateType: s.predicateType,
       kind: s.kind,
       digest: s.digest,
       size: s.size,
       ...(s.format ? { format: s.format } : {}),
-      ...(s.packages !== undefined ? { packages: s.packages } : {}),
+      ...(s.packages !== undefined ? { package_count: s.packages } : {}),
       ...(s.builderId ? { builder_id: s.builderId } : {}),
       ...(s.buildType ? { build_type: s.buildType } : {}),
-      ...(s.materials !== undefined ? { materials: s.materials } : {}),
+      ...(s.materials !== undefined ? { material_count: s.materials } : {}),
       ...(s.finishedOn ? { finished_on: s.finishedOn } : {}),
       ...(s.note ? { note: s.note } : {}),
     }));
+    const sbom = report.statements.find((s) => s.kind === 'sbom');
+    const provenance = report.statements.find((s) => s.kind === 'provenance');
+    const packages = sbom ? sbomPackages(await services.registry.getStatementPredicate(reference, sbom, signal)) : undefined;
+    const provenancePredicate = provenance ? await services.registry.getStatementPredicate(reference, provenance, signal) : undefined;
+    const matching = (packages ?? []).filter((item) => !args.package || item.name.toLowerCase().includes(args.package.toLowerCase()));
+    const start = (args.page - 1) * args.limit;
     return {
       image: report.reference.familiar,
       digest: report.digest,
@@ -65,15 +100,27 @@ export const getAttestations = defineTool({
       ...(report.platform ? { platform: report.platform, platform_choice: report.platformChoice } : {}),
       ...(report.attestationDigest ? { attestation_digest: report.attestationDigest } : {}),
       statements,
+      packages: matching.slice(start, start + args.limit),
+      packages_total: packages ? matching.length : null,
+      has_more: start + args.limit < matching.length,
+      materials: provenancePredicate ? provenanceMaterials(provenancePredicate) : [],
+      build_parameters: provenancePredicate ? buildParameters(provenancePredicate) : {},
+      listed_by: report.kind === 'image' ? await indexesListing(reference, report.digest, services, signal) : [],
     };
   },
   summarize(result) {
     if (result.attested_platforms.length === 0) {
-      const why =
-        result.platforms.length === 0
-          ? `it is a single ${formatName(result.mediaType)}, and attestations live in an index`
-          : `its index lists no attestation manifests for ${result.platforms.join(', ')}`;
-      return `${result.image} (${result.digest}) has no SBOM or provenance attestations: ${why}.`;
+      if (result.platforms.length === 0) {
+        const where =
+          result.listed_by.length > 0
+            ? `It is an image of the index that ${result.listed_by.join(', ')} point${result.listed_by.length === 1 ? 's' : ''} at: ask about ${result.listed_by[0]} instead.`
+            : 'Ask about the tag or index digest it was pulled by.';
+        return (
+          `${result.image} (${result.digest}) is a single ${formatName(result.mediaType)}: attestations are stored in the index that ` +
+          `lists a platform's manifest, so whether it has any cannot be told from it. ${where}`
+        );
+      }
+      return `${result.image} (${result.digest}) has no SBOM or provenance attestations: its index lists no attestation manifests for ${result.platforms.join(', ')}.`;
     }
     const lines = [
       `${result.image} (${result.digest}): attestations for ${result.attested_platforms.join(', ')}` +
@@ -84,12 +131,12 @@ export const getAttestations = defineTool({
     }
     for (const s of result.statements) {
       if (s.kind === 'sbom') {
-        lines.push(`- SBOM ${s.format ?? ''}${s.packages !== undefined ? `, ${s.packages} package(s)` : ''}${s.note ? ` (${s.note})` : ''}`.replace(' ,', ','));
+        lines.push(`- SBOM ${s.format ?? ''}${s.package_count !== undefined ? `, ${s.package_count} package(s)` : ''}${s.note ? ` (${s.note})` : ''}`.replace(' ,', ','));
       } else if (s.kind === 'provenance') {
         const parts = [
           s.builder_id ? `builder ${s.builder_id}` : 'builder not recorded',
           s.build_type ? `build type ${s.build_type}` : undefined,
-          s.materials !== undefined ? `${s.materials} input(s)` : undefined,
+          s.material_count !== undefined ? `${s.material_count} input(s)` : undefined,
         ].filter(Boolean);
         lines.push(`- Provenance (${s.predicateType}): ${parts.join(', ')}${s.note ? ` (${s.note})` : ''}`);
       } else {
@@ -97,7 +144,32 @@ export const getAttestations = defineTool({
       }
     }
     if (result.platform && result.statements.length === 0) lines.push(`- none for ${result.platform}`);
+    if (result.packages_total !== null) {
+      lines.push(`Packages (${result.packages_total}${result.has_more ? `, ${result.packages.length} shown; more on the next page` : ''}):`);
+      lines.push(...result.packages.map((item) => `- ${item.name} ${item.version ?? '?'} (${[item.type, item.license].filter(Boolean).join(', ') || 'no type or licence'})`));
+    }
+    if (result.materials.length > 0) lines.push('Build inputs:', ...result.materials.map((m) => `- ${m.uri}${m.digest ? ` @ ${m.digest}` : ''}`));
+    const parameters = Object.entries(result.build_parameters);
+    if (parameters.length > 0) lines.push(`Build parameters: ${parameters.map(([key, value]) => `${key}=${value}`).join(', ')}`);
     return lines.join('\n');
   },
   example: { image: 'svc:1' },
 });
+
+/**
+ * Docker Hub tags whose index lists `digest` among its platforms (first page of 100 tags, newest first): where the
+ * attestations of a platform manifest would be. Other registries list no digests per tag, so none are named there.
+ */
+async function indexesListing(reference: ImageReference, digest: string, services: Services, signal: AbortSignal): Promise<string[]> {
+  if (reference.registry !== DEFAULT_REGISTRY) return [];
+  try {
+    const hub = hubImageName(reference.familiar, 'docker_get_attestations');
+    const page = await services.hub.listTags(hub.namespace, hub.name, { page: 1, pageSize: 100 }, signal);
+    return page.results
+      .filter((tag) => tag.digest !== digest && tag.images.some((image) => image.digest === digest))
+      .map((tag) => `${hub.familiar}:${tag.name}`);
+  } catch (err) {
+    if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
+    return [];
+  }
+}

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { baseHistoryLength } from '../analysis/baseImage';
 import { reconstructDockerfile, type DockerfileBase } from '../analysis/dockerfile';
-import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
 import { parseReference, withDigest } from '../registry/reference';
 import { labelledBaseReference } from './labelledBase';
 import type { ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
-import { shortDigest } from '../format';
 import { fence } from '../untrusted';
 
 export const getDockerfile = defineTool({
@@ -24,7 +23,8 @@ export const getDockerfile = defineTool({
   },
   output: {
     image: z.string(),
-    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     dockerfile: z.string().describe('The reconstructed Dockerfile text'),
     base: z
@@ -59,7 +59,7 @@ export const getDockerfile = defineTool({
   },
   summarize(result) {
     return [
-      `Dockerfile of ${result.image} (${result.platform}, ${shortDigest(result.digest)}…), ${result.instruction_count} instructions, reconstructed from history:`,
+      `Dockerfile of ${result.image} (${result.platform}; ${digestsPhrase(result)}), ${result.instruction_count} instructions, reconstructed from history:`,
       fence(result.dockerfile, 'dockerfile'),
       ...result.notes.map((note) => `- ${note}`),
     ].join('\n');

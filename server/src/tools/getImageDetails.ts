@@ -79,11 +79,12 @@ export const getImageDetails = defineTool({
     const flags = [
       result.is_official && 'official image',
       result.is_verified && 'verified publisher',
+      result.badge === 'open_source' && 'sponsored open source',
       result.is_private && 'private',
     ].filter(Boolean);
     const lines = [
       `${result.image}${flags.length ? ` (${flags.join(', ')})` : ''}: ${result.description ? `description ${quoted(result.description)}` : 'no description'}`,
-      `★${result.star_count ?? '?'}, ${compactCount(result.pull_count)} pulls; updated ${day(result.last_updated)}, ` +
+      `★${result.star_count ?? '?'}, ${exactPulls(result.pull_count)} pulls; updated ${day(result.last_updated)}, ` +
         `registered ${day(result.date_registered)}${result.categories.length ? `; ${result.categories.join(', ')}` : ''}. ${result.hub_url}`,
     ];
     if (result.full_description) {
@@ -101,3 +102,8 @@ export const getImageDetails = defineTool({
   },
   example: { image: 'web' },
 });
+
+/** Hub gives repository pull counts exactly: `1,843,307 (1.8M)`, so a reader is not left with a rounded figure. */
+function exactPulls(count: number | null): string {
+  return count === null ? '?' : `${count.toLocaleString('en-US')} (${compactCount(count)})`;
+}

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
 import { instructionOf } from '../analysis/instructions';
 import { pairLayers } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const entry = z.object({
@@ -24,7 +25,8 @@ export const getImageHistory = defineTool({
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string(),
-    digest: z.string().describe('Digest of this platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
@@ -58,6 +60,7 @@ export const getImageHistory = defineTool({
     return {
       image: image.reference.familiar,
       digest: image.digest,
+      pin_digest: pinDigest(image),
       platform: platformString(image.platform),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
@@ -70,7 +73,7 @@ export const getImageHistory = defineTool({
   },
   summarize(result) {
     const lines = [
-      `${result.image} ${result.digest}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}:`,
+      `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}:`,
       `${result.history.length} step(s), ${result.layers} layer(s), ${result.empty_layers} empty.`,
       ...result.history.map((step, i) => {
         const text = instructionOf(step.created_by).text || '(no command recorded)';

@@ -42,8 +42,8 @@ export const getStats = defineTool({
   },
   summarize(result) {
     return (
-      `${result.image}: ${result.pull_count ?? '?'} pulls (${compactCount(result.pull_count)}), ★${result.star_count ?? '?'}, ` +
-      `${result.tag_count} tags; last updated ${day(result.last_updated)}, registered ${day(result.date_registered)}.`
+      `${result.image}: ${result.pull_count === null ? '?' : result.pull_count.toLocaleString('en-US')} pulls (${compactCount(result.pull_count)}), ★${result.star_count ?? '?'}, ` +
+      `${result.tag_count} tag${result.tag_count === 1 ? '' : 's'}; last updated ${day(result.last_updated)}, registered ${day(result.date_registered)}.`
     );
   },
   example: { image: 'web' },

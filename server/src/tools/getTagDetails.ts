@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { invalidInput } from '../errors';
+import { DockerMcpError, invalidInput } from '../errors';
 import { day, formatBytes } from '../format';
 import { hubImageName } from '../hub/reference';
+import { IMAGE_CONFIG_TYPES } from '../registry/manifest';
 import { platformString } from '../registry/platform';
 import { hubRepositoryArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
@@ -32,7 +33,7 @@ export const getTagDetails = defineTool({
     repository: z.string(),
     tag: z.string(),
     digest: z.string().nullable().describe('Digest of the index or manifest the tag points to'),
-    media_type: z.string().nullable(),
+    media_type: z.string().nullable().describe('Media type of the manifest the tag points at (image manifest, OCI index or manifest list), read from the registry'),
     content_type: z.string().nullable(),
     full_size: z.number().nullable().describe('Compressed size in bytes as Hub reports it (amd64 or first platform)'),
     last_updated: z.string().nullable(),
@@ -47,14 +48,21 @@ export const getTagDetails = defineTool({
   async handler(args, services, signal) {
     const hub = hubImageName(args.image, 'docker_get_tag_details');
     if (!hub.tag) throw invalidInput('image', 'must carry a tag (e.g. nginx:1.27); Docker Hub keeps details per tag, not per digest');
-    const tag = await services.hub.getTag(hub.namespace, hub.name, hub.tag, signal);
+    // Hub gives a single-manifest tag its config media type; a HEAD (no pull counted) gives the manifest's own.
+    const [tag, head] = await Promise.all([
+      services.hub.getTag(hub.namespace, hub.name, hub.tag, signal),
+      services.registry.headManifest(hub.reference, signal).catch((err) => {
+        if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
+        return undefined;
+      }),
+    ]);
     return {
       image: `${hub.familiar}:${hub.tag}`,
       namespace: hub.namespace,
       repository: hub.name,
       tag: hub.tag,
       digest: tag.digest ?? null,
-      media_type: tag.media_type ?? null,
+      media_type: head?.mediaType ?? (tag.media_type && !IMAGE_CONFIG_TYPES.has(tag.media_type) ? tag.media_type : null),
       content_type: tag.content_type ?? null,
       full_size: tag.full_size ?? null,
       last_updated: tag.last_updated ?? null,

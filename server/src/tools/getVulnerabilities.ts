@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
-import { limitArg, platformArg, hubRepositoryArg } from './schemas';
+import { hubRepositoryArg, limitArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
-import { shortDigest } from '../format';
 
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'unspecified']);
 
@@ -41,7 +41,8 @@ export const getVulnerabilities = defineTool({
   },
   output: {
     image: z.string().describe('The reference as people write it'),
-    digest: z.string().describe('Digest of the platform image manifest Scout reported on'),
+    digest: readDigestOutput.describe("Digest of the platform image manifest Scout reported on; for a multi-platform tag NOT the one to pin (see pin_digest)"),
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
@@ -70,6 +71,7 @@ export const getVulnerabilities = defineTool({
     return {
       image: reference.familiar,
       digest: image.digest,
+      pin_digest: pinDigest(image),
       platform: platformString(image.platform),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
@@ -86,7 +88,7 @@ export const getVulnerabilities = defineTool({
     const where = describePlatformChoice(result.platform, result.platform_choice, result.available_platforms);
     const bySeverity = SEVERITIES.map((name) => `${result.counts[name]} ${name}`).join(', ');
     const lines = [
-      `${result.image} ${where}, ${shortDigest(result.digest)}…: ${bySeverity} (${result.counts.total} total; ` +
+      `${result.image} ${where}; ${digestsPhrase(result)}: ${bySeverity} (${result.counts.total} total; ` +
         `${result.fixable} with a fix, in ${result.vulnerable_package_count} of ${result.package_count} packages).`,
     ];
     if (result.top_vulnerabilities.length === 0) {

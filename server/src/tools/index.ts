@@ -23,6 +23,9 @@ import { cacheClear } from './cacheClear';
 import { createRepository } from './createRepository';
 import { updateRepository } from './updateRepository';
 import { deleteTag } from './deleteTag';
+import { listImageFiles } from './listImageFiles';
+import { findInImage } from './findInImage';
+import { analyzeEfficiency } from './analyzeEfficiency';
 
 /** Every tool, in the order clients list them. Names are the contract's (CONTRACT.md). */
 export const TOOLS: ToolDefinition<any, any>[] = [
@@ -37,6 +40,9 @@ export const TOOLS: ToolDefinition<any, any>[] = [
   getImageHistory,
   getDockerfile,
   compareImages,
+  listImageFiles,
+  findInImage,
+  analyzeEfficiency,
   estimatePullSize,
   trackBaseUpdates,
   getAttestations,

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const inspectImage = defineTool({
@@ -13,7 +14,8 @@ export const inspectImage = defineTool({
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string().describe('The reference as people write it'),
-    digest: z.string().describe('Digest of this platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     index_digest: z.string().optional().describe('Digest of the index the platform was chosen from'),
     platform: z.string().describe('os/arch[/variant] of the image inspected'),
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
@@ -62,6 +64,7 @@ export const inspectImage = defineTool({
     return {
       image: image.reference.familiar,
       digest: image.digest,
+      pin_digest: pinDigest(image),
       ...(image.indexDigest ? { index_digest: image.indexDigest } : {}),
       platform: platformString(image.platform),
       platform_choice: image.platformChoice,
@@ -78,7 +81,7 @@ export const inspectImage = defineTool({
     const list = (values: string[] | null | undefined) => (values && values.length > 0 ? values.join(', ') : 'none');
     const json = (values: string[] | null | undefined) => (values ? JSON.stringify(values) : 'none');
     const lines = [
-      `${result.image} ${result.digest}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}.`,
+      `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}.`,
       `Created ${result.created ?? 'unknown'}; ${result.layers} layer(s), ${formatBytes(result.size)} compressed.`,
       `Entrypoint ${json(c.Entrypoint)}, Cmd ${json(c.Cmd)}, User ${c.User || 'root (default)'}, WorkingDir ${c.WorkingDir || '/'}.`,
       `Ports: ${list(c.ExposedPorts)}. Volumes: ${list(c.Volumes)}.`,

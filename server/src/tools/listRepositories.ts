@@ -75,7 +75,7 @@ export const listRepositories = defineTool({
   },
   summarize(result) {
     const header =
-      `${result.namespace}: ${result.count} repositories${result.authenticated ? '' : ' (public only: no login)'}; ` +
+      `${result.namespace}: ${result.count} ${result.count === 1 ? 'repository' : 'repositories'}${result.authenticated ? '' : ' (public only: no login)'}; ` +
       `page ${result.page}, ${result.results.length} shown${result.has_more ? ', more on the next page' : ''}.`;
     const lines = result.results.map(
       (entry) =>

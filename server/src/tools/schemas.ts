@@ -34,6 +34,14 @@ export const platformArg = z
 const PLATFORM_RULE =
   'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
 
+/** Shared output fields: one meaning per word in every tool (issue 14). */
+export const pinDigestOutput = z
+  .string()
+  .describe('The digest to pin (FROM image@…): the index of a multi-platform tag, else the image manifest itself');
+export const readDigestOutput = z
+  .string()
+  .describe("Digest of the platform's image manifest that was read; for a multi-platform tag NOT the one to pin (see pin_digest)");
+
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback).describe('Results per page');
 

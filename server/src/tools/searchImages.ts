@@ -83,9 +83,15 @@ export const searchImages = defineTool({
       `${result.total} ${result.total === 1 ? 'repository matches' : 'repositories match'} "${result.query}"; page ${result.page}, ${result.results.length} shown` +
       `${result.has_more ? ', more on the next page' : ''}.`;
     const lines = result.results.map((entry, index) => {
-      const flags = [entry.is_official && 'official', entry.is_verified && 'verified', entry.exact_match && 'exact match'].filter(Boolean);
+      const flags = [
+        entry.is_official && 'official',
+        entry.is_verified && 'verified',
+        entry.badge === 'open_source' && 'open source',
+        entry.exact_match && 'exact match',
+      ].filter(Boolean);
+      // Numbered across pages: page 2 of 5 starts at 6, so "the 7th hit" means one repository whatever the page.
       return (
-        `${index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
+        `${(result.page - 1) * result.limit + index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
         `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${quoted(entry.short_description, 300)}` : ''}`
       );
     });

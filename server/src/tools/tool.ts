@@ -10,6 +10,9 @@ export interface ToolAnnotations {
   openWorldHint?: boolean;
 }
 
+/** Tells the client how far a long call has come (MCP progress notifications); absent when it did not ask. */
+export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
 /** What a tool may ask of the client during a call. */
 export interface ToolContext {
   /**
@@ -32,7 +35,8 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
     args: z.output<z.ZodObject<I>>,
     services: Services,
     signal: AbortSignal,
-    context: ToolContext,
+    progress?: ProgressReporter,
+    context?: ToolContext,
   ): Promise<z.input<z.ZodObject<O>>>;
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { provenanceMaterials } from '../analysis/attestationContent';
 import { baseFromProvenance, matchBaseByLayers } from '../analysis/baseImage';
-import { imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
 import { parseReference, repositoryName, withDigest } from '../registry/reference';
 import { checkedBase, labelledBaseReference } from './labelledBase';
 import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, platformArg } from './schemas';
+import { imageArg, platformArg, pinDigestOutput, readDigestOutput } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 import { shortDigest } from '../format';
 
@@ -24,7 +24,8 @@ export const trackBaseUpdates = defineTool({
   },
   output: {
     image: z.string(),
-    digest: z.string().describe('Digest of the platform\'s image manifest'),
+    digest: readDigestOutput,
+    pin_digest: pinDigestOutput,
     platform: z.string(),
     detected_by: z
       .enum(['labels', 'provenance', 'layer-prefix', 'none'])
@@ -121,7 +122,7 @@ export const trackBaseUpdates = defineTool({
     return result;
   },
   summarize(result) {
-    const head = `${result.image} (${result.platform}, ${shortDigest(result.digest)}…)`;
+    const head = `${result.image} (${result.platform}; ${digestsPhrase(result)})`;
     if (result.base === null) return [`${head}: base image not detected.`, ...result.notes].join('\n');
     const how = { labels: ' (named by its labels)', provenance: ' (named by its provenance)', 'layer-prefix': ' (matched by layer prefix)', none: '' }[
       result.detected_by

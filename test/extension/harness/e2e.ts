@@ -201,6 +201,33 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await workbench.clearNotifications();
     });
 
+    await step('Add Registry Credentials checks them with the registry, refuses a wrong token; Remove forgets them', '9b-registry-credentials.png', async () => {
+      // The last answer is accepted once its validation has run: a command palette opened before then cancels it.
+      const answered = () => workbench.page.locator('.quick-input-widget').filter({ visible: true }).waitFor({ state: 'detached', timeout: 10_000 });
+      const notified = (text: RegExp) => workbench.waitForNotification(text, 20_000);
+      const wrongToken = 'dckr_pat_wrongRegistryFakeToken000000';
+      await workbench.runCommand('Docker Hub: Add Registry Credentials');
+      await workbench.answerInputBox('ghcr.io', /Registry host/);
+      await workbench.answerInputBox('alice', /Username on ghcr\.io/);
+      await workbench.answerInputBox(wrongToken, /Access token \(or password\) of alice on ghcr\.io/);
+      await answered();
+      await notified(/ghcr\.io refused this username and token/);
+      await workbench.clearNotifications();
+      await workbench.runCommand('Docker Hub: Add Registry Credentials');
+      await workbench.answerInputBox('ghcr.io', /Registry host/);
+      await workbench.answerInputBox('alice', /Username on ghcr\.io/);
+      await workbench.answerInputBox(ALICE_DEFAULT_PAT, /Access token \(or password\) of alice on ghcr\.io/);
+      await answered();
+      await notified(/Signed in to ghcr\.io as alice/);
+      const page = await workbench.page.content();
+      if (page.includes(ALICE_DEFAULT_PAT) || page.includes(wrongToken)) throw new Error('a registry token appears in the page');
+      await workbench.clearNotifications();
+      await workbench.runCommand('Docker Hub: Remove Registry Credentials');
+      await workbench.pick('ghcr.io');
+      await notified(/no longer keeps or hands over credentials for ghcr\.io/);
+      await workbench.clearNotifications();
+    });
+
     await step('Show Server Log opens the server’s output', '10-server-log.png', async () => {
       await workbench.runCommand('Docker Hub: Show Server Log');
       await workbench.waitForOutput((t) => /Connection state: |activated dockerhub-mcp/.test(t), 15_000);

@@ -40,10 +40,12 @@ export async function takeEditorScreenshots(
   try {
     await check('a Dockerfile hover shows the image’s facts (docs/images/editor-hover.png)', async () => {
       await workbench.open(server.url, folders.workspace);
-      await page.keyboard.press('Control+P');
-      await page.keyboard.type(EXAMPLE);
-      await page.locator('.quick-input-widget .monaco-list-row', { hasText: EXAMPLE }).first().waitFor({ timeout: 10_000 });
-      await page.keyboard.press('Enter');
+      // Through the palette, which waits for the quick input: a bare Ctrl+P can land before the workbench has focus.
+      await workbench.runCommand('Go to File...');
+      const quickOpen = page.locator('.quick-input-widget').filter({ visible: true });
+      await quickOpen.locator('input.input').fill(EXAMPLE);
+      await quickOpen.locator('.monaco-list-row', { hasText: EXAMPLE }).first().waitFor({ timeout: 20_000 });
+      await quickOpen.locator('input.input').press('Enter');
       await page.locator('.monaco-editor .view-line', { hasText: 'demo:1.0' }).waitFor({ timeout: 20_000 });
       // The size hint appears once the facts are in, so the hover shows them rather than "Looking this image up".
       await page.locator('.monaco-editor .view-line', { hasText: 'pushed' }).first().waitFor({ timeout: 30_000 });

@@ -67,7 +67,9 @@ async function hoverText(document: vscode.TextDocument, position: vscode.Positio
   return hovers
     .flatMap((hover) => hover.contents)
     .map((content) => (typeof content === 'string' ? content : 'value' in content ? content.value : ''))
-    .join('\n');
+    .join('\n')
+    // As rendered: Markdown's escapes (`ghcr\.io`) read as the characters they stand for.
+    .replace(/\\([\\`*_{}[\]()#+\-.!|<>~&])/g, '$1');
 }
 
 async function quickFixes(document: vscode.TextDocument, at: string): Promise<vscode.CodeAction[]> {
@@ -184,6 +186,31 @@ describe('editor: image facts where references are written', function () {
     const fix = await waitForFix(document, 'demo:latest', /^Pin to the digest sha256:[0-9a-f]{12}… \(keeping the tag\)$/);
     assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
     assert.equal(document.lineAt(3).text, `  "image": "demo:latest@${await rigDigest('library/demo', 'latest')}",`);
+  });
+
+  it('each check has its own setting: notPinned (off by default) shown as a warning, then newerVersion turned off', async () => {
+    const config = vscode.workspace.getConfiguration('dockerHub');
+    const { document } = await openFile('settings.Dockerfile', 'FROM web:1.27.1\n');
+    await waitFor('the newer-version diagnostic', () => (describeDiagnostics(document).length === 1 ? true : undefined));
+    try {
+      await config.update('diagnostics.notPinned', 'warning', vscode.ConfigurationTarget.Global);
+      await waitFor('the not-pinned warning', () => (describeDiagnostics(document).length === 2 ? true : undefined));
+      assert.match(describeDiagnostics(document)[1], /^0: notPinned Warning \[web:1\.27\.1\]: web:1\.27\.1 is not pinned to a digest; it points to sha256:[0-9a-f]{12}… now\.$/);
+      await config.update('diagnostics.newerVersion', 'off', vscode.ConfigurationTarget.Global);
+      await waitFor('only the not-pinned warning', () => (describeDiagnostics(document).length === 1 ? true : undefined));
+      assert.match(describeDiagnostics(document)[0], /^0: notPinned Warning/);
+    } finally {
+      await config.update('diagnostics.notPinned', undefined, vscode.ConfigurationTarget.Global);
+      await config.update('diagnostics.newerVersion', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('an image on another registry: the hover reads its index from the registry, with the platform’s size', async () => {
+    const { document } = await openFile('ghcr.Dockerfile', 'FROM ghcr.io/owner/app:1\n');
+    const text = await hoverText(document, positionOf(document, 'owner/app'));
+    assert.ok(text.includes(`ghcr.io/owner/app:1 → \`${await rigDigest('owner/app', '1')}\` (digest)`), text);
+    assert.match(text, /\| single-platform image \| \d+(\.\d)? KiB \|/);
+    assert.ok(!text.includes('Vulnerabilities'), 'Scout covers Docker Hub images only');
   });
 
   it('a `# dockerhub-disable` comment turns a file’s diagnostics off', async () => {

@@ -10,6 +10,8 @@ const COMMANDS = [
   'dockerhubMcp.search',
   'dockerhubMcp.clearCache',
   'dockerhubMcp.showServerLog',
+  'dockerhubMcp.addRegistryCredentials',
+  'dockerhubMcp.removeRegistryCredentials',
   'dockerhubMcp.pinAllImages',
   'dockerhubMcp.checkWorkspace',
 ];

@@ -54,6 +54,22 @@ describe('MCP server definition provider', () => {
     assert.equal(resolved.env.DOCKERHUB_TOKEN, FIRST_TOKEN);
   });
 
+  it('keeps registry credentials out of the definition and adds them only when VS Code resolves the server', async () => {
+    const api = await extensionApi();
+    const secret = 'registry-canary-secret-0000000000';
+    await api.registries.store.set('ghcr.io', 'octo', secret);
+    try {
+      const server = await definition();
+      assert.ok(!JSON.stringify(server).includes(secret), 'no registry secret in the definition VS Code caches');
+      assert.equal(server.env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS, null);
+      assert.equal(server.env.DOCKERHUB_MCP_DOCKER_CONFIG, '1');
+      const resolved = (await api.provider.resolveMcpServerDefinition(server)) as vscode.McpStdioServerDefinition;
+      assert.deepEqual(JSON.parse(String(resolved.env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS)), { 'ghcr.io': { username: 'octo', secret } });
+    } finally {
+      await api.registries.store.remove('ghcr.io');
+    }
+  });
+
   it('runs the server anonymously when no token is stored', async () => {
     const api = await extensionApi();
     await api.tokens.delete();

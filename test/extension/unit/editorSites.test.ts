@@ -81,6 +81,11 @@ describe('editor: Dockerfile FROM lines by Docker’s rules', () => {
     assert.deepEqual(describeSites(text, scanDockerfile(text)), ['alpine:3.20 | alpine:3.20 [linux/arm64]', 'busybox:1.36 | busybox:1.36']);
   });
 
+  it('lines of a here-document are content, even when they read like FROM', () => {
+    const text = ['FROM alpine:3.20', 'RUN <<EOF bash', 'FROM not-an-image:1', 'EOF', 'COPY <<-"A" /a <<B /b', '\tFROM nor:this', '\tA', 'FROM nor:that', 'B', 'FROM busybox:1.36'].join('\n');
+    assert.deepEqual(describeSites(text, scanDockerfile(text)), ['alpine:3.20 | alpine:3.20', 'busybox:1.36 | busybox:1.36']);
+  });
+
   it('honours the escape directive only at the top of the file', () => {
     const windows = ['# escape=`', 'FROM `', '  mcr.microsoft.com/windows/servercore:ltsc2022', 'FROM alpine:3.20 \\'].join('\r\n');
     assert.deepEqual(describeSites(windows, scanDockerfile(windows)), [

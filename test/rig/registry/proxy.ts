@@ -9,6 +9,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Transform } from 'node:stream';
 import type { TokenServer } from './tokenServer';
 
 /*
@@ -32,6 +33,8 @@ export interface ProxyRequestRecord {
   path: string;
   status: number;
   authorization: 'none' | 'bearer' | 'basic' | 'other';
+  /** Set when the connection closed before the reply was complete (the client gave up). */
+  closedEarly?: boolean;
 }
 
 export interface RateLimitSettings {
@@ -70,6 +73,8 @@ export interface RegistryProxy {
   failNext(fault: FaultSettings): void;
   /** Delay before each request is handled, for timeout tests; 0 turns it off. */
   setDelay(milliseconds: number): void;
+  /** CDN replies sent at this many bytes a second (64 KiB at a time); 0 turns it off. For cancelling a transfer. */
+  setCdnRate(bytesPerSecond: number): void;
   /** Rate limit 100/100, headers on, no faults, no delay. */
   reset(): void;
   stop(): Promise<void>;
@@ -136,6 +141,20 @@ function withoutLengthHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders
   return copy;
 }
 
+/** Passes bytes on in 64 KiB pieces at `bytesPerSecond`. */
+function throttle(bytesPerSecond: number): Transform {
+  const PIECE = 64 * 1024;
+  return new Transform({
+    async transform(chunk: Buffer, _encoding, done) {
+      for (let offset = 0; offset < chunk.length; offset += PIECE) {
+        this.push(chunk.subarray(offset, offset + PIECE));
+        await new Promise((resolve) => setTimeout(resolve, (Math.min(PIECE, chunk.length - offset) / bytesPerSecond) * 1000));
+      }
+      done();
+    },
+  });
+}
+
 export async function startRegistryProxy(options: { registryUrl: string; tokenServer: TokenServer }): Promise<RegistryProxy> {
   const registry = new URL(options.registryUrl);
   const agent = new Agent({ keepAlive: true });
@@ -143,6 +162,7 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
   let rateLimit: RateLimitState = { ...DEFAULT_RATE_LIMIT };
   let faults: Array<Required<Omit<FaultSettings, 'kind'>> & { kind?: RequestKind }> = [];
   let delayMilliseconds = 0;
+  let cdnBytesPerSecond = 0;
   let cdnUrl = '';
 
   function upstream(
@@ -323,6 +343,9 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
     response.on('finish', () => {
       entry.status = response.statusCode;
     });
+    response.on('close', () => {
+      if (!response.writableFinished) entry.closedEarly = true;
+    });
   }
 
   function handleCdn(request: IncomingMessage, response: ServerResponse): void {
@@ -352,7 +375,9 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
           etag: `"${blob[1].slice(0, 32)}"`,
           server: 'rig-cdn',
         });
-        reply.pipe(response);
+        if (cdnBytesPerSecond > 0) reply.pipe(throttle(cdnBytesPerSecond)).pipe(response);
+        else reply.pipe(response);
+        response.on('close', () => reply.destroy());
       },
       () => failUpstream(response),
     );
@@ -404,10 +429,14 @@ export async function startRegistryProxy(options: { registryUrl: string; tokenSe
     setDelay(milliseconds) {
       delayMilliseconds = milliseconds;
     },
+    setCdnRate(bytesPerSecond) {
+      cdnBytesPerSecond = bytesPerSecond;
+    },
     reset() {
       rateLimit = { ...DEFAULT_RATE_LIMIT };
       faults = [];
       delayMilliseconds = 0;
+      cdnBytesPerSecond = 0;
     },
     async stop() {
       agent.destroy();

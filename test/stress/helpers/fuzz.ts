@@ -66,6 +66,10 @@ export type ArgKind =
   | 'digests'
   | 'tagFilter'
   | 'shortFilter'
+  | 'filePath'
+  | 'layerIndex'
+  | 'byteCount'
+  | 'fraction'
   | 'confirm';
 
 /** Every argument of every tool, by what it is; a tool argument missing here fails the fuzz test. */
@@ -92,8 +96,16 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   sort: 'sort',
   'docker_list_tags.sort': 'tagSort',
   newer_than: 'versionTag',
+  package: 'tagFilter',
   ordering: 'ordering',
   have_digests: 'digests',
+  path: 'filePath',
+  pattern: 'filePath',
+  layer: 'layerIndex',
+  max_download_bytes: 'byteCount',
+  highest_wasted_bytes: 'byteCount',
+  lowest_efficiency: 'fraction',
+  files: 'boolean',
   confirm: 'confirm',
 };
 
@@ -218,6 +230,14 @@ export class ArgumentFuzzer extends Fuzzer {
         return 'alpine';
       case 'shortFilter':
         return 'arm64';
+      case 'filePath':
+        return this.pick(['/etc', '**/*.txt', 'os-release']);
+      case 'layerIndex':
+        return 0;
+      case 'byteCount':
+        return this.pick([0, 1024, 1_000_000]);
+      case 'fraction':
+        return this.pick([0, 0.5, 0.9, 1]);
       case 'confirm':
         return 'latest';
     }
@@ -226,7 +246,8 @@ export class ArgumentFuzzer extends Fuzzer {
   /** A value of `kind` that is invalid whatever else the call says. */
   invalid(kind: ArgKind, limitMax: number): { value: unknown; how: string } {
     if (this.chance(0.2)) {
-      const sameType = kind === 'boolean' ? 'boolean' : kind === 'limit' || kind === 'page' ? 'number' : undefined;
+      const numeric = ['limit', 'page', 'layerIndex', 'byteCount', 'fraction'].includes(kind);
+      const sameType = kind === 'boolean' ? 'boolean' : numeric ? 'number' : undefined;
       const emptyListIsValid = kind === 'digests';
       const value = this.pick(
         WRONG_TYPES.filter((candidate) => typeof candidate !== sameType && !(emptyListIsValid && Array.isArray(candidate) && candidate.length === 0)),
@@ -313,6 +334,17 @@ export class ArgumentFuzzer extends Fuzzer {
           { value: '', how: 'empty filter' },
           { value: 's'.repeat(33), how: 'filter of 33 chars' },
         ]);
+      case 'filePath':
+        return { value: 'p'.repeat(1025 + this.int(50_000)), how: 'path of more than 1024 chars' };
+      case 'layerIndex':
+      case 'byteCount': {
+        const value = this.pick([-1, -0.5, 1.5, kind === 'layerIndex' ? 1001 : 2 ** 41, '1', '']);
+        return { value, how: `${kind} ${JSON.stringify(value)}` };
+      }
+      case 'fraction': {
+        const value = this.pick([-0.1, 1.01, 2, -1e9, '0.5', '']);
+        return { value, how: `fraction ${JSON.stringify(value)}` };
+      }
     }
   }
 
@@ -354,6 +386,8 @@ export class ArgumentFuzzer extends Fuzzer {
       case 'tagFilter':
       case 'shortFilter':
         return this.pick(['../', '..%2F..', '%00', '&os=windows', '🐳', 'a b', '?x=1#frag']);
+      case 'filePath':
+        return this.pick(['../../etc/passwd', '[', '**/{a,b', '\u0000', '🐳/*', '/'.repeat(500), '!(x)', '*'.repeat(1000)]);
       case 'description':
         return this.pick(['🐳'.repeat(50), '<img src=x onerror=alert(1)>', '\u0000\u0001\u0002', '../../etc/passwd']);
       case 'fullDescription':
