@@ -5,10 +5,7 @@ export const cacheClear = defineTool({
   name: 'docker_cache_clear',
   title: 'Clear the cache',
   description:
-    'Empties this server\'s cache: memory and the disk folder (DOCKERHUB_MCP_CACHE_DIR), and resets its statistics; ' +
-    'with a shared Redis cache, also this identity\'s expiring entries there (digest-addressed objects stay shared). ' +
-    'Use it when a tag was just pushed and you need its new digest at once, or to free disk space; otherwise there is ' +
-    'no need, since digests never change and tag lookups expire by themselves. Returns how many entries were dropped.',
+    'Empty this server\'s cache (memory, disk, its Redis entries) and statistics; needed only for a just-pushed tag. Returns what was dropped.',
   input: {},
   output: {
     memory_entries: z.number().describe('Entries dropped from memory'),
