@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { TOOLS } from '../../../server/src/tools';
+import { availableTools } from '../../../server/src/tools';
 import type { RunConfig } from '../suite/runConfig';
 
 export const REPO = join(__dirname, '..', '..', '..');
@@ -26,7 +26,9 @@ export async function buildSuiteBundle(config: Omit<RunConfig, 'expectedTools'>)
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  const runConfig: RunConfig = { ...config, expectedTools: TOOLS.map((tool) => tool.name) };
+  // The suites start Copilot's server before any token is stored: it lists the tools that work without a login.
+  const anonymous = availableTools({ readOnly: false }, false);
+  const runConfig: RunConfig = { ...config, expectedTools: anonymous.map((tool) => tool.name) };
   writeFileSync(join(outDir, 'run.json'), JSON.stringify(runConfig, null, 2));
   return entry;
 }

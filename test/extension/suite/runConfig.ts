@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export interface RunConfig {
   /** Where the suites write `{passed, failed, pending}` for the launcher. */
   resultsFile: string;
-  /** Every tool the server registers, by name. */
+  /** Every tool the server lists without a Docker Hub login, by name. */
   expectedTools: string[];
   /** The settings the launcher wrote into the user settings, pointing the extension at the registry rig. */
   settings: Record<string, unknown>;
