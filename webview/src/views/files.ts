@@ -87,7 +87,13 @@ function efficiencyFigure(measured: Efficiency): HTMLElement {
     h('div', { class: 'fact' }, h('span', { class: 'fact-name', title: "dive's score: the smallest copy of each path over all copies" }, 'Efficiency'), h('span', { class: 'fact-value efficiency-score' }, percent)),
     h('div', { class: 'fact' }, h('span', { class: 'fact-name', title: 'Every copy of each path found in more than one layer, as dive counts it' }, 'Wasted'), h('span', { class: 'fact-value wasted-bytes' }, formatBytes(measured.wasted_bytes))),
     h('div', { class: 'fact' }, h('span', { class: 'fact-name', title: 'Layer bytes the final filesystem does not show' }, 'A rebuild saves'), h('span', { class: 'fact-value removable-bytes' }, formatBytes(measured.removable_bytes))),
-    h('p', { class: 'hint' }, `${formatBytes(measured.coverage.bytes_downloaded)} of layers downloaded for this; blob downloads count no Docker Hub pull.`),
+    h(
+      'p',
+      { class: 'hint' },
+      measured.coverage.bytes_downloaded === 0
+        ? 'Read from the cached file index of each layer: nothing downloaded.'
+        : `${formatBytes(measured.coverage.bytes_downloaded)} of layers downloaded for this; blob downloads count no Docker Hub pull.`,
+    ),
   );
 }
 
@@ -181,18 +187,18 @@ const TYPE_ICONS: Record<FileEntry['type'], string> = {
 };
 
 function fileTree(root: Listing, read: DirectoryReader, wasted: Map<string, number>, label: string, context: ViewContext): HTMLElement {
-  const tree = h('ul', { class: 'file-tree', role: 'tree', 'aria-label': label });
-  appendChildren(tree, root, 0, read, wasted, context);
+  if (root.children.length === 0) return h('p', { class: 'muted' }, 'No files.');
+  const tree = h('ul', { class: 'file-tree', role: 'tree', 'aria-label': label }, treeItems(root, 0, read, wasted, context));
   tree.addEventListener('keydown', (event: KeyboardEvent) => treeKeys(tree, event));
   tree.querySelector<HTMLElement>('.file-row')?.setAttribute('tabindex', '0');
-  return root.children.length === 0 ? h('p', { class: 'muted' }, 'No files.') : tree;
+  return tree;
 }
 
-function appendChildren(list: HTMLElement, listing: Listing, depth: number, read: DirectoryReader, wasted: Map<string, number>, context: ViewContext): void {
-  for (const node of listing.children) list.append(treeItem(node, depth, read, wasted, context));
-  if (listing.leftOut > 0) {
-    list.append(h('li', { class: 'file-more hint', role: 'none' }, indent(depth), `${listing.leftOut} more entries are not listed.`));
-  }
+function treeItems(listing: Listing, depth: number, read: DirectoryReader, wasted: Map<string, number>, context: ViewContext): HTMLElement[] {
+  const items = listing.children.map((node) => treeItem(node, depth, read, wasted, context));
+  if (listing.children.length === 0 && listing.leftOut === 0) items.push(h('li', { class: 'file-note muted', role: 'none' }, indent(depth), 'Empty.'));
+  if (listing.leftOut > 0) items.push(h('li', { class: 'file-note hint', role: 'none' }, indent(depth), `${listing.leftOut} more entries are not listed.`));
+  return items;
 }
 
 function indent(depth: number): HTMLElement {
@@ -205,7 +211,7 @@ function indent(depth: number): HTMLElement {
 function treeItem(node: TreeNode, depth: number, read: DirectoryReader, wasted: Map<string, number>, context: ViewContext): HTMLElement {
   const isDirectory = node.type === 'dir' || node.type === 'opaque';
   const wastedBytes = wasted.get(node.path);
-  const sizeText = isDirectory && node.files !== undefined ? `${formatBytes(node.size)}` : node.type === 'whiteout' ? 'deleted' : formatBytes(node.size);
+  const sizeText = node.type === 'whiteout' ? 'deleted' : formatBytes(node.size);
   const twistie = icon(isDirectory ? 'chevron-right' : 'blank', 'twistie');
   const row = h(
     'div',
@@ -216,6 +222,7 @@ function treeItem(node: TreeNode, depth: number, read: DirectoryReader, wasted: 
       title: [
         `/${node.path}${node.link ? ` → ${node.link}` : ''}`,
         isDirectory ? `${formatBytes(node.size)} in ${node.files ?? 0} files` : formatBytes(node.size),
+        node.type === 'opaque' ? `hides what the layers below put here` : '',
         `last written by layer ${node.layer}`,
         wastedBytes ? `${formatBytes(wastedBytes)} wasted: copies in more than one layer` : '',
       ]
@@ -229,7 +236,7 @@ function treeItem(node: TreeNode, depth: number, read: DirectoryReader, wasted: 
     wastedBytes ? h('span', { class: 'file-wasted', role: 'img', 'aria-label': `${formatBytes(wastedBytes)} wasted` }, icon('warning')) : null,
     h('span', { class: 'file-size' }, sizeText),
   );
-  const item = h('li', { class: 'file-item', role: 'treeitem', 'aria-selected': 'false' }, row);
+  const item = h('li', { class: 'file-item', role: 'treeitem' }, row);
   if (!isDirectory) return item;
 
   item.setAttribute('aria-expanded', 'false');
@@ -246,11 +253,7 @@ function treeItem(node: TreeNode, depth: number, read: DirectoryReader, wasted: 
     item.append(group);
     if (loaded) return;
     loaded = true;
-    fill(group, context, `Listing /${node.path}…`, () => read(node.path), (listing) => {
-      const children = h('div', { class: 'file-children' });
-      appendChildren(children, listing, depth + 1, read, wasted, context);
-      return listing.children.length === 0 && listing.leftOut === 0 ? h('li', { class: 'muted file-empty', role: 'none' }, indent(depth + 1), 'Empty.') : Array.from(children.childNodes);
-    });
+    fill(group, context, `Listing /${node.path}…`, () => read(node.path), (listing) => treeItems(listing, depth + 1, read, wasted, context));
   };
   row.addEventListener('click', toggle);
   row.addEventListener('keydown', (event: KeyboardEvent) => {
