@@ -7,6 +7,7 @@ import { DockerMcpError, ERROR_CODES, type ErrorCode } from './errors';
 import { hasWrittenTag } from './hub/reference';
 import { DEFAULT_REGISTRY, familiarRepository, parseReference, referenceProblem } from './registry/reference';
 import type { ImageReference } from './registry/types';
+import type { analyzeEfficiency } from './tools/analyzeEfficiency';
 import type { analyzeLayers } from './tools/analyzeLayers';
 import type { cacheClear } from './tools/cacheClear';
 import type { cacheInfo } from './tools/cacheInfo';
@@ -15,6 +16,7 @@ import type { compareImages } from './tools/compareImages';
 import type { createRepository } from './tools/createRepository';
 import type { deleteTag } from './tools/deleteTag';
 import type { estimatePullSize } from './tools/estimatePullSize';
+import type { findInImage } from './tools/findInImage';
 import type { getAttestations } from './tools/getAttestations';
 import type { getDockerfile } from './tools/getDockerfile';
 import type { getImageDetails } from './tools/getImageDetails';
@@ -24,6 +26,7 @@ import type { getStats } from './tools/getStats';
 import type { getTagDetails } from './tools/getTagDetails';
 import type { getVulnerabilities } from './tools/getVulnerabilities';
 import type { inspectImage } from './tools/inspectImage';
+import type { listImageFiles } from './tools/listImageFiles';
 import type { listNamespaces } from './tools/listNamespaces';
 import type { listRepositories } from './tools/listRepositories';
 import type { listTags } from './tools/listTags';
@@ -38,6 +41,7 @@ export { DEFAULT_REGISTRY, familiarRepository, parseReference, referenceProblem,
 
 /** Every tool's name, as clients see it (CONTRACT.md). */
 export const TOOL_NAMES = [
+  'docker_analyze_efficiency',
   'docker_analyze_layers',
   'docker_cache_clear',
   'docker_cache_info',
@@ -46,6 +50,7 @@ export const TOOL_NAMES = [
   'docker_create_repository',
   'docker_delete_tag',
   'docker_estimate_pull_size',
+  'docker_find_in_image',
   'docker_get_attestations',
   'docker_get_dockerfile',
   'docker_get_image_details',
@@ -55,6 +60,7 @@ export const TOOL_NAMES = [
   'docker_get_tag_details',
   'docker_get_vulnerabilities',
   'docker_inspect_image',
+  'docker_list_image_files',
   'docker_list_namespaces',
   'docker_list_repositories',
   'docker_list_tags',
@@ -65,6 +71,7 @@ export const TOOL_NAMES = [
 export type ToolName = (typeof TOOL_NAMES)[number];
 
 interface Definitions {
+  docker_analyze_efficiency: typeof analyzeEfficiency;
   docker_analyze_layers: typeof analyzeLayers;
   docker_cache_clear: typeof cacheClear;
   docker_cache_info: typeof cacheInfo;
@@ -73,6 +80,7 @@ interface Definitions {
   docker_create_repository: typeof createRepository;
   docker_delete_tag: typeof deleteTag;
   docker_estimate_pull_size: typeof estimatePullSize;
+  docker_find_in_image: typeof findInImage;
   docker_get_attestations: typeof getAttestations;
   docker_get_dockerfile: typeof getDockerfile;
   docker_get_image_details: typeof getImageDetails;
@@ -82,6 +90,7 @@ interface Definitions {
   docker_get_tag_details: typeof getTagDetails;
   docker_get_vulnerabilities: typeof getVulnerabilities;
   docker_inspect_image: typeof inspectImage;
+  docker_list_image_files: typeof listImageFiles;
   docker_list_namespaces: typeof listNamespaces;
   docker_list_repositories: typeof listRepositories;
   docker_list_tags: typeof listTags;
@@ -116,6 +125,8 @@ export type CacheInfo = ToolOutputs['docker_cache_info'];
 export type RateLimit = ToolOutputs['docker_check_rate_limit'];
 export type Namespaces = ToolOutputs['docker_list_namespaces'];
 export type RepositoryList = ToolOutputs['docker_list_repositories'];
+export type ImageFileList = ToolOutputs['docker_list_image_files'];
+export type Efficiency = ToolOutputs['docker_analyze_efficiency'];
 
 /** An image reference as the explorer shows it, or undefined when the text is not one. */
 export interface DescribedImage {

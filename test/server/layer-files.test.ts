@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -253,6 +253,19 @@ describe('layer file tools against real layers in the rig registry', function ()
     const bytes = readdirSync(folder).reduce((sum, name) => sum + statSync(join(folder, name)).size, 0);
     const entries = LAYERED_SPECS.reduce((sum, spec) => sum + spec.files.length, 0);
     assert.ok(bytes / entries < 64, `${bytes} bytes on disk for ${entries} entries`);
+  });
+
+  it('docker_cache_clear drops the layer indexes from memory and disk, so the next call reads the layers again', async () => {
+    success(await call('docker_list_image_files', { image: 'layered:1' }));
+    const folder = join(cacheDir, 'layerIndex', 'sha256');
+    assert.equal(readdirSync(folder).length, LAYERED_SPECS.length);
+    const cleared = success(await call('docker_cache_clear', {}));
+    assert.ok(cleared.disk_entries >= LAYERED_SPECS.length, `${cleared.disk_entries} disk files dropped`);
+    assert.equal(existsSync(folder), false, 'the layerIndex folder is gone');
+    rig().registry.resetCounts();
+    const again = success(await call('docker_list_image_files', { image: 'layered:1' }));
+    assert.ok(again.coverage.bytes_downloaded > 0);
+    assert.equal(cdnGets().length, LAYERED_SPECS.length);
   });
 
   it('reads identical layers once when calls overlap', async () => {

@@ -6,6 +6,7 @@ import { rig } from '../rig/mocha-hooks';
 import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
 import type { ThemeName } from './themes';
 import { HOME } from '../../webview/src/state';
+import { buildLayered, LAYERED_SPECS, LONG_PATH, type LayerFile } from '../rig/layerImages';
 
 // Screenshots go to the gitignored test output; the docs show the ones the walk in real VS Code takes
 // (test/extension/harness/explorerWalk.ts).
@@ -356,5 +357,69 @@ describe('explorer webview over the real server', function () {
     await card.waitFor();
     assert.match(await card.innerText(), /^Sign in to see your repositories/);
     await card.locator('button', { hasText: 'Set Access Token' }).waitFor();
+  });
+
+  it('shows the files of an image as a tree: directories open on demand, sizes, wasted copies, one layer at a time', async function () {
+    const layered = await buildLayered();
+    await rig().push('library/layered', layered.built, ['1']);
+    // What the tree should show, from the rig's own description of the layers it built.
+    const files = (layer: number) => LAYERED_SPECS[layer].files.filter((file): file is Extract<LayerFile, { type: 'file' }> => file.type === 'file');
+    const finalSize = (path: string) => files(LAYERED_SPECS.length - 1).concat(files(1), files(0)).find((file) => file.path === path)!.content.length;
+    const copies = (path: string) => LAYERED_SPECS.flatMap((_, layer) => files(layer).filter((file) => file.path === path));
+    const topLevel = [...new Set(LAYERED_SPECS.flatMap((spec) => spec.files.map((file) => file.path.split('/')[0])))].sort();
+
+    const { page } = await open('dark');
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'layered:1', platform: '', tab: 'files', largestFirst: false } });
+    await page.locator('#tab-files[aria-selected="true"]').waitFor();
+    await page.locator('.file-tree').waitFor();
+    const rowsUnder = (prefix: string) =>
+      page.locator('.file-row').evaluateAll(
+        (rows, under) =>
+          rows
+            .map((row) => ({ path: row.getAttribute('data-path')!, size: row.querySelector('.file-size')!.textContent, wasted: row.classList.contains('wasted') }))
+            .filter((row) => (under === '' ? !row.path.includes('/') : row.path.startsWith(`${under}/`) && !row.path.slice(under.length + 1).includes('/'))),
+        prefix,
+      );
+    assert.deepEqual((await rowsUnder('')).map((row) => row.path), topLevel);
+    assert.equal(await page.locator('.file-row[data-path^="etc/"]').count(), 0, 'a directory is read only when opened');
+
+    // The efficiency figure, and etc/app.conf (written by all three layers) marked as wasted with all its copies.
+    assert.match(await text(page, '.efficiency-score'), /^\d{1,3}\.\d %$/);
+    assert.ok(await page.locator('.wasted-bytes').innerText());
+    await page.locator('.file-row[data-path="etc"]').click();
+    await page.locator('.file-row[data-path="etc/app.conf"]').waitFor();
+    assert.deepEqual(await rowsUnder('etc'), [
+      { path: 'etc/app.conf', size: formatBytes(finalSize('etc/app.conf')), wasted: true },
+      { path: 'etc/os-release', size: formatBytes(finalSize('etc/os-release')), wasted: false },
+    ]);
+    assert.equal(await page.locator('.file-row[data-path="etc"]').getAttribute('class'), 'file-row wasted');
+    const wastedConf = copies('etc/app.conf').reduce((sum, file) => sum + file.content.length, 0);
+    assert.match((await page.locator('.file-row[data-path="etc/app.conf"]').getAttribute('title'))!, new RegExp(`${formatBytes(wastedConf).replace('.', '\\.')} wasted`));
+    assert.equal(await page.locator('.file-row[data-path="etc"]').locator('..').getAttribute('aria-expanded'), 'true');
+
+    // The long PAX name opens down to its file without widening the view.
+    const parts = LONG_PATH.split('/').slice(0, -1);
+    for (let depth = 1; depth <= parts.length; depth++) {
+      const path = parts.slice(0, depth).join('/');
+      await page.locator(`.file-row[data-path="${path}"]`).click();
+      await page.locator(`.file-row[data-path^="${path}/"]`).first().waitFor();
+    }
+    await assertNoHorizontalOverflow(page, 'files, long path open');
+    await page.screenshot({ path: join(IMAGES, 'explorer-files-dark.png'), fullPage: true });
+
+    // One layer only: layer 1's own entries, its app.conf copy, and the cache directory it deletes.
+    await page.locator('.files-layer').selectOption('1');
+    await page.locator('.file-tree[aria-label="Files layer 1 adds or changes"]').waitFor();
+    assert.deepEqual(
+      (await rowsUnder('')).map((row) => row.path),
+      [...new Set(LAYERED_SPECS[1].files.map((file) => file.path.split('/')[0]))].sort(),
+    );
+    await page.locator('.file-row[data-path="etc"]').click();
+    await page.locator('.file-row[data-path="etc/app.conf"]').waitFor();
+    assert.deepEqual((await rowsUnder('etc')).map((row) => [row.path, row.size]), [['etc/app.conf', formatBytes(files(1).find((file) => file.path === 'etc/app.conf')!.content.length)]]);
+    await page.locator('.file-row[data-path="var"]').click();
+    assert.equal(await text(page, '.file-row[data-path="var/cache"] .file-size'), 'deleted');
+    await assertNoHorizontalOverflow(page, 'files, layer 1');
+    assert.deepEqual(pageErrors, []);
   });
 });

@@ -13,6 +13,8 @@ export const EXPLORER_TOOLS = [
   'docker_get_tag_details',
   'docker_get_manifest',
   'docker_analyze_layers',
+  'docker_list_image_files',
+  'docker_analyze_efficiency',
   'docker_inspect_image',
   'docker_get_dockerfile',
   'docker_get_vulnerabilities',

@@ -2,8 +2,8 @@
 // asks again after a reload and the server's cache answers.
 import type { VsCodeApi } from './host';
 
-export type PlatformTab = 'layers' | 'config' | 'dockerfile' | 'vulnerabilities' | 'attestations';
-export const PLATFORM_TABS: PlatformTab[] = ['layers', 'config', 'dockerfile', 'vulnerabilities', 'attestations'];
+export type PlatformTab = 'layers' | 'files' | 'config' | 'dockerfile' | 'vulnerabilities' | 'attestations';
+export const PLATFORM_TABS: PlatformTab[] = ['layers', 'files', 'config', 'dockerfile', 'vulnerabilities', 'attestations'];
 
 export type Route =
   | { view: 'search'; query: string; page: number; officialOnly: boolean; verifiedOnly: boolean }

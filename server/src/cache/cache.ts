@@ -399,7 +399,8 @@ export class Cache {
   private async clearDisk(directory: string): Promise<number> {
     let removed = 0;
     const folders: DiskFolder[] = (Object.keys(CACHE_KINDS) as CacheKind[]).filter((kind) => CACHE_KINDS[kind].digestAddressed);
-    for (const kind of [...folders, REPOSITORY_MARKERS]) {
+    // The layer store (layers/store.ts) keeps its file indexes here too, and "clear" promises the whole disk cache.
+    for (const kind of [...folders, REPOSITORY_MARKERS, 'layerIndex' as const]) {
       const kindFolder = join(directory, kind);
       const folder = join(kindFolder, 'sha256');
       if (!(await isRealDirectory(kindFolder)) || !(await isRealDirectory(folder))) continue;

@@ -174,6 +174,7 @@ export async function walkExplorer(options: WalkOptions): Promise<void> {
   await frame.locator('.layers .layer').first().waitFor({ timeout: 30_000 });
   await shot('layers');
   for (const [tab, ready] of [
+    ['files', '.file-tree .file-row'],
     ['config', 'dl.config'],
     ['dockerfile', 'pre.dockerfile'],
     ['attestations', '.statements'],

@@ -1,4 +1,4 @@
-// One platform of an image: its layers, config, reconstructed Dockerfile, vulnerabilities and attestations, as tabs.
+// One platform of an image: its layers, files, config, reconstructed Dockerfile, vulnerabilities and attestations, as tabs.
 import { PLATFORM_TABS, type PlatformTab, type RouteOf } from '../state';
 import { describeImage, formatBytes, pinnedReference, shortDigest, type Attestations, type Dockerfile, type ImageConfig, type LayerAnalysis, type Vulnerabilities } from '../../../server/src/contract';
 import {
@@ -15,12 +15,14 @@ import {
   type Child,
   type ViewContext,
 } from '../ui';
+import { filesTab } from './files';
 
 const LAYERS_LISTED = 500;
 const VULNERABILITIES_LISTED = 25;
 
 const TAB_LABELS: Record<PlatformTab, { label: string; icon: string }> = {
   layers: { label: 'Layers', icon: 'layers' },
+  files: { label: 'Files', icon: 'files' },
   config: { label: 'Config', icon: 'settings-gear' },
   dockerfile: { label: 'Dockerfile', icon: 'file-code' },
   vulnerabilities: { label: 'Vulnerabilities', icon: 'shield' },
@@ -85,6 +87,8 @@ function showTab(tab: PlatformTab, panel: HTMLElement, context: ViewContext): vo
   switch (tab) {
     case 'layers':
       return layersTab(panel, context);
+    case 'files':
+      return filesTab(panel, context);
     case 'config':
       return fill(panel, context, 'Reading the image config…', () => host.callTool('docker_inspect_image', target), ({ structured }) => configTab(structured, context));
     case 'dockerfile':
