@@ -290,11 +290,16 @@ export class HubClient {
     const who = this.deps.auth.hasCredentials ? `user:${this.deps.config.username}` : 'anonymous';
     const generation = generationKey ? (this.generations.get(generationKey) ?? 0) : 0;
     const key = `${this.deps.config.hubApiUrl}${path}|${who}|g${generation}`;
-    return this.deps.cache.getJson<T>(kind, key, async () => {
-      const response = await this.send('GET', path, signal);
-      if (!ok(response)) throw hubError(response, what);
-      return shape(parseBody<unknown>(response, what));
-    });
+    return this.deps.cache.getJson<T>(
+      kind,
+      key,
+      async (shared) => {
+        const response = await this.send('GET', path, shared);
+        if (!ok(response)) throw hubError(response, what);
+        return shape(parseBody<unknown>(response, what));
+      },
+      signal,
+    );
   }
 
   private send(method: HttpMethod, path: string, signal?: AbortSignal, body?: unknown): Promise<HttpResponse> {
