@@ -213,8 +213,8 @@ export class HubClient {
     if (response.status === 409) {
       throw new DockerMcpError(
         'CONFLICT',
-        `repository ${namespace}/${creation.name} already exists; choose another name, or change it with docker_update_repository.`,
-        { status: 409 },
+        `repository ${namespace}/${creation.name} already exists; choose another name.`,
+        { status: 409, nextStep: 'update-repository' },
       );
     }
     if (!ok(response)) throw hubError(response, `namespace "${namespace}" (creating repository "${creation.name}")`);
