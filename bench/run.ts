@@ -13,6 +13,7 @@ import { benchLayers } from './layers';
 import { benchMemory } from './memory';
 import { benchOutput } from './output';
 import { benchRoundTrips } from './roundTrips';
+import { benchTools } from './tools';
 import { BUNDLE, ROOT } from './lib/server';
 import { markdownTable, plainTable, type Row } from './lib/table';
 
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const notes: string[] = [];
   let economy: EconomyResult;
+  let toolDetail = '';
   try {
     economy = await benchEconomy(rig);
     rows.push(...economy.rows);
@@ -86,6 +88,9 @@ async function main(): Promise<void> {
     const output = await benchOutput(rig);
     rows.push(...output.rows);
     notes.push(...output.notes);
+    const tools = await benchTools(rig);
+    rows.push(...tools.rows);
+    toolDetail = tools.detail;
     rows.push(...(await redisRows(rig)));
     rows.push(...benchBundle());
   } finally {
@@ -121,6 +126,10 @@ async function main(): Promise<void> {
       '## Where the output bytes go',
       '',
       ...notes.map((note) => `- ${note}`),
+      '',
+      '## Tool definitions, per tool (with a login)',
+      '',
+      toolDetail,
       '',
     ].join('\n'),
   );

@@ -27,10 +27,10 @@ export function serverEnv(rig: Rig, extra: Record<string, string> = {}): Record<
 
 /**
  * Spawns the built server and connects the SDK client over stdio; a failed tool call throws with its text.
- * `nodeArgs` go before the bundle (e.g. a --require for a probe).
+ * `nodeArgs` go before the bundle (e.g. a --require for a probe), `serverArgs` after it (e.g. --read-only).
  */
-export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [...nodeArgs, BUNDLE], env, stderr: 'pipe' });
+export async function startServer(env: Record<string, string>, nodeArgs: string[] = [], serverArgs: string[] = []): Promise<RunningServer> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [...nodeArgs, BUNDLE, ...serverArgs], env, stderr: 'pipe' });
   let stderr = '';
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const client = new Client({ name: 'bench', version: '1.0.0' });

@@ -25,6 +25,10 @@ export interface Config {
    * (any registry whose addresses are public; the default) and/or registry hosts as written in references.
    */
   allowedRegistries: string[];
+  /** Toolsets to list (DOCKERHUB_MCP_TOOLSETS); undefined: all that can work. */
+  toolsets?: ReadonlySet<Toolset>;
+  /** `--read-only`: no write tools are listed or called. */
+  readOnly: boolean;
   /** Compressed layer bytes one call may download to read file lists (DOCKERHUB_MCP_MAX_LAYER_BYTES). */
   maxLayerBytes: number;
   /** Docker's config.json (credentials for any registry); undefined with DOCKERHUB_MCP_DOCKER_CONFIG=0. */
@@ -34,6 +38,10 @@ export interface Config {
   /** Signs what Redis holds that no digest can check; only the instances know it. */
   redisKey?: string;
 }
+
+/** Groups of tools a user can choose to list (DOCKERHUB_MCP_TOOLSETS). */
+export const TOOLSETS = ['search', 'images', 'analysis', 'vulnerabilities', 'account', 'write', 'cache'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
 
 /** A bad environment value: the CLI prints the message and exits 2. */
 export class ConfigError extends Error {}
@@ -88,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpTokenFile,
     redisUrl,
     allowedRegistries: parseAllowedRegistries(text('DOCKERHUB_MCP_ALLOWED_REGISTRIES')),
+    toolsets: parseToolsets(text('DOCKERHUB_MCP_TOOLSETS')),
+    readOnly: false,
     maxLayerBytes: integer(env, 'DOCKERHUB_MCP_MAX_LAYER_BYTES', DEFAULT_MAX_LAYER_BYTES, 0, 2 ** 40),
     dockerConfigPath: dockerConfigSetting(text('DOCKERHUB_MCP_DOCKER_CONFIG'), env),
     registryCredentials: parseRegistryCredentials(env.DOCKERHUB_MCP_REGISTRY_CREDENTIALS),
@@ -122,6 +132,16 @@ export function baseUrl(name: string, value: string): string {
   }
   if (url.username || url.password) throw new ConfigError(`${name} must not carry credentials in the URL`);
   return url.toString().replace(/\/+$/, '');
+}
+
+function parseToolsets(raw: string | undefined): ReadonlySet<Toolset> | undefined {
+  if (!raw) return undefined;
+  const names = raw.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((name) => !(TOOLSETS as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`DOCKERHUB_MCP_TOOLSETS names unknown toolsets (${unknown.join(', ')}); choose from ${TOOLSETS.join(', ')}`);
+  }
+  return new Set(names as Toolset[]);
 }
 
 function parseEndpoints(raw: string | undefined): Map<string, string> {

@@ -21,23 +21,25 @@ Options:
   --allowed-origins A,B      Origins allowed to call the HTTP endpoint
   --allowed-hosts A,B        extra Host header values accepted (default: loopback names and the bind host)
   --allow-unauthenticated    serve HTTP without DOCKERHUB_MCP_HTTP_TOKEN (not recommended)
+  --read-only                list and run no write tools
   --help, --version          print and exit
 
 Environment: DOCKERHUB_USERNAME, DOCKERHUB_TOKEN, DOCKERHUB_API_URL, DOCKERHUB_REGISTRY_URL, DOCKERHUB_SCOUT_URL,
 DOCKERHUB_MCP_REGISTRY_ENDPOINTS, DOCKERHUB_MCP_CACHE_DIR, DOCKERHUB_MCP_CACHE_MAX_MB, DOCKERHUB_MCP_TIMEOUT_MS,
-DOCKERHUB_MCP_LOG_LEVEL, DOCKERHUB_MCP_HTTP_TOKEN, DOCKERHUB_MCP_REDIS_URL, DOCKERHUB_MCP_ALLOWED_REGISTRIES (see
-README).
+DOCKERHUB_MCP_LOG_LEVEL, DOCKERHUB_MCP_HTTP_TOKEN, DOCKERHUB_MCP_REDIS_URL, DOCKERHUB_MCP_ALLOWED_REGISTRIES,
+DOCKERHUB_MCP_TOOLSETS (see README).
 `;
 
 interface Cli {
   transport: 'stdio' | 'http';
   http: HttpOptions;
+  readOnly: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Cli | 'help' | 'version' {
-  const cli: Cli = { transport: 'stdio', http: { host: '127.0.0.1', port: 3000, allowedOrigins: [], allowedHosts: [], allowUnauthenticated: false } };
+  const cli: Cli = { transport: 'stdio', readOnly: false, http: { host: '127.0.0.1', port: 3000, allowedOrigins: [], allowedHosts: [], allowUnauthenticated: false } };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -77,6 +79,9 @@ function parseArgs(argv: string[]): Cli | 'help' | 'version' {
       case '--allow-unauthenticated':
         cli.http.allowUnauthenticated = true;
         break;
+      case '--read-only':
+        cli.readOnly = true;
+        break;
       default:
         throw new UsageError(`unknown flag "${arg}" (see --help)`);
     }
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
       process.stdout.write(`${VERSION}\n`);
       return;
     }
-    config = loadConfig();
+    config = { ...loadConfig(), readOnly: cli.readOnly };
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`dockerhub-mcp: ${err.message}\n`);

@@ -1,6 +1,9 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { GetPromptResult } from '@modelcontextprotocol/sdk/types.js';
+import { completable } from '@modelcontextprotocol/sdk/server/completable.js';
 import { z } from 'zod';
+import { completeRepository, completeRuntime } from './completions';
+import type { Services } from './services';
 
 /**
  * Prompts are recipes: each tells the model which of our tools to call, in what order, and what to report, so a
@@ -49,11 +52,19 @@ export const PROMPTS: PromptDefinition<any>[] = [
   }),
 ];
 
-export function registerPrompts(server: McpServer): void {
+/** Arguments clients can complete as the user types: images from a Hub search, runtimes from a short list. */
+function withCompletion<A extends z.ZodRawShape>(args: A, services: Services): A {
+  const completed: Record<string, z.core.$ZodType> = { ...args };
+  if (args.image) completed.image = completable((args.image as z.ZodString).clone(), (typed) => completeRepository(services, typed ?? ''));
+  if (args.language) completed.language = completable((args.language as z.ZodString).clone(), (typed) => completeRuntime(typed ?? ''));
+  return completed as unknown as A;
+}
+
+export function registerPrompts(server: McpServer, services: Services): void {
   for (const prompt of PROMPTS) {
     server.registerPrompt(
       prompt.name,
-      { title: prompt.title, description: prompt.description, argsSchema: prompt.args },
+      { title: prompt.title, description: prompt.description, argsSchema: withCompletion(prompt.args, services) },
       (args: Record<string, string | undefined>): GetPromptResult => ({
         messages: [{ role: 'user', content: { type: 'text', text: prompt.text(args) } }],
       }),

@@ -2,9 +2,16 @@ import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/serv
 import { ErrorCode, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { invalidInput, toDockerMcpError, type ErrorCode as ContractCode } from './errors';
 import { redactSecrets } from './net/redact';
+import { completeNamespace, completeRepositoryIn } from './completions';
 import type { Services } from './services';
+import { multiline } from './untrusted';
 
 export const README_URI_TEMPLATE = 'dockerhub://{namespace}/{repository}/readme';
+
+/** The README resource of a repository, e.g. dockerhub://library/nginx/readme. */
+export function readmeUri(namespace: string, repository: string): string {
+  return README_URI_TEMPLATE.replace('{namespace}', namespace).replace('{repository}', repository);
+}
 
 const NAMESPACE = /^[a-z0-9][a-z0-9_-]{1,254}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -34,7 +41,13 @@ export function registerResources(server: McpServer, services: Services): void {
   server.registerResource(
     'repository-readme',
     // Docker Hub has millions of repositories: nothing to list, the template is the way in.
-    new ResourceTemplate(README_URI_TEMPLATE, { list: undefined }),
+    new ResourceTemplate(README_URI_TEMPLATE, {
+      list: undefined,
+      complete: {
+        namespace: (typed) => completeNamespace(services, typed),
+        repository: (typed, context) => completeRepositoryIn(services, context?.arguments?.namespace, typed),
+      },
+    }),
     {
       title: 'Docker Hub repository README',
       description:
@@ -80,5 +93,5 @@ function readme(
     ? fullDescription
     : `# ${namespace}/${repository}\n\n${description?.trim() ? `${description.trim()}\n\n` : ''}` +
       '_This repository has no full description on Docker Hub._\n';
-  return { contents: [{ uri, mimeType: 'text/markdown', text }] };
+  return { contents: [{ uri, mimeType: 'text/markdown', text: multiline(text) }] };
 }

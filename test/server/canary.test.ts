@@ -77,8 +77,8 @@ const CALLS: { tool: string; args: Record<string, unknown>; expect: 'ok' | 'erro
   { tool: 'docker_create_repository', args: { namespace: 'bob', name: 'not-hers' }, expect: 'error' },
   { tool: 'docker_update_repository', args: { image: 'alice/canary-app', description: 'still a leak test' }, expect: 'ok' },
   { tool: 'docker_update_repository', args: { image: 'bob/not-hers', description: 'x' }, expect: 'error' },
-  { tool: 'docker_delete_tag', args: { image: 'alice/private-app:no-such-tag' }, expect: 'error' },
-  { tool: 'docker_delete_tag', args: { image: 'alice/private-app:1' }, expect: 'ok' },
+  { tool: 'docker_delete_tag', args: { image: 'alice/private-app:no-such-tag', confirm: 'no-such-tag' }, expect: 'error' },
+  { tool: 'docker_delete_tag', args: { image: 'alice/private-app:1', confirm: '1' }, expect: 'ok' },
   { tool: 'docker_cache_clear', args: {}, expect: 'ok' },
 ];
 

@@ -65,7 +65,7 @@ describe('Docker Hub tools', () => {
   });
 
   it('lists every Hub tool with an output schema and the right hints', async () => {
-    const { client } = await server();
+    const { client } = await server('alice');
     const { tools } = await client.listTools();
     for (const name of HUB_TOOLS) {
       const tool = tools.find((t) => t.name === name);
@@ -289,7 +289,7 @@ describe('Docker Hub tools', () => {
       for (const [name, args] of [
         ['docker_create_repository', { namespace: 'alice', name: 'new-app' }],
         ['docker_update_repository', { image: 'alice/nginx-playground', description: 'x' }],
-        ['docker_delete_tag', { image: 'alice/private-app:1' }],
+        ['docker_delete_tag', { image: 'alice/private-app:1', confirm: '1' }],
       ] as const) {
         assert.match(failure(await s.callTool(name, args), 'UNAUTHORIZED'), /DOCKERHUB_USERNAME and DOCKERHUB_TOKEN/);
       }
@@ -336,11 +336,11 @@ describe('Docker Hub tools', () => {
       const s = await server('alice');
       assert.match(failure(await s.callTool('docker_delete_tag', { image: 'alice/private-app' }), 'INVALID_INPUT'), /tag/);
       assert.equal(emulator.requests().filter((r) => r.method === 'DELETE').length, 0);
-      const deleted = success(await s.callTool('docker_delete_tag', { image: 'alice/private-app:1' }));
+      const deleted = success(await s.callTool('docker_delete_tag', { image: 'alice/private-app:1', confirm: '1' }));
       assert.deepEqual(deleted, { deleted: true, image: 'alice/private-app:1', namespace: 'alice', repository: 'private-app', tag: '1' });
       failure(await s.callTool('docker_get_tag_details', { image: 'alice/private-app:1' }), 'NOT_FOUND');
-      failure(await s.callTool('docker_delete_tag', { image: 'alice/private-app:1' }), 'NOT_FOUND');
-      failure(await s.callTool('docker_delete_tag', { image: 'ghcr.io/owner/app:1' }), 'UNSUPPORTED');
+      failure(await s.callTool('docker_delete_tag', { image: 'alice/private-app:1', confirm: '1' }), 'NOT_FOUND');
+      failure(await s.callTool('docker_delete_tag', { image: 'ghcr.io/owner/app:1', confirm: '1' }), 'UNSUPPORTED');
     });
   });
 

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, type Dirent } from 'node:fs';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,7 +181,29 @@ describe('learned challenges (issue 13 item 3)', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+  it('docker_cache_clear removes the learned challenges with the rest of the cache, leaving no file the server wrote', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'dhm-challenges-clear-'));
+    const server = await startInProcess({ DOCKERHUB_MCP_CACHE_DIR: directory });
+    try {
+      const read = await server.callTool('docker_get_manifest', { image: 'demo:latest' });
+      assert.equal(read.isError, false, read.text);
+      await server.services.challenges!.flush();
+      assert.ok(filesUnder(directory).includes('registry-challenges.json'), 'the challenge was learned and kept');
+      const cleared = await server.callTool('docker_cache_clear');
+      assert.equal(cleared.isError, false, cleared.text);
+      assert.deepEqual(filesUnder(directory), []);
+    } finally {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
+
+function filesUnder(directory: string): string[] {
+  return (readdirSync(directory, { recursive: true, withFileTypes: true }) as Dirent[])
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
+}
 
 describe('security: redirects (issue 12 item 7)', () => {
   const follow = (hops: Record<string, HttpResponse>) => {

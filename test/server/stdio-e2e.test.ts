@@ -9,6 +9,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { TOOLS } from '../../server/src/tools';
 import { rig } from '../rig/mocha-hooks';
 
+function aliceLogin(): Record<string, string> {
+  const alice = rig().users.find((user) => user.username === 'alice')!;
+  return { DOCKERHUB_USERNAME: alice.username, DOCKERHUB_TOKEN: alice.password };
+}
+
 const BUNDLE = join(__dirname, '..', '..', 'server', 'dist', 'index.js');
 
 describe('built server over stdio (end to end)', () => {
@@ -22,7 +27,8 @@ describe('built server over stdio (end to end)', () => {
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [BUNDLE],
-      env: { ...rig().env, DOCKERHUB_MCP_CACHE_DIR: cacheDir, PATH: process.env.PATH ?? '' },
+      // With a login every tool can work, so every tool is listed.
+      env: { ...rig().env, ...aliceLogin(), DOCKERHUB_MCP_CACHE_DIR: cacheDir, PATH: process.env.PATH ?? '' },
       stderr: 'pipe',
     });
     const client = new Client({ name: 'e2e', version: '1.0.0' });
@@ -35,7 +41,7 @@ describe('built server over stdio (end to end)', () => {
       );
       for (const tool of tools) {
         assert.ok(tool.outputSchema, `${tool.name} has an outputSchema`);
-        assert.ok(tool.annotations?.title, `${tool.name} has a title`);
+        assert.ok(tool.title, `${tool.name} has a title`);
       }
       const result = await client.callTool({ name: 'docker_get_manifest', arguments: { image: 'library/demo:latest' } });
       assert.equal(result.isError, undefined);

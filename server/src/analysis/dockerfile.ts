@@ -1,4 +1,5 @@
 import type { HistoryEntry } from '../registry/types';
+import { inline } from '../untrusted';
 import { instructionOf } from './instructions';
 
 export interface DockerfileBase {
@@ -40,7 +41,9 @@ export function reconstructDockerfile(history: HistoryEntry[], options: Dockerfi
   const lines: string[] = [`# Reconstructed from the image history of ${options.source}; see the notes for what history does not keep.`];
 
   if (base) {
-    lines.push(`FROM ${base.digest && !base.name.includes('@') ? `${base.name}@${base.digest}` : base.name}`);
+    // The name comes from a label: one line, whatever it holds.
+    const name = inline(base.name, 512);
+    lines.push(`FROM ${base.digest && !name.includes('@') ? `${name}@${base.digest}` : name}`);
     if (base.historyEntries === undefined) {
       notes.push(`Base ${base.name} comes from the image's labels, but its own history entries could not be separated, so they are repeated below.`);
     }

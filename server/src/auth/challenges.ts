@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log';
 import type { Challenge } from './registryAuth';
@@ -9,6 +9,8 @@ export interface ChallengeStore {
   set(registry: string, origin: string, challenge: Challenge): void;
   /** Resolves once what was set is on disk (at shutdown, so a learned challenge is not lost). */
   flush(): Promise<void>;
+  /** Forgets what was learned and removes the file (docker_cache_clear); true when there was a file to remove. */
+  clear(): Promise<boolean>;
 }
 
 const FILE = 'registry-challenges.json';
@@ -46,6 +48,16 @@ export function diskChallengeStore(directory: string, log: Logger): ChallengeSto
         .catch((err: unknown) => log.warn('could not keep the learned registry challenges', { error: String(err) }));
     },
     flush: () => writing,
+    async clear() {
+      await writing;
+      loaded = Promise.resolve(new Map());
+      const info = await lstat(path).catch(() => undefined);
+      if (!info?.isFile()) return false;
+      return unlink(path).then(
+        () => true,
+        () => false,
+      );
+    },
   };
 }
 

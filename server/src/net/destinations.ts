@@ -1,4 +1,5 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { lookup as lookupAll } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { DockerMcpError } from '../errors';
 import { CancelledError } from './errors';
@@ -131,6 +132,23 @@ export function isPublicAddress(address: string): boolean {
   }
   if (first === 0x2001 && hextets[1] === 0x0db8) return false; // documentation
   return true;
+}
+
+/**
+ * The first non-public address `hostname` stands for, literal or resolved (every spelling the resolver accepts:
+ * `127.1`, `2130706433`, `localhost`…); undefined when all are public. A name that does not resolve is left to the
+ * request itself to fail.
+ */
+export async function nonPublicAddressOf(hostname: string): Promise<string | undefined> {
+  const bare = hostname.replace(/^\[|\]$/g, '');
+  if (isIP(bare)) return isPublicAddress(bare) ? undefined : bare;
+  let addresses: { address: string }[];
+  try {
+    addresses = await lookupAll(bare, { all: true, verbatim: true });
+  } catch {
+    return undefined;
+  }
+  return addresses.find((entry) => !isPublicAddress(entry.address))?.address;
 }
 
 function isPublicIpv4(ip: string): boolean {

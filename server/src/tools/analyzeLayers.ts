@@ -23,16 +23,12 @@ export const analyzeLayers = defineTool({
   name: 'docker_analyze_layers',
   title: 'Analyze image layers',
   description:
-    'Lists the layers of one platform\'s image with their compressed size, share of the total, and the Dockerfile ' +
-    'instruction that made each (read from the config history: RUN, COPY, ADD…), plus totals. Use it to see what ' +
-    'makes an image big: sort "size" with a small limit gives the largest layers. Works for Docker Hub and any OCI ' +
-    'registry. For the whole Dockerfile use docker_get_dockerfile; for every history entry, including those that made ' +
-    'no layer, use docker_get_image_history.',
+    'Layers of one platform with size, share of the total and the instruction that made each, plus totals. Use to see what makes an image big (sort "size").',
   input: {
     image: imageArg(),
     platform: platformArg,
-    sort: z.enum(['order', 'size']).default('order').describe('"order": bottom layer first (build order); "size": largest first'),
-    limit: limitArg(500, 50).describe('How many layers to list (1–500, default 50); totals always cover every layer'),
+    sort: z.enum(['order', 'size']).default('order').describe('Bottom first, or largest first'),
+    limit: limitArg(500, 50).describe('Layers listed; totals cover all'),
   },
   output: {
     image: z.string(),

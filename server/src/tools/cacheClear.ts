@@ -5,10 +5,7 @@ export const cacheClear = defineTool({
   name: 'docker_cache_clear',
   title: 'Clear the cache',
   description:
-    'Empties this server\'s cache: memory and the disk folder (DOCKERHUB_MCP_CACHE_DIR), and resets its statistics; ' +
-    'with a shared Redis cache, also this identity\'s expiring entries there (digest-addressed objects stay shared). ' +
-    'Use it when a tag was just pushed and you need its new digest at once, or to free disk space; otherwise there is ' +
-    'no need, since digests never change and tag lookups expire by themselves. Returns how many entries were dropped.',
+    'Empty this server\'s cache (memory, disk, its Redis entries) and statistics; needed only for a just-pushed tag. Returns what was dropped.',
   input: {},
   output: {
     memory_entries: z.number().describe('Entries dropped from memory'),
@@ -19,8 +16,12 @@ export const cacheClear = defineTool({
   // serve again, and nothing outside this server changes; clearing twice leaves the same empty cache.
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   async handler(_args, services) {
-    const cleared = await services.cache.clear();
-    return { memory_entries: cleared.memoryEntries, disk_entries: cleared.diskEntries, shared_entries: cleared.sharedEntries };
+    const [cleared, challengesRemoved] = await Promise.all([services.cache.clear(), services.challenges?.clear()]);
+    return {
+      memory_entries: cleared.memoryEntries,
+      disk_entries: cleared.diskEntries + (challengesRemoved ? 1 : 0),
+      shared_entries: cleared.sharedEntries,
+    };
   },
   summarize(result) {
     return `Cache cleared: ${result.memory_entries} memory entr${result.memory_entries === 1 ? 'y' : 'ies'} and ${result.disk_entries} disk file(s) dropped${

@@ -18,10 +18,7 @@ export const cacheInfo = defineTool({
   name: 'docker_cache_info',
   title: 'Cache statistics',
   description:
-    'Statistics of this server\'s cache: entries and bytes in memory and on disk, hit rate overall and by kind ' +
-    '(manifests and blobs by digest, kept forever; tag digests, tag lists and Docker Hub answers for minutes), how ' +
-    'many requests reached each upstream host, and the last rate-limit headers each host sent. Use it to see ' +
-    'whether repeated calls are served locally or to check the pull quota already observed; it makes no request.',
+    'This server\'s cache: entries and bytes in memory and on disk, hit rate by kind, requests per upstream host, last rate-limit headers. Makes no request.',
   input: {},
   output: {
     max_bytes: z.number().describe('Bound of the memory cache'),

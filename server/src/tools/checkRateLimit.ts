@@ -34,13 +34,9 @@ export const checkRateLimit = defineTool({
   name: 'docker_check_rate_limit',
   title: 'Docker Hub pull rate limit',
   description:
-    'Reports the Docker Hub pull rate limit that applies to this server: the limit, how many pulls remain, the ' +
-    'window, and what the quota is counted against (an IP address for anonymous pulls, the account when logged ' +
-    'in). It sends a HEAD request for a manifest, which Docker Hub does not count as a pull, so checking costs ' +
-    'nothing. Use it before many image reads, or when a call failed with RATE_LIMITED. When Docker Hub sends no ' +
-    'limit headers (paid plans), the limit is reported as unknown rather than guessed.',
+    'Docker Hub pull limit of this server: limit, remaining, window, what it is counted against. Costs no pull. Use before many reads or after RATE_LIMITED.',
   input: {
-    image: imageArg(`Docker Hub image whose manifest is checked (default ${RATE_LIMIT_PROBE_IMAGE}, as Docker's docs do)`).optional(),
+    image: imageArg(`Docker Hub image to probe (default ${RATE_LIMIT_PROBE_IMAGE})`).optional(),
   },
   output: {
     image: z.string().describe('The image whose manifest was checked'),

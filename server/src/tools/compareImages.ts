@@ -59,15 +59,11 @@ export const compareImages = defineTool({
   name: 'docker_compare_images',
   title: 'Compare two images',
   description:
-    'Compares two images (two tags, versions or repositories, from Docker Hub or any OCI registry) for one platform: ' +
-    'the layers they share (by digest) and how many bottom layers are identical (a common base), the layers only in ' +
-    'each with the instruction that made them, the compressed size of each and the difference (b − a), and the config ' +
-    'differences: env variables, entrypoint, cmd, user, workdir, exposed ports, volumes, labels, os/architecture. ' +
-    'Use it to see what changed between versions or what an image adds to its base.',
+    'Compare two images for one platform: shared and unique layers, common base depth, sizes and difference (b − a), config changes.',
   input: {
-    image_a: imageArg('First image (the "before" side)'),
-    image_b: imageArg('Second image (the "after" side)'),
-    platform: platformArg.describe('Platform os/arch[/variant] for both images; default linux/amd64 when present, else the first platform'),
+    image_a: imageArg('Before'),
+    image_b: imageArg('After'),
+    platform: platformArg.describe('os/arch[/variant], for both'),
     files: z.boolean().default(false).describe('Also compare files (downloads layers)'),
     max_download_bytes: budgetArg,
   },

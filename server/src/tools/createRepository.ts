@@ -6,16 +6,13 @@ export const createRepository = defineTool({
   name: 'docker_create_repository',
   title: 'Create a Docker Hub repository',
   description:
-    'Creates an empty repository on Docker Hub in a namespace the login may write to (the personal namespace or ' +
-    'an organisation; see docker_list_namespaces). Ask the user for the name and whether it is private before ' +
-    'calling. Returns the new repository and its web address. Fails with CONFLICT when it already exists. ' +
-    'Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN with write scope.',
+    'Create an empty Docker Hub repository in a namespace you may write to; ask the user for name and visibility first. An existing name is CONFLICT.',
   input: {
     namespace: namespaceArg,
-    name: repositoryNameArg.describe('Repository name, e.g. my-app'),
-    description: z.string().max(100).optional().describe('Short description (at most 100 characters)'),
-    full_description: z.string().max(25000).optional().describe('Overview in Markdown (at most 25,000 characters)'),
-    is_private: z.boolean().default(false).describe('Private repository (default false: public)'),
+    name: repositoryNameArg.describe('Repository name'),
+    description: z.string().max(100).optional().describe('Short description'),
+    full_description: z.string().max(25000).optional().describe('Overview, Markdown'),
+    is_private: z.boolean().default(false).describe('Private repository'),
   },
   output: {
     created: z.literal(true),

@@ -15,22 +15,18 @@ export const estimatePullSize = defineTool({
   name: 'docker_estimate_pull_size',
   title: 'Estimate pull size',
   description:
-    'Estimates what `docker pull` downloads for one platform of an image (Docker Hub or any OCI registry): the ' +
-    'compressed size of its distinct layers, minus layers already held locally. Say what is held with `have` (an ' +
-    'image whose layers are already pulled, e.g. the previous version or the base image, read for the same platform) ' +
-    'and/or `have_digests` (layer digests already present). Returns the total, what is held, what remains to ' +
-    'download and which layers. Use it to compare the cost of candidate images or of an upgrade.',
+    'What docker pull downloads for one platform, minus layers already held (have: an image already pulled; have_digests). Use to compare candidates.',
   input: {
-    image: imageArg('Image to pull'),
+    image: imageArg(),
     platform: platformArg,
-    have: imageArg('An image already pulled; its layers (same platform) are not downloaded again').optional(),
+    have: imageArg('An image already pulled').optional(),
     have_digests: z
       .array(
         z.string().refine(isDigest, 'must be a digest such as sha256:<64 hex digits>'),
       )
       .max(1000)
       .optional()
-      .describe('Layer digests already held locally (sha256:…)'),
+      .describe('Layer digests already held'),
   },
   output: {
     image: z.string(),

@@ -35,16 +35,12 @@ export const getAttestations = defineTool({
   name: 'docker_get_attestations',
   title: 'SBOM and provenance attestations',
   description:
-    'Whether an image carries BuildKit attestations (an SBOM and SLSA build provenance stored beside the platforms ' +
-    'in its index), for which platforms, and a summary of one platform\'s statements: SBOM format and package count, ' +
-    'provenance builder id, build type and inputs. The platform is `platform`, else linux/amd64, else the first. ' +
-    'Use it to check supply-chain metadata before adopting an image; single-platform images pushed without an ' +
-    'index have none. Works for Docker Hub and any OCI registry.',
+    'SBOM and provenance attestations of an image index: which platforms have them, one platform\'s SBOM packages (paged, filtered by name) and provenance builder, materials and build parameters.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    package: z.string().min(1).max(128).optional().describe('Only SBOM packages whose name contains this text, e.g. openssl'),
-    limit: limitArg(200, 50).describe('SBOM packages per page (1–200, default 50)'),
+    package: z.string().min(1).max(128).optional().describe('Package name contains'),
+    limit: limitArg(200, 50).describe('Packages per page'),
     page: pageArg,
   },
   output: {

@@ -1,26 +1,22 @@
 import { z } from 'zod';
-import { baseFromLabels, baseHistoryLength } from '../analysis/baseImage';
+import { baseHistoryLength } from '../analysis/baseImage';
 import { reconstructDockerfile, type DockerfileBase } from '../analysis/dockerfile';
 import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
-import { parseReference, referenceProblem, withDigest } from '../registry/reference';
+import { parseReference, withDigest } from '../registry/reference';
+import { labelledBaseReference } from './labelledBase';
 import type { ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { fence } from '../untrusted';
 
 export const getDockerfile = defineTool({
   name: 'docker_get_dockerfile',
   title: 'Reconstruct Dockerfile',
   description:
-    'Reconstructs a Dockerfile from one platform\'s image config history (works for Docker Hub and any OCI registry): ' +
-    'RUN, COPY, ADD, ENV, LABEL, EXPOSE, USER, WORKDIR, ENTRYPOINT, CMD, HEALTHCHECK… in build order, with long RUN ' +
-    'lines wrapped, and build arguments a RUN used written as ARG lines. FROM names the base when the image\'s OCI ' +
-    'labels record it (the base\'s own instructions are then left out), else it is a placeholder and the base\'s ' +
-    'instructions are included. What history cannot give back is said in the header and in notes: COPY/ADD sources ' +
-    '(only content hashes are kept), earlier stages of multi-stage builds, comments. Use it to learn how an image was ' +
-    'built; for per-layer sizes use docker_analyze_layers.',
+    'Dockerfile reconstructed from the image history, FROM from the base labels; notes say what history lost (COPY sources, earlier stages).',
   input: {
     image: imageArg(),
     platform: platformArg,
@@ -65,9 +61,7 @@ export const getDockerfile = defineTool({
   summarize(result) {
     return [
       `Dockerfile of ${result.image} (${result.platform}; ${digestsPhrase(result)}), ${result.instruction_count} instructions, reconstructed from history:`,
-      '```dockerfile',
-      result.dockerfile.trimEnd(),
-      '```',
+      fence(result.dockerfile, 'dockerfile'),
       ...result.notes.map((note) => `- ${note}`),
       ...tagAgeNote(result.image, result.resolved_at),
     ].join('\n');
@@ -85,26 +79,19 @@ async function labelledBase(
   signal: AbortSignal,
   notes: string[],
 ): Promise<DockerfileBase | undefined> {
-  const labelled = baseFromLabels(resolved.config);
-  if (!labelled?.name) return undefined;
-  if (referenceProblem(labelled.name)) {
-    notes.push(`The base label names "${labelled.name}", which is not an image reference; it was not read.`);
-    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
-  }
-  const named = parseReference(labelled.name);
-  const reference = labelled.digest ? withDigest(named, labelled.digest) : named;
+  const labelled = await labelledBaseReference(resolved, services, notes);
+  if (labelled?.name === undefined) return undefined;
+  const named = { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+  if (!labelled.reference) return named;
+  const reference = labelled.digest ? withDigest(labelled.reference, labelled.digest) : labelled.reference;
   try {
     const base = await services.registry.getImage(reference, platformString(resolved.platform), signal);
     const historyEntries = baseHistoryLength(resolved.config.history ?? [], base.config.history ?? []);
     if (historyEntries === undefined) notes.push(`The history of ${reference.familiar} is not the start of this image's history.`);
-    return {
-      name: labelled.name,
-      ...(labelled.digest ? { digest: labelled.digest } : {}),
-      ...(historyEntries !== undefined ? { historyEntries } : {}),
-    };
+    return { ...named, ...(historyEntries !== undefined ? { historyEntries } : {}) };
   } catch (err) {
     if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
     notes.push(`The base ${reference.familiar} could not be read (${err.toText()}).`);
-    return { name: labelled.name, ...(labelled.digest ? { digest: labelled.digest } : {}) };
+    return named;
   }
 }

@@ -3,7 +3,9 @@ import { toDockerMcpError } from '../errors';
 import { OFFICIAL_NAMESPACE } from '../hub/client';
 import { compactCount, cutText, day } from '../format';
 import { hubImageName } from '../hub/reference';
-import { imageArg } from './schemas';
+import { readmeUri } from '../resources';
+import { quoted, repositoryText } from '../untrusted';
+import { hubRepositoryArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Longest full description returned; READMEs of popular images run to tens of kilobytes. */
@@ -15,12 +17,9 @@ export const getImageDetails = defineTool({
   name: 'docker_get_image_details',
   title: 'Docker Hub repository details',
   description:
-    'What Docker Hub says about a repository: short and full description (the README, cut to ' +
-    `${FULL_DESCRIPTION_MAX} characters with the cut reported), whether it is an official image, from a verified ` +
-    'publisher, or private, its stars, pulls, categories and dates. Use it to understand what an image is and who ' +
-    'publishes it before choosing it; use docker_list_tags for versions. Docker Hub only.',
+    'Docker Hub repository overview: description, README (cut), official/verified/private flags, stars, pulls, categories, dates. Use before choosing an image.',
   input: {
-    image: imageArg('Repository, e.g. nginx or bitnami/redis (a tag, if given, is ignored)'),
+    image: hubRepositoryArg(),
   },
   output: {
     image: z.string().describe('Repository as people write it'),
@@ -84,17 +83,18 @@ export const getImageDetails = defineTool({
       result.is_private && 'private',
     ].filter(Boolean);
     const lines = [
-      `${result.image}${flags.length ? ` (${flags.join(', ')})` : ''}: ${result.description || 'no description'}`,
+      `${result.image}${flags.length ? ` (${flags.join(', ')})` : ''}: ${result.description ? `description ${quoted(result.description)}` : 'no description'}`,
       `★${result.star_count ?? '?'}, ${exactPulls(result.pull_count)} pulls; updated ${day(result.last_updated)}, ` +
         `registered ${day(result.date_registered)}${result.categories.length ? `; ${result.categories.join(', ')}` : ''}. ${result.hub_url}`,
     ];
     if (result.full_description) {
       const shown = result.full_description.slice(0, README_IN_TEXT_MAX);
-      lines.push('', shown);
+      lines.push('', repositoryText(`README of ${result.image}`, shown, 'markdown'));
       if (shown.length < result.full_description_length) {
         lines.push(
-          `[README cut at ${shown.length} of ${result.full_description_length} characters; ` +
-            `structuredContent.full_description holds the first ${result.full_description.length}]`,
+          `[README cut at ${shown.length} of ${result.full_description_length} characters; the whole README is the ` +
+            `resource ${readmeUri(result.namespace, result.name)}; structuredContent.full_description holds the first ` +
+            `${result.full_description.length}]`,
         );
       }
     }

@@ -21,11 +21,7 @@ export const getImageHistory = defineTool({
   name: 'docker_get_image_history',
   title: 'Image history',
   description:
-    'The build history of an image, like `docker history`, read from its config without pulling: every step in ' +
-    'order (oldest first) with the command that made it, when, and for steps that added files the layer digest and ' +
-    'compressed size; steps that only changed metadata are marked empty_layer. Works for Docker Hub and any OCI ' +
-    'registry; `platform` picks from a multi-platform image (default linux/amd64). For a reconstructed Dockerfile ' +
-    'use docker_get_dockerfile; for sizes per layer use docker_analyze_layers.',
+    'Build history like docker history: every step oldest first with its command and date, and the layer digest and size of steps that added files.',
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string(),

@@ -13,15 +13,10 @@ export const getManifest = defineTool({
   name: 'docker_get_manifest',
   title: 'Image manifest',
   description:
-    'Reads the manifest a reference points to, from Docker Hub or any OCI registry. For a multi-platform image ' +
-    '(OCI index or Docker manifest list) it returns the platforms with their manifest digests and sizes, and which ' +
-    'platforms carry attestations (SBOM/provenance), which are not platforms; for a single image (Docker v2 or OCI ' +
-    'manifest), its config and layers with compressed sizes. Give `platform` to get that platform\'s manifest from an ' +
-    'index. Use it to learn digests, formats and layer sizes; for env, entrypoint or labels use docker_inspect_image. ' +
-    'Costs no Docker Hub pull for a cached digest.',
+    'Manifest of a reference. Index: platforms with digests and sizes, and which carry attestations. Image: config and layers with sizes. Use for digests, formats and layer sizes.',
   input: {
     image: imageArg(),
-    platform: platformArg.describe('Platform os/arch[/variant]: read that platform\'s manifest instead of the index'),
+    platform: platformArg.describe('os/arch[/variant]: that platform\'s manifest, not the index'),
   },
   output: {
     image: z.string().describe('The reference as people write it'),

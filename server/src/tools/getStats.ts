@@ -1,18 +1,16 @@
 import { z } from 'zod';
 import { compactCount, day } from '../format';
 import { hubImageName } from '../hub/reference';
-import { imageArg } from './schemas';
+import { hubRepositoryArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const getStats = defineTool({
   name: 'docker_get_stats',
   title: 'Docker Hub repository statistics',
   description:
-    'Popularity and activity numbers of a Docker Hub repository: exact pull count, stars, number of tags, when it ' +
-    'was last updated and first registered. Use it to judge how widely used and how maintained an image is; for ' +
-    'descriptions use docker_get_image_details. Docker Hub only.',
+    'Docker Hub popularity: exact pulls, stars, tag count, last update, registration date. Use to judge how used and maintained an image is.',
   input: {
-    image: imageArg('Repository, e.g. nginx or bitnami/redis (a tag, if given, is ignored)'),
+    image: hubRepositoryArg(),
   },
   output: {
     image: z.string().describe('Repository as people write it'),

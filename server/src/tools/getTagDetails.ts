@@ -4,7 +4,7 @@ import { day, formatBytes } from '../format';
 import { hubImageName } from '../hub/reference';
 import { IMAGE_CONFIG_TYPES } from '../registry/manifest';
 import { platformString } from '../registry/platform';
-import { imageArg } from './schemas';
+import { hubRepositoryArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const image = z.object({
@@ -23,13 +23,9 @@ export const getTagDetails = defineTool({
   name: 'docker_get_tag_details',
   title: 'Docker Hub tag details',
   description:
-    'Details of one Docker Hub tag: the digest the tag points to, its media type, and for every platform ' +
-    '(os/arch/variant) that platform’s manifest digest, compressed size and when it was last pushed and pulled. ' +
-    'Attestation entries (unknown/unknown) are left out and counted. Use it to see which platforms a tag supports ' +
-    'or whether a tag is still used; for layers or config use docker_get_manifest / docker_inspect_image. ' +
-    'Docker Hub only; no tag means latest.',
+    'One Docker Hub tag: digest, media type, and per platform the digest, size, last push and pull. Use to see a tag\'s platforms or use.',
   input: {
-    image: imageArg('Image with tag, e.g. nginx:1.27 or bitnami/redis:7.2'),
+    image: hubRepositoryArg('Docker Hub image and tag'),
   },
   output: {
     image: z.string().describe('The tag as people write it, e.g. nginx:1.27'),

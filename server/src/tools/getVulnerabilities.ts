@@ -4,7 +4,7 @@ import { DockerMcpError } from '../errors';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
-import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
+import { hubRepositoryArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const severity = z.enum(['critical', 'high', 'medium', 'low', 'unspecified']);
@@ -33,15 +33,11 @@ export const getVulnerabilities = defineTool({
   name: 'docker_get_vulnerabilities',
   title: 'Image vulnerabilities (Docker Scout)',
   description:
-    'Docker Scout\'s vulnerability report for one platform of a Docker Hub image: counts by severity (critical, ' +
-    'high, medium, low, unspecified), how many have a fix, and the most severe CVEs with package, installed ' +
-    'version, fixed version and CVSS score. Use it to judge or compare the security of images before choosing ' +
-    'one, or to see what an upgrade would fix. Needs a Docker Hub login (DOCKERHUB_USERNAME and DOCKERHUB_TOKEN); ' +
-    'Docker Hub images only. Reports are cached by digest for an hour.',
+    'Docker Scout vulnerabilities of one platform of a Docker Hub image: counts by severity, fixable count, most severe CVEs with package, versions, fix, CVSS.',
   input: {
-    image: imageArg('Docker Hub image'),
+    image: hubRepositoryArg('Docker Hub image'),
     platform: platformArg,
-    limit: limitArg(100, 10).describe('How many of the most severe vulnerabilities to list (1–100, default 10)'),
+    limit: limitArg(100, 10).describe('CVEs listed, most severe first'),
   },
   output: {
     image: z.string().describe('The reference as people write it'),

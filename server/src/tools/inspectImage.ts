@@ -10,11 +10,7 @@ export const inspectImage = defineTool({
   name: 'docker_inspect_image',
   title: 'Inspect image config',
   description:
-    'Reads an image\'s config without pulling it, like `docker image inspect`: environment, entrypoint, command, ' +
-    'exposed ports, volumes, labels, user, working directory, creation time, OS and architecture, digest, layer ' +
-    'count and compressed size. Works for Docker Hub and any OCI registry. For a multi-platform image it uses ' +
-    '`platform`, else linux/amd64, else the first platform, and says which. Use it to learn how a container from ' +
-    'this image starts and is configured.',
+    'Image config without pulling, like docker image inspect: env, entrypoint, cmd, ports, volumes, labels, user, workdir, created, layers, size.',
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string().describe('The reference as people write it'),

@@ -15,7 +15,7 @@ export const budgetArg = z
   .min(0)
   .max(2 ** 40)
   .optional()
-  .describe('Compressed layer bytes this call may download; default DOCKERHUB_MCP_MAX_LAYER_BYTES (512 MiB)');
+  .describe('Layer download budget, bytes');
 
 export const coverageSchema = z.object({
   layer_count: z.number(),

@@ -15,9 +15,7 @@ export const listNamespaces = defineTool({
   name: 'docker_list_namespaces',
   title: 'Your Docker Hub namespaces',
   description:
-    'Lists the Docker Hub namespaces the configured login can use: the personal namespace first, then every ' +
-    'organisation the user belongs to, with the user’s role there. Use it before docker_list_repositories or ' +
-    'docker_create_repository to find where repositories may live. Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN.',
+    'Your Docker Hub namespaces: the personal one first, then organisations with your role. Use before listing or creating repositories.',
   input: {},
   output: {
     username: z.string().describe('The account the server is logged in as'),

@@ -3,6 +3,7 @@ import { DockerMcpError, invalidInput } from '../errors';
 import { compactCount, day } from '../format';
 import { limitArg, namespaceArg, pageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { quoted } from '../untrusted';
 
 const ORDERINGS = ['name', '-name', 'last_updated', '-last_updated', 'pull_count', '-pull_count'] as const;
 
@@ -21,15 +22,12 @@ export const listRepositories = defineTool({
   name: 'docker_list_repositories',
   title: 'Docker Hub repositories of a namespace',
   description:
-    'Lists the repositories of a Docker Hub namespace (a user or an organisation), one page at a time: name, ' +
-    'description, private or public, stars, pulls, last update. Private repositories appear only when the ' +
-    'configured login may see them. Without a namespace, lists the logged-in user’s own. Use it to find what a ' +
-    'publisher offers or to review your own repositories.',
+    'Repositories of a Docker Hub namespace (default yours), paged: name, description, private or public, stars, pulls, last update.',
   input: {
-    namespace: namespaceArg.optional().describe('Docker Hub namespace (user or organisation); default: the logged-in user'),
+    namespace: namespaceArg.optional().describe('Default: yours'),
     limit: limitArg(100, 25),
     page: pageArg,
-    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses it (e.g. -pull_count for most pulled first)'),
+    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses'),
   },
   output: {
     namespace: z.string(),
@@ -82,7 +80,7 @@ export const listRepositories = defineTool({
     const lines = result.results.map(
       (entry) =>
         `- ${entry.namespace}/${entry.name}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +
-        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${entry.description}` : ''}`,
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${quoted(entry.description, 300)}` : ''}`,
     );
     return [header, ...lines].join('\n');
   },

@@ -33,27 +33,24 @@ const tag = z.object({
   aliases: z.array(z.string()).describe('Other tags read in this call that point at the same digest'),
 });
 
+const VERSION_TAG = /^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
+
 const input = {
-  image: imageArg('Repository, e.g. nginx, bitnami/redis or ghcr.io/owner/app (a tag, if given, is ignored)'),
+  image: imageArg('Repository'),
   limit: limitArg(100, 25),
   page: pageArg,
-  name: z.string().min(1).max(128).optional().describe('Only tags whose name contains this text, e.g. alpine'),
-  platform: platformArg.describe(
-    'Only tags with this platform, as docker --platform takes it (linux/arm64, arm64, aarch64, x86_64…); sizes and platform digests are then that platform\'s (Docker Hub only)',
-  ),
-  architecture: z.string().min(1).max(32).optional().describe('Only tags with this CPU architecture, e.g. arm64 or aarch64 (Docker Hub only)'),
-  os: z.string().min(1).max(32).optional().describe('Only tags with this operating system, e.g. windows (Docker Hub only)'),
-  sort: z
-    .enum(['pushed', 'name', 'size'])
-    .default('pushed')
-    .describe('"pushed": newest first (Docker Hub\'s order); "name": by name, versions in version order; "size": smallest first, of the filtered platform'),
+  name: z.string().min(1).max(128).optional().describe('Tag name contains'),
+  platform: platformArg.describe('Sizes and digests of this platform (Hub)'),
+  architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64 (Hub)'),
+  os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows (Hub)'),
+  sort: z.enum(['pushed', 'name', 'size']).default('pushed').describe('Newest, name/version, or smallest first'),
   newer_than: z
     .string()
     .min(1)
     .max(128)
-    .regex(/^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/, 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
+    .refine((value) => VERSION_TAG.test(value), 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
     .optional()
-    .describe('A version tag (1.27.1, 3.12-slim): list only the newer releases of its line, same variant, newest first'),
+    .describe('A version tag: only newer releases of its line'),
 };
 
 const output = {
@@ -89,14 +86,7 @@ export const listTags = defineTool({
   name: 'docker_list_tags',
   title: 'List image tags',
   description:
-    'Lists the tags of a repository, one page at a time, newest first on Docker Hub. For Docker Hub images each tag ' +
-    'comes with its digest (the one to pin), platforms, compressed size, last push date and the other tags on the ' +
-    'same digest (so "what is latest really?" is one call), and can be filtered by name and platform: with ' +
-    '`platform` (linux/arm64, arm64, aarch64…) sizes and digests are that platform\'s. `sort` "size" with a platform ' +
-    'answers "which tag is smallest for linux/arm64?"; `newer_than` a version tag (1.27.1, 3.12-slim) answers "is ' +
-    'there a newer version in my line?" (same variant, by version). For other registries (ghcr.io, quay.io, private ' +
-    'registries) it lists tag names from the registry (name filter, name sort and newer_than). Use ' +
-    'docker_get_tag_details for one tag (per-platform sizes, last pull).',
+    'Tags of a repository, paged. Hub: digest to pin, platforms, size, push date, other tags on the digest; filters, sort by size or name, newer releases of a version line (newer_than). Other registries: names.',
   input,
   output,
   annotations: READ_ONLY,

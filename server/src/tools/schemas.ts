@@ -2,17 +2,24 @@ import { z } from 'zod';
 import { normalisePlatform } from '../registry/platform';
 import { referenceProblem } from '../registry/reference';
 
-/** Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. */
+/**
+ * Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. The
+ * grammar of references and platforms is said once, in the server's instructions; an argument carries one phrase.
+ */
 export const imageArg = (what = 'Image reference') =>
   z
     .string()
-    .min(1)
-    .max(512)
+    // Checked here rather than as min/max, which every listed tool would repeat to the model.
     .superRefine((value, ctx) => {
-      const problem = referenceProblem(value);
+      const problem = value.length > IMAGE_MAX ? `must be at most ${IMAGE_MAX} characters long` : referenceProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     })
-    .describe(`${what} in Docker's grammar: nginx, nginx:1.27, bitnami/redis:7.2, nginx@sha256:…, ghcr.io/owner/app:tag`);
+    .describe(what);
+
+const IMAGE_MAX = 512;
+
+/** A Docker Hub repository; a tag, if given, is ignored. */
+export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/redis') => imageArg(what);
 
 export const platformArg = z
   .string()
@@ -22,7 +29,7 @@ export const platformArg = z
   })
   .transform((value) => normalisePlatform(value)!)
   .optional()
-  .describe('Platform as docker --platform takes it: linux/arm64, arm64, aarch64, linux/arm/v7, amd64, x86_64 (any case); default linux/amd64 when present, else the first platform');
+  .describe('os/arch[/variant] or an architecture');
 
 const PLATFORM_RULE =
   'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
@@ -50,18 +57,23 @@ export const readDigestOutput = z
   .describe("Digest of the platform's image manifest that was read; for a multi-platform tag NOT the one to pin (see pin_digest)");
 
 export const limitArg = (max: number, fallback: number) =>
-  z.number().int().min(1).max(max).default(fallback).describe(`How many results to return (1–${max}, default ${fallback})`);
+  z.number().int().min(1).max(max).default(fallback).describe('Results per page');
 
-export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page number, from 1');
+export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page, from 1');
 
 export const namespaceArg = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{1,254}$/, 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
-  .describe('Docker Hub namespace (user or organisation), e.g. library, bitnami');
+  .refine((value) => /^[a-z0-9][a-z0-9_-]{1,254}$/.test(value), 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
+  .describe('Docker Hub user or organisation');
 
 /** A Docker Hub repository name within its namespace, as Hub accepts it; also keeps `..` and `/` out of Hub paths. */
-export const repositoryNameArg = z
-  .string()
-  .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"')
-  .min(2)
-  .max(255);
+export const repositoryNameArg = z.string().superRefine((value, ctx) => {
+  const problem = !/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(value)
+    ? 'must be lowercase letters and digits, optionally separated by ".", "_" or "-"'
+    : value.length < 2
+      ? 'must be at least 2 characters long'
+      : value.length > 255
+        ? 'must be at most 255 characters long'
+        : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});

@@ -5,6 +5,7 @@ import type { HubBadge } from '../hub/types';
 import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
 import { limitArg, pageArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
+import { quoted } from '../untrusted';
 
 const hit = z.object({
   name: z.string().describe('Repository as people write it: nginx, bitnami/redis'),
@@ -23,16 +24,13 @@ export const searchImages = defineTool({
   name: 'docker_search_images',
   title: 'Search Docker Hub',
   description:
-    'Searches Docker Hub for repositories by keyword, best match first; a repository whose name is exactly the ' +
-    'query is listed first. Each hit says whether it is an official image or from a verified publisher, with ' +
-    'stars, rounded pull count and last update. Use it to find an image for a job (e.g. "postgres", "redis ' +
-    'exporter"); then docker_get_image_details or docker_list_tags on the chosen name.',
+    'Search Docker Hub repositories by keyword, exact name first: name, official/verified flags, stars, pulls, last update. Use to find an image.',
   input: {
-    query: z.string().trim().min(1).max(200).describe('Search words, e.g. nginx or "python alpine"'),
+    query: z.string().trim().min(1).max(200).describe('Search words'),
     limit: limitArg(100, 10),
     page: pageArg,
-    official_only: z.boolean().default(false).describe('Only Docker Official Images'),
-    verified_only: z.boolean().default(false).describe('Only images from Docker Verified Publishers'),
+    official_only: z.boolean().default(false).describe('Only official images'),
+    verified_only: z.boolean().default(false).describe('Only verified publishers'),
   },
   output: {
     query: z.string(),
@@ -94,7 +92,7 @@ export const searchImages = defineTool({
       // Numbered across pages: page 2 of 5 starts at 6, so "the 7th hit" means one repository whatever the page.
       return (
         `${(result.page - 1) * result.limit + index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
-        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${entry.short_description}` : ''}`
+        `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${quoted(entry.short_description, 300)}` : ''}`
       );
     });
     return [header, ...lines].join('\n');

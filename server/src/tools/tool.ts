@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidInput } from '../errors';
 import type { Services } from '../services';
+import { inline } from '../untrusted';
 
 export interface ToolAnnotations {
   readOnlyHint?: boolean;
@@ -11,6 +12,15 @@ export interface ToolAnnotations {
 
 /** Tells the client how far a long call has come (MCP progress notifications); absent when it did not ask. */
 export type ProgressReporter = (progress: number, total?: number, message?: string) => void;
+
+/** What a tool may ask of the client during a call. */
+export interface ToolContext {
+  /**
+   * Asks the user, through the client (MCP elicitation), to confirm `question`; true only for an explicit yes.
+   * Absent when the client cannot ask.
+   */
+  confirm?(question: string, signal: AbortSignal): Promise<boolean>;
+}
 
 /** One tool: its name, a description written for the model, its schemas, its handler and its text summary. */
 export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O extends z.ZodRawShape = z.ZodRawShape> {
@@ -26,6 +36,7 @@ export interface ToolDefinition<I extends z.ZodRawShape = z.ZodRawShape, O exten
     services: Services,
     signal: AbortSignal,
     progress?: ProgressReporter,
+    context?: ToolContext,
   ): Promise<z.input<z.ZodObject<O>>>;
   summarize(result: z.output<z.ZodObject<O>>, args: z.output<z.ZodObject<I>>): string;
   /** An example call for docs/API.md. */
@@ -71,7 +82,7 @@ export function parseArguments<I extends z.ZodRawShape>(tool: ToolDefinition<I, 
   if (parsed.success) return parsed.data as z.output<z.ZodObject<I>>;
   const issue = parsed.error.issues[0];
   const argument = issue.path.length > 0 ? issue.path.map(String).join('.') : '(arguments)';
-  throw invalidInput(shownName(argument), escapeUnprintable(ruleOf(issue, valueAt(args, issue.path))));
+  throw invalidInput(shownName(argument), inline(ruleOf(issue, valueAt(args, issue.path))));
 }
 
 /** What the caller sent at an issue's path; zod does not report the input of a value inside a default. */
@@ -93,20 +104,9 @@ function kindOf(value: unknown): string {
   return `${article(typeof value)} (${String(value)})`;
 }
 
-/**
- * Text from the caller goes back into an error a person or a model reads: control and bidirectional-override
- * characters are shown escaped, so they cannot break the line or reorder what is displayed.
- */
-function escapeUnprintable(text: string): string {
-  return text.replace(
-    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /** An argument name as the caller sent it, escaped and cut to a length that fits in a sentence. */
 function shownName(name: string): string {
-  const shown = escapeUnprintable(name).replace(/"/g, '\\"');
+  const shown = inline(name).replace(/"/g, '\\"');
   return shown.length > 64 ? `${shown.slice(0, 63)}…` : shown;
 }
 
@@ -127,7 +127,7 @@ function ruleOf(issue: z.core.$ZodIssue, given: unknown): string {
     case 'invalid_value':
       return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     default:
-      return issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: ').toLowerCase().startsWith('is')
+      return /^(is|must)\b/i.test(issue.message.replace(/^Invalid input:?\s*/i, 'is invalid: '))
         ? issue.message
         : `is invalid: ${issue.message}`;
   }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { provenanceMaterials } from '../analysis/attestationContent';
-import { baseFromLabels, baseFromProvenance, matchBaseByLayers } from '../analysis/baseImage';
+import { baseFromProvenance, matchBaseByLayers } from '../analysis/baseImage';
 import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
 import { platformString } from '../registry/platform';
-import { parseReference, referenceProblem, repositoryName, withDigest } from '../registry/reference';
+import { parseReference, repositoryName, withDigest } from '../registry/reference';
+import { checkedBase, labelledBaseReference } from './labelledBase';
 import type { ImageReference, PlatformManifest, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
@@ -15,17 +16,11 @@ export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',
   title: 'Track base image updates',
   description:
-    'Finds the base image an image was built FROM and whether that base has moved since. The base comes from a ' +
-    'candidate you name in `base`, else from the OCI labels org.opencontainers.image.base.name/.base.digest, else ' +
-    'from the image\'s provenance attestation (the FROM image among its build materials). A candidate is the base ' +
-    'only when all of its layers are the image\'s first layers; one that shares some first layers and then differs ' +
-    'is a common ancestor, not this base. Returns the relation, the digest the image was built on, the digest the ' +
-    'base points at now, moved yes/no (null when it cannot be told), and how many layers are shared. Use it to decide ' +
-    'whether an image needs a rebuild for base updates (e.g. security fixes). Docker Hub and any OCI registry.',
+    'The base an image was built FROM (its labels or provenance, or a candidate given as base) and whether it has moved since: relation, digests then and now, shared layers. Use to decide on a rebuild.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    base: imageArg('Candidate base image to check by layer prefix, e.g. debian:bookworm-slim; overrides the labels').optional(),
+    base: imageArg('Candidate base to check, instead of the labels').optional(),
   },
   output: {
     image: z.string(),
@@ -168,13 +163,10 @@ async function recordedBase(
   signal: AbortSignal,
   notes: string[],
 ): Promise<RecordedBase | undefined> {
-  const labelled = baseFromLabels(resolved.config);
-  if (labelled?.name && !referenceProblem(labelled.name)) {
-    return { reference: parseReference(labelled.name), ...(labelled.digest ? { digest: labelled.digest } : {}), source: 'labels' };
-  }
-  if (labelled?.name) notes.push(`The base label names "${labelled.name}", which is not an image reference.`);
-  else if (labelled?.digest) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
-  else notes.push('The image has no org.opencontainers.image.base.* labels.');
+  const labelled = await labelledBaseReference(resolved, services, notes);
+  if (labelled?.reference) return { reference: labelled.reference, ...(labelled.digest ? { digest: labelled.digest } : {}), source: 'labels' };
+  if (labelled?.digest && labelled.name === undefined) notes.push(`The image records its base's digest (${labelled.digest}) but not its name.`);
+  else if (labelled === undefined) notes.push('The image has no org.opencontainers.image.base.* labels.');
   if (!resolved.indexDigest) {
     notes.push('It is not in an index, so it has no provenance attestation to name its base.');
     return undefined;
@@ -195,7 +187,9 @@ async function recordedBase(
     notes.push('Its provenance records no base image among its build materials.');
     return undefined;
   }
-  return { reference: parseReference(fromProvenance.name), ...(fromProvenance.digest ? { digest: fromProvenance.digest } : {}), source: 'provenance' };
+  const checked = await checkedBase(fromProvenance, { name: 'provenance material', digest: 'provenance material digest' }, resolved, services, notes);
+  if (!checked.reference) return undefined;
+  return { reference: checked.reference, ...(checked.digest ? { digest: checked.digest } : {}), source: 'provenance' };
 }
 
 function sameRepository(a: ImageReference, b: ImageReference): boolean {

@@ -2,22 +2,20 @@ import { z } from 'zod';
 import { DockerMcpError, invalidInput } from '../errors';
 import { hubImageName } from '../hub/reference';
 import type { RepositoryUpdate } from '../hub/types';
-import { imageArg, namespaceArg, repositoryNameArg } from './schemas';
+import { namespaceArg, repositoryNameArg, hubRepositoryArg } from './schemas';
 import { defineTool } from './tool';
 
 export const updateRepository = defineTool({
   name: 'docker_update_repository',
   title: 'Update a Docker Hub repository',
   description:
-    'Changes the short description and/or the full description (the Markdown overview) of a Docker Hub repository ' +
-    'the login may write to. Name the repository by `image` (e.g. alice/my-app) or by `namespace` + `name`. Fields ' +
-    'left out stay as they are. Returns what was changed. Needs DOCKERHUB_USERNAME and DOCKERHUB_TOKEN with write scope.',
+    'Change the short and/or full description of a Docker Hub repository you may write to (image, or namespace and name).',
   input: {
-    image: imageArg('Repository, e.g. alice/my-app (a tag, if given, is ignored)').optional(),
+    image: hubRepositoryArg().optional(),
     namespace: namespaceArg.optional(),
-    name: repositoryNameArg.optional().describe('Repository name within the namespace'),
-    description: z.string().max(100).optional().describe('New short description (at most 100 characters)'),
-    full_description: z.string().max(25000).optional().describe('New overview in Markdown (at most 25,000 characters)'),
+    name: repositoryNameArg.optional().describe('Repository name'),
+    description: z.string().max(100).optional().describe('New short description'),
+    full_description: z.string().max(25000).optional().describe('New overview, Markdown'),
   },
   output: {
     updated: z.literal(true),

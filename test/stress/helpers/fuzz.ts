@@ -69,7 +69,8 @@ export type ArgKind =
   | 'filePath'
   | 'layerIndex'
   | 'byteCount'
-  | 'fraction';
+  | 'fraction'
+  | 'confirm';
 
 /** Every argument of every tool, by what it is; a tool argument missing here fails the fuzz test. */
 export const ARG_KINDS: Record<string, ArgKind> = {
@@ -105,6 +106,7 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   highest_wasted_bytes: 'byteCount',
   lowest_efficiency: 'fraction',
   files: 'boolean',
+  confirm: 'confirm',
 };
 
 export function kindOf(tool: string, argument: string): ArgKind | undefined {
@@ -236,6 +238,8 @@ export class ArgumentFuzzer extends Fuzzer {
         return this.pick([0, 1024, 1_000_000]);
       case 'fraction':
         return this.pick([0, 0.5, 0.9, 1]);
+      case 'confirm':
+        return 'latest';
     }
   }
 
@@ -289,6 +293,8 @@ export class ArgumentFuzzer extends Fuzzer {
       }
       case 'description':
         return { value: 'd'.repeat(101 + this.int(100_000)), how: 'description too long' };
+      case 'confirm':
+        return { value: 'c'.repeat(129 + this.int(10_000)), how: 'confirm longer than any tag' };
       case 'fullDescription':
         return { value: 'f'.repeat(25_001 + this.int(200_000)), how: 'full_description too long' };
       case 'boolean': {
@@ -445,7 +451,11 @@ export class ArgumentFuzzer extends Fuzzer {
       args.namespace = 'alice';
       args.name = `fz-${this.lowerWord(6, 12)}`;
     }
-    if (tool.name === 'docker_delete_tag') args.image = `alice/fz-${this.lowerWord()}:${this.lowerWord()}`;
+    if (tool.name === 'docker_delete_tag') {
+      const tag = this.lowerWord();
+      args.image = `alice/fz-${this.lowerWord()}:${tag}`;
+      args.confirm = tag;
+    }
     return { tool: tool.name, args, culprit: '', mutation: 'hostile but valid' };
   }
 
