@@ -13,7 +13,8 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** What the caller can do next, when a tool can do it: tools/hints.ts words it (only tools name tools). */
-export type NextStep = 'list-tags';
+/** What a caller could try next, named below the tools and worded by them (tools/hints.ts). */
+export type NextStep = 'list-tags' | 'docker-hub-only' | 'update-repository';
 
 export class DockerMcpError extends Error {
   readonly code: ErrorCode;

@@ -151,7 +151,7 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
-    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline));
+    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline), tool);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

@@ -218,4 +218,30 @@ describe('cache', () => {
       await rm(outside, { recursive: true, force: true });
     }
   });
+
+  it('one load for identical concurrent reads, kept going for the others when the caller that started it gives up', async () => {
+    const cache = new Cache({ maxBytes: 1_000_000, log: quiet });
+    const manifest = blob('{"shared":"load"}');
+    let loads = 0;
+    let loadSignal: AbortSignal | undefined;
+    let finish: () => void = () => undefined;
+    const load = (signal: AbortSignal) => {
+      loads++;
+      loadSignal = signal;
+      return new Promise<Buffer>((resolve, reject) => {
+        finish = () => resolve(manifest.bytes);
+        signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    };
+    const starter = new AbortController();
+    const first = cache.getOrLoad('manifest', manifest.digest, load, starter.signal);
+    const second = cache.getOrLoad('manifest', manifest.digest, load, new AbortController().signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    starter.abort();
+    await assert.rejects(first, { name: 'DockerMcpError' });
+    assert.equal(loadSignal!.aborted, false, 'the load goes on for the caller still waiting');
+    finish();
+    assert.deepEqual(await second, manifest.bytes);
+    assert.equal(loads, 1);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Version tags as image publishers write them: `1.27.1`, `v2.3`, `3.12-slim`, `3.12.8-slim-bookworm`. The numbers
  * compare as semver's core does; the `v` prefix and everything after the first `-` (the variant) must match exactly.
- * One module for the server's docker_list_tags `newer_than` and the editor's "newer in line" hint.
+ * One module for the server's tag listing (`newer_than`) and the editor's "newer in line" hint.
  */
 export interface VersionTag {
   tag: string;

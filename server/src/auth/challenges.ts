@@ -9,7 +9,7 @@ export interface ChallengeStore {
   set(registry: string, origin: string, challenge: Challenge): void;
   /** Resolves once what was set is on disk (at shutdown, so a learned challenge is not lost). */
   flush(): Promise<void>;
-  /** Forgets what was learned and removes the file (docker_cache_clear); true when there was a file to remove. */
+  /** Forgets what was learned and removes the file (a cache clear); true when there was a file to remove. */
   clear(): Promise<boolean>;
 }
 

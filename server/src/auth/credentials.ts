@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config';
 import { registerSecret } from '../net/redact';
+import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
 import { rereadHubToken } from './credentialsFile';
 import { CredentialHelperError, runCredentialHelper } from './credentialsHelper';
@@ -58,7 +59,7 @@ interface Remembered {
  */
 export class RegistryCredentials {
   private readonly remembered = new Map<string, Remembered>();
-  private readonly pending = new Map<string, Promise<Remembered>>();
+  private readonly lookups = new SingleFlight<Remembered>();
   /** Registry → fingerprints of secrets it refused, with when the refusal lapses. */
   private readonly refusals = new Map<string, Map<string, number>>();
   private readonly now: () => number;
@@ -134,17 +135,11 @@ export class RegistryCredentials {
   private resolve(host: string): Promise<Remembered> {
     const known = this.remembered.get(host);
     if (known && known.untilMs > this.now()) return Promise.resolve(known);
-    let pending = this.pending.get(host);
-    if (!pending) {
-      pending = this.find(host)
-        .then((found) => {
-          this.remembered.set(host, found);
-          return found;
-        })
-        .finally(() => this.pending.delete(host));
-      this.pending.set(host, pending);
-    }
-    return pending;
+    return this.lookups.run(host, async () => {
+      const found = await this.find(host);
+      this.remembered.set(host, found);
+      return found;
+    });
   }
 
   private async find(host: string): Promise<Remembered> {

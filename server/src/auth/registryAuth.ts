@@ -197,8 +197,8 @@ export class RegistryAuth {
   }
 
   /**
-   * Token requests for one registry and identity that start in the same turn (docker_compare_images reading two
-   * repositories) become one request carrying every scope, as the token spec allows.
+   * Token requests for one registry and identity that start in the same turn (a comparison of two images
+   * reading two repositories) become one request carrying every scope, as the token spec allows.
    */
   private batched(
     target: AuthTarget,

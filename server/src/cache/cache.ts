@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LRUCache } from 'lru-cache';
-import { CancelledError } from '../net/errors';
+import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
 
 /**
@@ -113,7 +113,7 @@ const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL |
 export class Cache {
   private readonly memory: LRUCache<string, Buffer>;
   private readonly counters = new Map<CacheKind, { hits: number; misses: number }>();
-  private readonly loading = new Map<string, Promise<Buffer>>();
+  private readonly loads = new SingleFlight<Buffer>();
   /** Repositories with manifests in the cache; a bound, since a listing of them is only a hint. */
   private readonly repositories = new LRUCache<string, true>({ max: 10_000 });
   private shared?: SharedStore;
@@ -136,37 +136,32 @@ export class Cache {
 
   /**
    * The value for (kind, key): memory, then disk, then the shared store, then `load`. Identical concurrent loads
-   * are one load, in this process and, through the shared store, across instances. For digest-addressed kinds
-   * `key` is the digest and the bytes are verified against it.
+   * are one load, in this process and, through the shared store, across instances. `load` gets the shared load's
+   * signal, aborted only when every caller waiting for it has given up (pass the caller's `signal` for that). For
+   * digest-addressed kinds `key` is the digest and the bytes are verified against it.
    */
-  async getOrLoad(kind: CacheKind, key: string, load: () => Promise<Buffer>): Promise<Buffer> {
-    if (this.options.disabled) return load();
+  async getOrLoad(
+    kind: CacheKind,
+    key: string,
+    load: (signal: AbortSignal) => Promise<Buffer>,
+    signal?: AbortSignal,
+  ): Promise<Buffer> {
+    if (this.options.disabled) return load(signal ?? new AbortController().signal);
     const found = await this.get(kind, key);
     if (found) return found;
-    const id = `${kind}:${key}`;
-    const shared = this.loading.get(id);
-    if (shared) {
-      // A shared load ends when the caller that started it cancels; the callers still waiting load it again.
-      return shared.catch((err) => {
-        if (err instanceof CancelledError) return this.getOrLoad(kind, key, load);
-        throw err;
-      });
-    }
-    const pending = this.loadOnce(kind, key, load).finally(() => this.loading.delete(id));
-    this.loading.set(id, pending);
-    return pending;
+    return this.loads.run(`${kind}:${key}`, (shared) => this.loadOnce(kind, key, () => load(shared)), signal);
   }
 
-  async getJson<T>(kind: CacheKind, key: string, load: () => Promise<T>): Promise<T> {
-    const encode = async () => Buffer.from(JSON.stringify(await load()));
-    const bytes = await this.getOrLoad(kind, key, encode);
+  async getJson<T>(kind: CacheKind, key: string, load: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const encode = async (shared: AbortSignal) => Buffer.from(JSON.stringify(await load(shared)));
+    const bytes = await this.getOrLoad(kind, key, encode, signal);
     try {
       return JSON.parse(bytes.toString('utf8')) as T;
     } catch {
       // Only a copy from the shared store can be unreadable (our own writes are JSON): forget it and ask upstream.
       this.options.log.warn('dropped a cache entry that is not JSON', { kind });
       this.delete(kind, key);
-      const fresh = await encode();
+      const fresh = await encode(signal ?? new AbortController().signal);
       await this.set(kind, key, fresh);
       return JSON.parse(fresh.toString('utf8')) as T;
     }

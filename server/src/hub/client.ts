@@ -213,8 +213,8 @@ export class HubClient {
     if (response.status === 409) {
       throw new DockerMcpError(
         'CONFLICT',
-        `repository ${namespace}/${creation.name} already exists; choose another name, or change it with docker_update_repository.`,
-        { status: 409 },
+        `repository ${namespace}/${creation.name} already exists; choose another name.`,
+        { status: 409, nextStep: 'update-repository' },
       );
     }
     if (!ok(response)) throw hubError(response, `namespace "${namespace}" (creating repository "${creation.name}")`);
@@ -290,11 +290,16 @@ export class HubClient {
     const who = this.deps.auth.hasCredentials ? `user:${this.deps.config.username}` : 'anonymous';
     const generation = generationKey ? (this.generations.get(generationKey) ?? 0) : 0;
     const key = `${this.deps.config.hubApiUrl}${path}|${who}|g${generation}`;
-    return this.deps.cache.getJson<T>(kind, key, async () => {
-      const response = await this.send('GET', path, signal);
-      if (!ok(response)) throw hubError(response, what);
-      return shape(parseBody<unknown>(response, what));
-    });
+    return this.deps.cache.getJson<T>(
+      kind,
+      key,
+      async (shared) => {
+        const response = await this.send('GET', path, shared);
+        if (!ok(response)) throw hubError(response, what);
+        return shape(parseBody<unknown>(response, what));
+      },
+      signal,
+    );
   }
 
   private send(method: HttpMethod, path: string, signal?: AbortSignal, body?: unknown): Promise<HttpResponse> {

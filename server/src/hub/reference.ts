@@ -16,19 +16,17 @@ export interface HubImageName {
 }
 
 /**
- * Parses an image argument for a Hub-only tool. Other registries get UNSUPPORTED naming the tools that do work
- * there; Hub repositories are always `namespace/name`.
+ * Parses an image argument for a Hub-only operation (`what` names it in the error). Other registries get
+ * UNSUPPORTED, whose next step (what does work there) the tool layer words; Hub repositories are always
+ * `namespace/name`.
  */
-export function hubImageName(image: string, tool: string, argument = 'image'): HubImageName {
+export function hubImageName(image: string, what: string, argument = 'image'): HubImageName {
   const reference = parseReference(image, argument);
   if (reference.registry !== DEFAULT_REGISTRY) {
-    // A write elsewhere has no counterpart among this server's tools: pointing at read tools would mislead.
-    const elsewhere = HUB_WRITE_TOOLS.has(tool)
-      ? `this server changes repositories only on Docker Hub; use ${reference.registry}'s own web interface or CLI for that.`
-      : `for other registries use ${['docker_list_tags', 'docker_get_manifest', 'docker_inspect_image'].filter((name) => name !== tool).join(', ')}.`;
     throw new DockerMcpError(
       'UNSUPPORTED',
-      `${tool} uses Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}: ${elsewhere}`,
+      `${what} uses Docker Hub's own API, so it works only for docker.io images; "${image}" is on ${reference.registry}.`,
+      { nextStep: 'docker-hub-only' },
     );
   }
   const parts = reference.repository.split('/');
@@ -44,8 +42,6 @@ export function hubImageName(image: string, tool: string, argument = 'image'): H
     familiar: familiarRepository(reference),
   };
 }
-
-const HUB_WRITE_TOOLS = new Set(['docker_create_repository', 'docker_update_repository', 'docker_delete_tag']);
 
 /** A tag is written when the last path component has `:tag` before any `@digest`. */
 export function hasWrittenTag(image: string): boolean {

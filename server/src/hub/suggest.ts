@@ -34,6 +34,7 @@ export async function withRepositorySuggestion(
       if (suggestion) {
         return new DockerMcpError('NOT_FOUND', `${error.message} Did you mean ${suggestion}? (a Docker Hub repository with a similar name)`, {
           status: error.status,
+          nextStep: error.nextStep,
         });
       }
     } catch {

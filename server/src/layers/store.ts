@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Cache } from '../cache/cache';
 import { shortDigest } from '../format';
 import { CancelledError } from '../net/errors';
+import { SingleFlight } from '../net/singleFlight';
 import type { Logger } from '../log';
 import type { RegistryClient } from '../registry/client';
 import { familiarRepository } from '../registry/reference';
@@ -48,20 +49,14 @@ export interface ReadOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
 }
 
-interface SharedRead {
-  controller: AbortController;
-  waiters: number;
-  listeners: Set<(bytes: number) => void>;
-  promise: Promise<LayerIndex>;
-}
-
 /**
  * File indexes of layers, by layer digest: memory (the cache's `layerIndex` kind), then the disk copy, then the
  * registry. A layer is immutable, so its index is kept for good. Identical reads in flight are one download, which
  * stops only when every caller has gone; at most MAX_CONCURRENT_READS layers stream at once.
  */
 export class LayerIndexStore {
-  private readonly inFlight = new Map<string, SharedRead>();
+  /** Bytes read are the progress every caller waiting for the layer hears. */
+  private readonly downloads = new SingleFlight<LayerIndex, number>();
   private active = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -135,38 +130,32 @@ export class LayerIndexStore {
     signal: AbortSignal,
     onBytes: (bytes: number) => void,
   ): Promise<LayerIndex> {
-    let shared = this.inFlight.get(layer.digest);
-    if (!shared) {
-      const created: SharedRead = {
-        controller: new AbortController(),
-        waiters: 0,
-        listeners: new Set(),
-        promise: Promise.resolve(undefined as never),
-      };
-      created.promise = this.download(reference, layer, created).finally(() => {
-        if (this.inFlight.get(layer.digest) === created) this.inFlight.delete(layer.digest);
-      });
-      this.inFlight.set(layer.digest, created);
-      shared = created;
-    }
-    return joinShared(shared, signal, onBytes);
+    return this.downloads.run(
+      layer.digest,
+      (shared, progress) => this.download(reference, layer, shared, progress),
+      signal,
+      onBytes,
+    );
   }
 
-  private async download(reference: ImageReference, layer: Descriptor, shared: SharedRead): Promise<LayerIndex> {
-    await this.slot(shared.controller.signal);
+  private async download(
+    reference: ImageReference,
+    layer: Descriptor,
+    signal: AbortSignal,
+    onBytes: (bytes: number) => void,
+  ): Promise<LayerIndex> {
+    await this.slot(signal);
     try {
       const what = `layer ${shortDigest(layer.digest)} of ${familiarRepository(reference)}`;
-      const blob = await this.deps.registry.openBlobStream(reference, layer, shared.controller.signal);
-      const { entries, tarSize } = await readLayerEntries(blob, what, (bytes) => {
-        for (const listener of shared.listeners) listener(bytes);
-      });
+      const blob = await this.deps.registry.openBlobStream(reference, layer, signal);
+      const { entries, tarSize } = await readLayerEntries(blob, what, onBytes);
       const index: LayerIndex = { digest: layer.digest, entries, tarSize };
       const encoded = encodeLayerIndex(index);
       await this.deps.cache.set('layerIndex', layer.digest, encoded);
       await this.writeDisk(layer.digest, encoded);
       return index;
     } catch (err) {
-      throw shared.controller.signal.aborted ? new CancelledError() : err;
+      throw signal.aborted ? new CancelledError() : err;
     } finally {
       this.release();
     }
@@ -219,37 +208,4 @@ export class LayerIndexStore {
       this.deps.log.warn('could not write a layer index to the disk cache', { error: String(err) });
     }
   }
-}
-
-/** A caller joins a shared read and hears its progress; the read is aborted only when every caller has gone. */
-function joinShared(shared: SharedRead, signal: AbortSignal, onBytes: (bytes: number) => void): Promise<LayerIndex> {
-  shared.waiters++;
-  shared.listeners.add(onBytes);
-  const leave = () => {
-    shared.listeners.delete(onBytes);
-    if (--shared.waiters <= 0) shared.controller.abort();
-  };
-  if (signal.aborted) {
-    leave();
-    return Promise.reject(new CancelledError());
-  }
-  return new Promise<LayerIndex>((resolve, reject) => {
-    const onAbort = () => {
-      leave();
-      reject(new CancelledError());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    shared.promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        shared.listeners.delete(onBytes);
-        resolve(value);
-      },
-      (err) => {
-        signal.removeEventListener('abort', onAbort);
-        shared.listeners.delete(onBytes);
-        reject(err);
-      },
-    );
-  });
 }

@@ -1,9 +1,11 @@
 import { deadlineOf, withDeadline } from './deadline';
 import { abortedError, CancelledError } from './errors';
 
-interface Flight<V> {
+interface Flight<V, P> {
   controller: AbortController;
   callers: number;
+  /** Each waiting caller's progress listener; a caller's is removed when it is answered or gives up. */
+  listeners: Set<(update: P) => void>;
   promise: Promise<V>;
 }
 
@@ -11,27 +13,36 @@ interface Flight<V> {
  * One piece of work in flight per key, shared by every caller that asks for it meanwhile. The work gets its own
  * signal, aborted only when every caller has given up (reference counted): one cancelled caller never cancels the
  * others. A caller that gives up while others wait is answered at once (CancelledError, or TIMEOUT when its
- * deadline passed); the last one gets the aborted work's own error.
+ * deadline passed); the last one gets the aborted work's own error. Progress the work reports (`P`, e.g. bytes
+ * read) reaches every caller still waiting, whichever of them started it.
  */
-export class SingleFlight<V> {
-  private readonly flights = new Map<string, Flight<V>>();
+export class SingleFlight<V, P = never> {
+  private readonly flights = new Map<string, Flight<V, P>>();
 
-  run(key: string, work: (signal: AbortSignal) => Promise<V>, signal?: AbortSignal): Promise<V> {
+  run(
+    key: string,
+    work: (signal: AbortSignal, progress: (update: P) => void) => Promise<V>,
+    signal?: AbortSignal,
+    onProgress?: (update: P) => void,
+  ): Promise<V> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     let flight = this.flights.get(key);
     if (!flight) {
       const controller = new AbortController();
       withDeadline(controller.signal, deadlineOf(signal));
-      const created: Flight<V> = { controller, callers: 0, promise: Promise.resolve(undefined as never) };
+      const created: Flight<V, P> = { controller, callers: 0, listeners: new Set(), promise: Promise.resolve(undefined as never) };
+      const progress = (update: P) => {
+        for (const listener of created.listeners) listener(update);
+      };
       created.promise = Promise.resolve()
-        .then(() => work(controller.signal))
+        .then(() => work(controller.signal, progress))
         .finally(() => {
           if (this.flights.get(key) === created) this.flights.delete(key);
         });
       this.flights.set(key, created);
       flight = created;
     }
-    return join(flight, signal);
+    return join(flight, signal, onProgress);
   }
 
   /** Keys with work in flight right now. */
@@ -40,11 +51,18 @@ export class SingleFlight<V> {
   }
 }
 
-function join<V>(flight: Flight<V>, signal: AbortSignal | undefined): Promise<V> {
+function join<V, P>(flight: Flight<V, P>, signal: AbortSignal | undefined, onProgress: ((update: P) => void) | undefined): Promise<V> {
   flight.callers++;
-  if (!signal) return flight.promise;
+  // A wrapper, so one listener function passed by two callers is still two listeners.
+  const listener = onProgress && ((update: P) => onProgress(update));
+  if (listener) flight.listeners.add(listener);
+  const leave = () => {
+    if (listener) flight.listeners.delete(listener);
+  };
+  if (!signal) return flight.promise.finally(leave);
   return new Promise<V>((resolve, reject) => {
     const onAbort = () => {
+      leave();
       flight.callers--;
       if (flight.callers > 0) return reject(abortedError(signal));
       // The last caller gone: the work is aborted, and its own error (naming the service that was slow) is the answer.
@@ -54,10 +72,12 @@ function join<V>(flight: Flight<V>, signal: AbortSignal | undefined): Promise<V>
     flight.promise.then(
       (value) => {
         signal.removeEventListener('abort', onAbort);
+        leave();
         resolve(value);
       },
       (err) => {
         signal.removeEventListener('abort', onAbort);
+        leave();
         reject(err);
       },
     );

@@ -58,20 +58,25 @@ export class Blobs {
    * verified against the digest, cached forever.
    */
   async getBlob(reference: ImageReference, digest: string, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
-    return this.cache.getOrLoad('blob', digest, async () => {
-      const response = await this.endpoints.send(reference, {
-        method: 'GET',
-        url: this.endpoints.url(reference, `blobs/${digest}`),
-        followRedirects: true,
-        maxBytes,
-        signal,
-      });
-      const what = `blob ${shortDigest(digest)} of ${familiarRepository(reference)}`;
-      if (response.status !== 200) throw this.endpoints.failure(response, reference, what);
-      if (!digestMatches(digest, response.body)) {
-        throw new DockerMcpError('UPSTREAM_ERROR', `the registry sent content for ${what} that does not match its digest; refused.`);
-      }
-      return response.body;
-    });
+    return this.cache.getOrLoad(
+      'blob',
+      digest,
+      async (shared) => {
+        const response = await this.endpoints.send(reference, {
+          method: 'GET',
+          url: this.endpoints.url(reference, `blobs/${digest}`),
+          followRedirects: true,
+          maxBytes,
+          signal: shared,
+        });
+        const what = `blob ${shortDigest(digest)} of ${familiarRepository(reference)}`;
+        if (response.status !== 200) throw this.endpoints.failure(response, reference, what);
+        if (!digestMatches(digest, response.body)) {
+          throw new DockerMcpError('UPSTREAM_ERROR', `the registry sent content for ${what} that does not match its digest; refused.`);
+        }
+        return response.body;
+      },
+      signal,
+    );
   }
 }

@@ -74,16 +74,21 @@ export class Manifests {
       return this.byLookup(reference, await this.lookUpByHead(reference, cached, signal), signal);
     }
     let fetched: FetchedManifest | undefined;
-    const lookup = await this.cache.getJson<TagLookup>('tagDigest', reference.canonical, async () => {
-      fetched = await this.getByTag(reference, signal);
-      return { digest: fetched.digest, resolvedAt: new Date(this.now()).toISOString() };
-    });
+    const lookup = await this.cache.getJson<TagLookup>(
+      'tagDigest',
+      reference.canonical,
+      async (shared) => {
+        fetched = await this.getByTag(reference, shared);
+        return { digest: fetched.digest, resolvedAt: new Date(this.now()).toISOString() };
+      },
+      signal,
+    );
     return fetched ? { ...fetched, resolvedAt: lookup.resolvedAt } : this.byLookup(reference, lookup, signal);
   }
 
   /** A manifest by digest within `reference`'s repository, verified against the digest. */
   async getManifestByDigest(reference: ImageReference, digest: string, signal?: AbortSignal): Promise<FetchedManifest> {
-    const bytes = await this.cache.getOrLoad('manifest', digest, () => this.fetchManifestBytes(reference, digest, digest, signal));
+    const bytes = await this.cache.getOrLoad('manifest', digest, (shared) => this.fetchManifestBytes(reference, digest, digest, shared), signal);
     await this.cache.noteRepository(repositoryKey(reference));
     return parseManifest(bytes, reference, digest);
   }

@@ -34,7 +34,7 @@ export class TagLists {
   ): Promise<TagPage> {
     const limit = Math.max(1, Math.min(options.limit, TAG_PAGE_SIZE * TAG_PAGES_MAX));
     const key = `${reference.registry}/${reference.repository}?n=${limit}&last=${options.last ?? ''}`;
-    return this.cache.getJson('tagList', key, async () => {
+    return this.cache.getJson('tagList', key, async (shared) => {
       const tags: string[] = [];
       const first = new URL(this.endpoints.url(reference, 'tags/list'));
       first.searchParams.set('n', String(Math.min(limit, TAG_PAGE_SIZE)));
@@ -51,7 +51,7 @@ export class TagLists {
           url,
           headers: { accept: 'application/json' },
           maxBytes: TAG_PAGE_MAX_BYTES,
-          signal,
+          signal: shared,
         });
         if (response.status !== 200) throw this.endpoints.failure(response, reference, `repository ${familiarRepository(reference)}`);
         const body = parseJson(response.body) as { tags?: unknown } | undefined;
@@ -78,7 +78,7 @@ export class TagLists {
       const page: TagPage = { tags: tags.slice(0, limit) };
       if (more || tags.length > limit) page.next = page.tags[page.tags.length - 1];
       return page;
-    });
+    }, signal);
   }
 }
 

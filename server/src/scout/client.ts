@@ -85,7 +85,7 @@ export class ScoutClient {
   async vulnerabilities(digest: string, options: { image?: string; signal?: AbortSignal } = {}): Promise<ImageVulnerabilities> {
     this.requireLogin();
     const what = `Docker Scout data for ${options.image ? `${options.image} (${digest})` : digest}`;
-    return this.deps.cache.getJson('scout', digest, () => this.query(digest, what, options.signal));
+    return this.deps.cache.getJson('scout', digest, (shared) => this.query(digest, what, shared), options.signal);
   }
 
   private async query(digest: string, what: string, signal: AbortSignal | undefined): Promise<ImageVulnerabilities> {
