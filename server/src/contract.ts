@@ -206,6 +206,7 @@ export async function verifyHubLogin(check: HubLoginCheck): Promise<HubLogin> {
     const status = auth.status();
     return { username: status.username ?? check.username, endpoint: status.loginEndpoint ?? '/v2/auth/token' };
   } finally {
-    await http.close();
+    // The answer is in; closing the one-shot connection must not hold it back.
+    void http.close().catch(() => undefined);
   }
 }

@@ -73,6 +73,12 @@ export class Workbench {
     // (an empty box's "paste a token") and is ignored.
     await widget.locator('.monaco-inputbox.error, .monaco-inputbox.warning').waitFor({ state: 'detached', timeout: 5_000 }).catch(() => undefined);
     await input.press('Enter');
+    // Enter that still met the previous text's validation answer is ignored by VS Code: the box stays; press again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const closed = await widget.waitFor({ state: 'hidden', timeout: 1_500 }).then(() => true, () => false);
+      if (closed) return;
+      await input.press('Enter');
+    }
   }
 
   async closeQuickInput(): Promise<void> {
