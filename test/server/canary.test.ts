@@ -32,7 +32,8 @@ class RecordingStdioTransport extends StdioClientTransport {
     // The SDK exposes stderr but not stdout; the process exists once start() resolves, before any request is sent.
     const child = (this as unknown as { _process?: ChildProcess })._process;
     assert.ok(child?.stdout, 'the server process has a stdout');
-    child.stdout.on('data', (chunk: Buffer) => (this.stdout += chunk.toString('utf8')));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => (this.stdout += text));
   }
 }
 

@@ -12,6 +12,8 @@ import { DockerMcpError, type ErrorCode } from '../../server/src/errors';
 import { HttpClient } from '../../server/src/net/client';
 import { createLogger } from '../../server/src/log';
 import { RegistryClient } from '../../server/src/registry/client';
+import { RegistryEndpoints } from '../../server/src/registry/endpoints';
+import { Manifests } from '../../server/src/registry/manifests';
 import { MediaTypes, parseManifest } from '../../server/src/registry/manifest';
 import { choosePlatform, isAttestation, platformEntries } from '../../server/src/registry/platform';
 import { digestMatches } from '../../server/src/registry/digest';
@@ -434,6 +436,27 @@ describe('registry client against the rig registry', () => {
         rig().registry.proxy.requests().map((r) => `${r.method} ${r.status}`),
         ['HEAD 200'],
       );
+    });
+
+    it('identical calls revalidating a tag at one moment share one HEAD and one resolved_at (clock injected)', async () => {
+      const config = loadConfig(rig().env);
+      const http = new HttpClient({ timeoutMs: config.timeoutMs, log: quiet });
+      const auth = new RegistryAuth({ config, http, log: quiet });
+      let clock = Date.UTC(2026, 0, 1);
+      // Every reading of the clock is a second later: each caller stamping its own look-up would show.
+      const manifests = new Manifests(new RegistryEndpoints(config, auth), new Cache({ maxBytes: 1 << 20, log: quiet }), quiet, () => (clock += 1000));
+      try {
+        await manifests.getManifest(ref('demo:schema2'));
+        rig().registry.resetCounts();
+        const answers = await Promise.all([1, 2, 3].map(() => manifests.getManifest(ref('demo:schema2'), undefined, { fresh: true })));
+        assert.deepEqual([...new Set(answers.map((answer) => answer.resolvedAt))], [answers[0].resolvedAt]);
+        assert.deepEqual(
+          rig().registry.proxy.requests().map((r) => `${r.method} ${r.status}`),
+          ['HEAD 200'],
+        );
+      } finally {
+        await http.close();
+      }
     });
 
     it('after a tag moves, a fresh read sees the new digest and every later read agrees', async () => {

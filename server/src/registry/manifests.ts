@@ -1,6 +1,7 @@
 import { sha256Digest, type Cache } from '../cache/cache';
 import { DockerMcpError } from '../errors';
 import type { Logger } from '../log';
+import { SingleFlight } from '../net/singleFlight';
 import type { RegistryEndpoints } from './endpoints';
 import { bareMediaType, MANIFEST_ACCEPT, parseManifest } from './manifest';
 import { choosePlatform, parsePlatform, platformMatches, platformString } from './platform';
@@ -31,6 +32,12 @@ export interface ReadOptions {
  * revalidate a tag → digest the cache holds. By digest, everything is cached forever and verified.
  */
 export class Manifests {
+  /**
+   * Revalidations of one tag in flight: calls asking at one moment share one HEAD and one `resolvedAt`, so two
+   * identical calls never get two answers that differ only in when each stamped the same HEAD's reply.
+   */
+  private readonly revalidations = new SingleFlight<TagLookup>();
+
   constructor(
     private readonly endpoints: RegistryEndpoints,
     private readonly cache: Cache,
@@ -169,7 +176,11 @@ export class Manifests {
   }
 
   /** HEAD for the digest; a registry that does not say it on HEAD gets the GET by tag. */
-  private async lookUpByHead(reference: ImageReference, previous: TagLookup | undefined, signal?: AbortSignal): Promise<TagLookup> {
+  private lookUpByHead(reference: ImageReference, previous: TagLookup | undefined, signal?: AbortSignal): Promise<TagLookup> {
+    return this.revalidations.run(reference.canonical, (shared) => this.revalidate(reference, previous, shared), signal);
+  }
+
+  private async revalidate(reference: ImageReference, previous: TagLookup | undefined, signal: AbortSignal): Promise<TagLookup> {
     const head = await this.headManifest(reference, signal);
     const digest = head.digest || (await this.getByTag(reference, signal)).digest;
     const lookup = { digest, resolvedAt: new Date(this.now()).toISOString() };

@@ -56,8 +56,12 @@ export class StdioServer {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
-    this.child.stdout.on('data', (chunk: Buffer) => this.onStdout(chunk.toString('utf8')));
-    this.child.stderr.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString('utf8')));
+    // Decoded as a stream: a pipe chunk may end inside a multi-byte character (an emoji in a repository's
+    // description), and decoding each chunk alone would turn its halves into U+FFFD in one answer and not another.
+    this.child.stdout.setEncoding('utf8');
+    this.child.stderr.setEncoding('utf8');
+    this.child.stdout.on('data', (text: string) => this.onStdout(text));
+    this.child.stderr.on('data', (text: string) => (this.stderrText += text));
     // A server that dies mid-write must not take the test process with it.
     this.child.stdin.on('error', () => undefined);
     transcripts.push({ label, stdout: () => this.stdoutText, stderr: () => this.stderrText, replies: () => this.repliesText });
