@@ -106,14 +106,19 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
   const differing = new Set<string>();
   replies.forEach((reply, position) => {
     const index = plan[position];
-    const text = JSON.stringify(reply.structured);
+    const text = JSON.stringify(reply.structured, withoutLookupTime);
     if (!answerOf.has(index)) answerOf.set(index, text);
     else if (answerOf.get(index) !== text) differing.add(`${DISTINCT[index][0]}: ${firstDifference(answerOf.get(index)!, text)}`);
   });
   assert.deepEqual([...differing], [], 'identical calls get identical answers');
 
+  // docker_get_manifest by tag answers about now: each call that finds no check of the tag in flight revalidates it
+  // with a HEAD (free on Docker Hub) and says when (resolved_at). Those HEADs may repeat; every other request may not.
   const records = Object.values(proxies).flatMap((proxy) =>
-    proxy.requests().map((record: FaultRecord) => `${proxy.name} ${record.method} ${record.path} ${record.authorization}`),
+    proxy
+      .requests()
+      .filter((record: FaultRecord) => !(record.method === 'HEAD' && /\/manifests\/[^/]*$/.test(record.path) && !/\/manifests\/sha256:/.test(record.path)))
+      .map((record: FaultRecord) => `${proxy.name} ${record.method} ${record.path} ${record.authorization}`),
   );
   const distinct = new Set(records);
   const repeated = [...distinct].filter((key) => records.filter((other) => other === key).length > 1);
@@ -126,4 +131,9 @@ async function loadRun(label: string, waves: number, gapMs: number): Promise<voi
   assert.ok(peakRss < RSS_BOUND_MB, `peak RSS ${peakRss.toFixed(0)} MiB is under ${RSS_BOUND_MB} MiB`);
   assert.ok(server.alive);
   assert.equal((await server.close()).code, 0);
+}
+
+/** The time a tag was looked up differs between calls that revalidated it at different moments; the facts may not. */
+function withoutLookupTime(key: string, value: unknown): unknown {
+  return key === 'resolved_at' ? undefined : value;
 }
