@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import assert from 'node:assert/strict';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -32,8 +33,9 @@ class RecordingStdioTransport extends StdioClientTransport {
     // The SDK exposes stderr but not stdout; the process exists once start() resolves, before any request is sent.
     const child = (this as unknown as { _process?: ChildProcess })._process;
     assert.ok(child?.stdout, 'the server process has a stdout');
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => (this.stdout += text));
+    // A decoder of our own: a chunk may end inside a character, and the SDK reads the same stream as bytes.
+    const decoder = new StringDecoder('utf8');
+    child.stdout.on('data', (chunk: Buffer) => (this.stdout += decoder.write(chunk)));
   }
 }
 
