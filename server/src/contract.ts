@@ -35,7 +35,7 @@ import type { trackBaseUpdates } from './tools/trackBaseUpdates';
 import type { updateRepository } from './tools/updateRepository';
 
 export { DockerMcpError, ERROR_CODES, type ErrorCode } from './errors';
-export { compactCount, cutText, formatBytes, shortDigest } from './format';
+export { compactCount, cutText, formatBytes, shortDigest, timeAgo } from './format';
 export { newerInLine, versionLineFilter } from './analysis/versionLine';
 export { DEFAULT_REGISTRY, familiarRepository, parseReference, referenceProblem, type ImageReference };
 

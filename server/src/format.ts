@@ -43,3 +43,25 @@ export function shortDigest(digest: string): string {
   const colon = digest.indexOf(':');
   return `${digest.slice(0, colon + 1)}${digest.slice(colon + 1, colon + 13)}`;
 }
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
+const TIME_STEPS: Array<[number, Intl.RelativeTimeFormatUnit]> = [
+  [60, 'second'],
+  [60, 'minute'],
+  [24, 'hour'],
+  [30, 'day'],
+  [12, 'month'],
+  [Infinity, 'year'],
+];
+
+/** "3 days ago" for a time in milliseconds, seen at `now`. */
+export function timeAgo(time: number, now: number): string {
+  let value = (time - now) / 1000;
+  let unit: Intl.RelativeTimeFormatUnit = 'second';
+  for (const [size, name] of TIME_STEPS) {
+    unit = name;
+    if (Math.abs(value) < size) break;
+    value /= size;
+  }
+  return RELATIVE.format(Math.round(value), unit);
+}

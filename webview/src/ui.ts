@@ -1,5 +1,6 @@
 // Small DOM building blocks shared by the views: elements, codicons, buttons, and the loading / empty / error
 // states. Text always goes in as text nodes; the only HTML parsed anywhere is the sanitised README (markdown.ts).
+import { timeAgo } from '../../server/src/contract';
 import { HostError, type Host } from './host';
 import type { ReplyErrorCode } from './protocol';
 import type { Navigation } from './state';
@@ -244,28 +245,10 @@ export function sentence(text: string): string {
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-
 /** "3 months ago", with the exact time as the element's title. */
 export function relativeTime(iso: string | null | undefined): HTMLElement {
   if (!iso) return h('span', { class: 'muted' }, 'unknown');
   const time = Date.parse(iso);
   if (Number.isNaN(time)) return h('span', null, iso);
-  const seconds = (time - Date.now()) / 1000;
-  const steps: [number, Intl.RelativeTimeFormatUnit][] = [
-    [60, 'second'],
-    [60, 'minute'],
-    [24, 'hour'],
-    [30, 'day'],
-    [12, 'month'],
-    [Infinity, 'year'],
-  ];
-  let value = seconds;
-  let unit: Intl.RelativeTimeFormatUnit = 'second';
-  for (const [size, name] of steps) {
-    unit = name;
-    if (Math.abs(value) < size) break;
-    value /= size;
-  }
-  return h('time', { datetime: iso, title: new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, RELATIVE.format(Math.round(value), unit));
+  return h('time', { datetime: iso, title: new Date(time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') }, timeAgo(time, Date.now()));
 }

@@ -1,6 +1,6 @@
 // What the editor says about one image reference, from facts already fetched: diagnostics with their fixes, the
 // hover's text and the inline hint. Pure (no vscode, no I/O), so every wording and every edit is unit-tested.
-import { familiarRepository, formatBytes, shortDigest } from '../../../server/src/contract';
+import { familiarRepository, formatBytes, shortDigest, timeAgo } from '../../../server/src/contract';
 import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 import type { ImageSite } from './imageSites';
 
@@ -39,28 +39,6 @@ export interface Finding {
   level: Exclude<CheckLevel, 'off'>;
   message: string;
   fix?: SiteFix;
-}
-
-const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-const STEPS: Array<[number, Intl.RelativeTimeFormatUnit]> = [
-  [60, 'second'],
-  [60, 'minute'],
-  [24, 'hour'],
-  [30, 'day'],
-  [12, 'month'],
-  [Infinity, 'year'],
-];
-
-/** "3 days ago" for a time in milliseconds, seen at `now`. */
-export function timeAgo(time: number, now: number): string {
-  let value = (time - now) / 1000;
-  let unit: Intl.RelativeTimeFormatUnit = 'second';
-  for (const [size, name] of STEPS) {
-    unit = name;
-    if (Math.abs(value) < size) break;
-    value /= size;
-  }
-  return RELATIVE.format(Math.round(value), unit);
 }
 
 function pushedAgo(iso: string | null, now: number): string | undefined {

@@ -1,7 +1,7 @@
 // The hover of an image reference as Markdown: what the repository says about itself (its words, bounded and
 // escaped), the digest to pin and its age, platforms with sizes (the file's platform first), vulnerabilities, links.
-import { DEFAULT_REGISTRY, cutText, familiarRepository, formatBytes } from '../../../server/src/contract';
-import { missingMessage, preferredPlatform, staleNote, timeAgo } from './checks';
+import { DEFAULT_REGISTRY, cutText, familiarRepository, formatBytes, timeAgo } from '../../../server/src/contract';
+import { missingMessage, preferredPlatform, staleNote } from './checks';
 import type { Fact, MissingImage, ReferenceParts, TagFacts, VulnerabilityCounts } from './imageFacts';
 
 export const DESCRIPTION_MAX = 200;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { DEFAULT_CHECK_SETTINGS, findingsFor, hintLabel, moveFix, timeAgo, type SiteFacts } from '../../../extension/src/editor/checks';
+import { timeAgo } from '../../../server/src/contract';
+import { DEFAULT_CHECK_SETTINGS, findingsFor, hintLabel, moveFix, type SiteFacts } from '../../../extension/src/editor/checks';
 import { escapeMarkdown, hoverMarkdown, registryPage } from '../../../extension/src/editor/hoverText';
 import { closestName, FactCache, referenceParts, type Fact, type ReferenceParts, type TagFacts } from '../../../extension/src/editor/imageFacts';
 import type { ImageSite } from '../../../extension/src/editor/imageSites';
