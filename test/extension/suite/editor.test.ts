@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import type { RigRequestCounts } from '../harness/editorRig';
 import { SETTINGS_SECTION } from '../../../extension/src/settings';
-import { delay, extensionApi } from './extensionApi';
+import { delay, extensionApi, nextEvent } from './extensionApi';
 import { runConfig } from './runConfig';
 
 const SOURCE = 'Docker Hub';
@@ -244,9 +244,12 @@ describe('editor: image facts where references are written', function () {
     // Five of them versions whose line is checked: web's two share one line.
     const distinct = ['demo:schema2', 'demo:oci', 'demo:list', 'app:1', 'app2:1', 'many:tag-001', 'many:tag-002', 'web:1.27.4', 'web:1.27.1', 'python:3.12-slim'];
     const services = Array.from({ length: 30 }, (_, index) => `  s${index}:\n    image: ${distinct[index % distinct.length]}`);
-    await rigControl('/reset', { method: 'POST' });
-    // The server's cache would hide what a first look costs.
+    // Only this file is visible, and the server's cache (which would hide what a first look costs) is empty: Clear Cache
+    // restarts the server and has the editor ask again for what is visible, which is nothing once that has happened.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const restarted = nextEvent((await extensionApi()).provider.onDidChangeMcpServerDefinitions, 10_000);
     await vscode.commands.executeCommand('dockerhubMcp.clearCache');
+    await restarted;
     await rigControl('/reset', { method: 'POST' });
     const { document } = await openFile('compose.many.yaml', `services:\n${services.join('\n')}\n`);
     await waitFor('a size hint on each of the 30 references', async () => ((await inlayHints(document)).length === 30 ? true : undefined));
