@@ -153,18 +153,22 @@ export interface TagListing {
   tags: ListedTag[];
 }
 
-/** The one place that knows docker_list_tags' answer shape. */
+/** The one place that knows docker_list_tags' answer shape: tags name the digest they point at by its index in `digests`. */
 export function listedTags(structured: unknown): TagListing {
   const answer = structured as { platform?: unknown } | null;
+  const digests = structuredArray(structured, 'digests');
   return {
     platform: typeof answer?.platform === 'string' ? answer.platform : null,
     tags: structuredArray(structured, 'tags').map((entry) => {
-      const row = entry as { name?: unknown; digest?: unknown; platforms?: unknown; full_size?: unknown; tag_last_pushed?: unknown };
+      const row = entry as { name?: unknown; digest_index?: unknown; tag_last_pushed?: unknown };
+      const group = (typeof row.digest_index === 'number' ? digests[row.digest_index] : undefined) as
+        | { digest?: unknown; platforms?: unknown; full_size?: unknown }
+        | undefined;
       return {
         name: String(row.name ?? ''),
-        digest: typeof row.digest === 'string' ? row.digest : null,
-        platforms: Array.isArray(row.platforms) ? row.platforms.map(String) : [],
-        size: typeof row.full_size === 'number' ? row.full_size : null,
+        digest: typeof group?.digest === 'string' ? group.digest : null,
+        platforms: Array.isArray(group?.platforms) ? group.platforms.map(String) : [],
+        size: typeof group?.full_size === 'number' ? group.full_size : null,
         pushed: typeof row.tag_last_pushed === 'string' ? row.tag_last_pushed : null,
       };
     }),
