@@ -6,7 +6,7 @@ import { rig } from '../rig/mocha-hooks';
 import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
 import type { ThemeName } from './themes';
 import { HOME } from '../../webview/src/state';
-import { buildLayered, LAYERED_SPECS, LONG_PATH, type LayerFile } from '../rig/layerImages';
+import { buildIncompressible, buildLayered, LAYERED_SPECS, LONG_PATH, type LayerFile } from '../rig/layerImages';
 
 // Screenshots go to the gitignored test output; the docs show the ones the walk in real VS Code takes
 // (test/extension/harness/explorerWalk.ts).
@@ -420,6 +420,61 @@ describe('explorer webview over the real server', function () {
     await page.locator('.file-row[data-path="var"]').click();
     assert.equal(await text(page, '.file-row[data-path="var/cache"] .file-size'), 'deleted');
     await assertNoHorizontalOverflow(page, 'files, layer 1');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows a progress bar (bytes of total, in words too) while the layers stream, and drops it when the answer arrives', async function () {
+    const built = await buildIncompressible(2);
+    await rig().push('library/streamed', built, ['1']);
+    const layerBytes = built.layers.reduce((sum, layer) => sum + layer.size, 0);
+    // About four seconds of transfer: long enough to see the bar move, short enough for the suite.
+    rig().registry.proxy.setCdnRate(512 * 1024);
+
+    const { page } = await open('dark');
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'streamed:1', platform: '', tab: 'files', largestFirst: false } });
+    const bar = page.locator('#platform-panel [role="progressbar"]');
+    await page.waitForFunction(() => Number(document.querySelector('#platform-panel [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: 20_000 });
+    const seen = await bar.evaluate((element) => ({
+      now: Number(element.getAttribute('aria-valuenow')),
+      max: Number(element.getAttribute('aria-valuemax')),
+      text: element.getAttribute('aria-valuetext'),
+      words: element.querySelector('.progress-words')!.textContent,
+      label: element.getAttribute('aria-label'),
+      width: (element.querySelector('.progress-fill') as HTMLElement).style.width,
+    }));
+    assert.equal(seen.max, layerBytes, 'the total is the bytes of the layers to read');
+    assert.ok(seen.now > 0 && seen.now <= layerBytes, `progress ${seen.now} of ${layerBytes}`);
+    assert.equal(seen.text, `${formatBytes(seen.now)} of ${formatBytes(layerBytes)}`);
+    assert.equal(seen.words, seen.text, 'the figures are shown in words beside the bar');
+    assert.match(seen.label ?? '', /^Reading the file index/);
+    assert.equal(seen.width, `${((seen.now / layerBytes) * 100).toFixed(1)}%`);
+    await assertNoHorizontalOverflow(page, 'files, progress bar');
+    await page.screenshot({ path: join(IMAGES, 'explorer-files-progress-dark.png'), fullPage: true });
+
+    await page.locator('.file-tree').waitFor({ timeout: 30_000 });
+    assert.equal(await bar.count(), 0, 'the bar is gone once the answer is shown');
+    assert.match(await text(page, '.files-efficiency .hint'), new RegExp(`${formatBytes(layerBytes).replace('.', '\\.')} of layers downloaded`));
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('leaving the Files tab while layers stream cancels the download at the registry', async function () {
+    const built = await buildIncompressible(3);
+    await rig().push('library/streamed', built, ['2']);
+    const layerHex = built.layers[0].digest.replace('sha256:', '');
+    // Forty seconds of transfer if nothing stopped it.
+    rig().registry.proxy.setCdnRate(50 * 1024);
+
+    const { page } = await open('dark');
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'streamed:2', platform: '', tab: 'files', largestFirst: false } });
+    await page.waitForFunction(() => Number(document.querySelector('#platform-panel [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: 20_000 });
+    const layerGets = () => rig().registry.proxy.requests().filter((request) => request.kind === 'cdnGet' && request.path.includes(layerHex));
+    assert.equal(layerGets().length, 1);
+    await page.locator('#tab-config').click();
+    await page.locator('dl.config').waitFor();
+    await waitUntil(() => layerGets()[0]?.closedEarly === true, 'the registry to see the layer transfer closed', 5_000);
+    assert.equal(await page.locator('[role="progressbar"]').count(), 0);
+    // Nothing of the abandoned call surfaces: no error banner, no error state.
+    assert.equal(await page.locator('.banner:not([hidden])').count(), 0);
     assert.deepEqual(pageErrors, []);
   });
 });
