@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { formatBytes, shortDigest } from '../../server/src/contract';
 import { rig } from '../rig/mocha-hooks';
 import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
@@ -475,6 +477,64 @@ describe('explorer webview over the real server', function () {
     assert.equal(await page.locator('[role="progressbar"]').count(), 0);
     // Nothing of the abandoned call surfaces: no error banner, no error state.
     assert.equal(await page.locator('.banner:not([hidden])').count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('lists each registry signed in and how (VS Code, Docker config, helper) without a secret; its buttons run the credential commands', async function () {
+    const alice = rig().users.find((user) => user.username === 'alice')!;
+    const configSecret = 'config-json-canary-secret-0001';
+    const dockerConfig = await mkdtemp(join(tmpdir(), 'dhm-webview-docker-config-'));
+    await writeFile(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({
+        auths: { 'registry.example.com': { auth: Buffer.from(`bob:${configSecret}`).toString('base64') } },
+        credHelpers: { 'helper.example.com': 'acme' },
+      }),
+    );
+    const environment = await serverEnvironment(rig(), { login: true });
+    cleanup = async () => {
+      await environment.cleanup();
+      await rm(dockerConfig, { recursive: true, force: true });
+    };
+    explorer = await openExplorer({
+      serverEnv: {
+        ...environment.env,
+        DOCKERHUB_MCP_REGISTRY_CREDENTIALS: JSON.stringify({ 'ghcr.io': { username: 'alice', secret: alice.password } }),
+        DOCKERHUB_MCP_DOCKER_CONFIG: '1',
+        DOCKER_CONFIG: dockerConfig,
+      },
+      width: 300,
+    });
+    const { page } = explorer;
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.locator('.sign-ins .sign-in[data-registry="ghcr.io"]').waitFor({ timeout: 20_000 });
+    const rows = await page.locator('.sign-ins .sign-in').evaluateAll((items) =>
+      items.map((item) => ({
+        registry: item.getAttribute('data-registry'),
+        signedIn: item.getAttribute('data-signed-in'),
+        as: item.querySelector('.sign-in-as')!.textContent,
+        buttons: Array.from(item.querySelectorAll('button')).map((button) => button.getAttribute('aria-label')),
+      })),
+    );
+    assert.deepEqual(rows, [
+      { registry: 'docker.io', signedIn: 'true', as: 'as alice, from VS Code (access token)', buttons: ['Set Access Token'] },
+      { registry: 'ghcr.io', signedIn: 'true', as: 'as alice, from VS Code', buttons: ['Remove Registry Credentials of ghcr.io'] },
+      { registry: 'helper.example.com', signedIn: 'true', as: 'credentials from credential helper docker-credential-acme', buttons: [] },
+      { registry: 'registry.example.com', signedIn: 'true', as: "as bob, from Docker's config.json", buttons: [] },
+    ]);
+    const html = await page.content();
+    for (const secret of [alice.password, configSecret, Buffer.from(`bob:${configSecret}`).toString('base64')]) {
+      assert.ok(!html.includes(secret), 'a secret is in the page');
+    }
+
+    await page.locator('.sign-in[data-registry="ghcr.io"] button').click();
+    await page.locator('.sign-in[data-registry="docker.io"] button').click();
+    await page.locator('.section[aria-label="Registry sign-ins"] button', { hasText: 'Add Registry Credentials' }).click();
+    await waitUntil(() => explorer!.actions.commands.length === 3, 'the three commands');
+    assert.deepEqual(explorer.actions.commands, ['removeRegistryCredentials ghcr.io', 'setToken', 'addRegistryCredentials']);
+    await assertNoHorizontalOverflow(page, 'home with sign-ins');
+    await page.screenshot({ path: join(IMAGES, 'explorer-sign-ins-dark.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });
