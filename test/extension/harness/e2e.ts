@@ -357,6 +357,7 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await row.waitFor({ timeout: 30_000 });
       const shown = await row.innerText();
       if (!/as alice, from VS Code/.test(shown)) throw new Error(`the ghcr.io row says: ${shown}`);
+      await shot('9c-explorer-sign-ins-listed.png');
       if ((await frame.content()).includes(ALICE_DEFAULT_PAT) || (await workbench.page.content()).includes(ALICE_DEFAULT_PAT)) {
         throw new Error('the registry token appears in the page');
       }
