@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { formatBytes } from '../../server/src/format';
+import { TOOLS } from '../../server/src/tools';
 import { ALICE_DEFAULT_PAT, type CataloguePlatformImage } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
+import { tagRows } from './helpers/tagRows';
 
 /*
  * Issue 14: answers an agent can act on. Each block pins one defect against the rig: the catalogue's images
@@ -21,7 +25,6 @@ function pushed(repository: string, tag: string, platform: string): CataloguePla
   return image;
 }
 
-type Tag = { name: string; digest: string; platform_digest: string | null; full_size: number; aliases: string[] };
 
 describe('issue 14: answers an agent can act on', () => {
   let server: InProcessServer;
@@ -36,19 +39,21 @@ describe('issue 14: answers an agent can act on', () => {
 
   describe('platform-aware tag listings', () => {
     it('with architecture arm64, sizes and platform digests are arm64\'s, and the digest to pin is the index', async () => {
-      const result = success(await call('docker_list_tags', { image: 'demo', architecture: 'arm64', limit: 100 }));
-      const latest = result.tags.find((t: Tag) => t.name === 'latest');
+      const outcome = await call('docker_list_tags', { image: 'demo', architecture: 'arm64', limit: 100 });
+      const latest = tagRows(success(outcome)).find((t) => t.name === 'latest')!;
       const arm64 = pushed('library/demo', 'latest', 'linux/arm64/v8');
       const amd64 = pushed('library/demo', 'latest', 'linux/amd64');
       assert.notEqual(arm64.size, amd64.size);
       assert.equal(latest.full_size, arm64.size);
       assert.equal(latest.platform_digest, arm64.digest);
       assert.equal(latest.digest, rig().images['library/demo'].latest.digest);
+      const shown = outcome.text.split('\n').find((line: string) => line.includes(latest.digest!))!;
+      assert.ok(shown.includes(`pin ${latest.digest} (arm64 image ${arm64.digest.slice(0, 19)})`), shown);
     });
 
     it('accepts the platform spellings docker --platform accepts, all meaning the same', async () => {
       const names = async (args: Record<string, unknown>) =>
-        success(await call('docker_list_tags', { image: 'demo', limit: 100, ...args })).tags.map((t: Tag) => `${t.name}=${t.full_size}`).sort();
+        tagRows(success(await call('docker_list_tags', { image: 'demo', limit: 100, ...args }))).map((t) => `${t.name}=${t.full_size}`).sort();
       const arm = await names({ architecture: 'arm64' });
       assert.ok(arm.length >= 2, arm.join(', '));
       assert.deepEqual(await names({ architecture: 'linux/arm64' }), arm);
@@ -75,27 +80,41 @@ describe('issue 14: answers an agent can act on', () => {
 
     it('sorts by size for a platform: the smallest arm64 tag first', async () => {
       const result = success(await call('docker_list_tags', { image: 'python', platform: 'linux/arm64', sort: 'size', limit: 100 }));
-      const sizes = result.tags.map((t: Tag) => t.full_size);
-      assert.deepEqual(sizes, [...sizes].sort((a: number, b: number) => a - b));
+      const rows = tagRows(result);
+      const sizes = rows.map((t) => t.full_size!);
+      assert.deepEqual(sizes, [...sizes].sort((a, b) => a - b));
       const smallest = Object.values(rig().images['library/python'])
         .map((entry) => entry.platforms.find((p) => p.architecture === 'arm64')!.size)
         .reduce((a, b) => Math.min(a, b));
-      assert.equal(result.tags[0].full_size, smallest);
-      assert.equal(result.tags[0].name, '3.12.7-slim');
+      assert.equal(rows[0].full_size, smallest);
+      assert.equal(rows[0].name, '3.12.7-slim');
       assert.equal(result.platform, 'linux/arm64');
     });
 
     it('sorts by name in version order', async () => {
       const result = success(await call('docker_list_tags', { image: 'web', sort: 'name', name: '1.2', limit: 100 }));
-      const names = result.tags.map((t: Tag) => t.name);
+      const names = result.tags.map((t: { name: string }) => t.name);
       assert.ok(names.indexOf('1.27.2') < names.indexOf('1.27.4') && names.indexOf('1.26.3') < names.indexOf('1.27.1'), names.join(' '));
     });
 
-    it('groups tags by digest: what latest really is, in one call', async () => {
-      const outcome = await call('docker_list_tags', { image: 'web' });
-      const latest = success(outcome).tags.find((t: Tag) => t.name === 'latest');
+    it('groups tags by digest: what latest really is, in one call, each digest said once', async () => {
+      const outcome = await call('docker_list_tags', { image: 'web', limit: 100 });
+      const page = success(outcome);
+      const latest = tagRows(page).find((t) => t.name === 'latest')!;
       assert.deepEqual([...latest.aliases].sort(), ['1.27', '1.27.4']);
-      assert.match(outcome.text, /- latest: .*same as (1\.27\.4, 1\.27|1\.27, 1\.27\.4)/);
+      const digests = page.digests.map((group: { digest: string }) => group.digest);
+      assert.equal(new Set(digests).size, digests.length, 'each digest once in structuredContent');
+      assert.equal(page.digests.length, new Set(tagRows(page).map((t) => t.digest)).size, 'no group without a tag');
+      for (const digest of digests) {
+        assert.equal(JSON.stringify(page).split(digest).length - 1, 1, `${digest} appears once`);
+        assert.equal(outcome.text.split(digest).length - 1, 1, `${digest} is written once in the text`);
+      }
+      const group = [latest.name, ...latest.aliases];
+      const lines = outcome.text.split('\n').filter((line: string) => group.some((name) => line.startsWith(`- ${name}:`)));
+      const first = lines[0].slice(2, lines[0].indexOf(':'));
+      assert.ok(lines[0].includes(latest.digest!), lines[0]);
+      assert.equal(lines.length, 3, outcome.text);
+      for (const line of lines.slice(1)) assert.ok(line.includes(`: same as ${first}, pushed `), line);
     });
   });
 
@@ -103,7 +122,7 @@ describe('issue 14: answers an agent can act on', () => {
     it('1.27.1: the newer 1.27 releases, newest first, not the floating or alpine tags', async () => {
       const outcome = await call('docker_list_tags', { image: 'web', newer_than: '1.27.1' });
       const result = success(outcome);
-      assert.deepEqual(result.tags.map((t: Tag) => t.name), ['1.27.4', '1.27.3', '1.27.2']);
+      assert.deepEqual(result.tags.map((t: { name: string }) => t.name), ['1.27.4', '1.27.3', '1.27.2']);
       assert.equal(result.version_line.newest, '1.27.4');
       assert.equal(result.version_line.line, '1.27.x');
       assert.match(outcome.text, /3 newer releases in its line 1\.27\.x, newest 1\.27\.4/);
@@ -116,7 +135,7 @@ describe('issue 14: answers an agent can act on', () => {
       assert.deepEqual(result.version_line.newer, []);
       assert.equal(result.version_line.newest_later_line, '3.13.1-slim');
       const older = success(await call('docker_list_tags', { image: 'python', newer_than: '3.12.7-slim' }));
-      assert.deepEqual(older.tags.map((t: Tag) => t.name), ['3.12.8-slim']);
+      assert.deepEqual(older.tags.map((t: { name: string }) => t.name), ['3.12.8-slim']);
     });
 
     it('refuses a newer_than that is not a version tag', async () => {
@@ -273,6 +292,91 @@ describe('issue 14: answers an agent can act on', () => {
     });
   });
 
+  describe('one meaning per word', () => {
+    /** Every field path of a tool's structuredContent, with the schema that types it. */
+    function fields(schema: z.ZodType, path = ''): Array<[string, z.ZodType]> {
+      let inner = schema;
+      while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodDefault) {
+        inner = inner.unwrap() as z.ZodType;
+      }
+      if (inner instanceof z.ZodObject) {
+        return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([key, value]) => [
+          [`${path}.${key}`, value] as [string, z.ZodType],
+          ...fields(value, `${path}.${key}`),
+        ]);
+      }
+      if (inner instanceof z.ZodArray) return fields(inner.element as z.ZodType, `${path}[]`);
+      return [];
+    }
+    const unwrapped = (schema: z.ZodType) => {
+      let inner = schema;
+      while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+      return inner;
+    };
+
+    it('every output field is snake_case; layers is a list, *_count a number; no total_size, name for a repository, mediaType', () => {
+      const problems: string[] = [];
+      for (const tool of TOOLS) {
+        for (const [path, schema] of fields(z.object(tool.output))) {
+          const key = path.slice(path.lastIndexOf('.') + 1);
+          // inspect_image's config keeps Docker's own field names, the ones `docker image inspect` shows.
+          if (tool.name === 'docker_inspect_image' && path.startsWith('.config.')) continue;
+          if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(key)) problems.push(`${tool.name} ${path}: not snake_case`);
+          const type = unwrapped(schema);
+          if (key === 'layers' && !(type instanceof z.ZodArray)) problems.push(`${tool.name} ${path}: "layers" is not a list`);
+          if (key.endsWith('_count') && !(type instanceof z.ZodNumber || type instanceof z.ZodUnion)) problems.push(`${tool.name} ${path}: a count that is not a number`);
+          if (['total_size', 'empty_layers', 'distinct_layers', 'image_layers', 'base_layers'].includes(key)) problems.push(`${tool.name} ${path}: an old word`);
+        }
+      }
+      const topLevel = (name: string) => Object.keys(TOOLS.find((tool) => tool.name === name)!.output);
+      for (const name of ['docker_get_image_details', 'docker_create_repository', 'docker_update_repository', 'docker_get_stats', 'docker_delete_tag']) {
+        if (!topLevel(name).includes('repository') || topLevel(name).includes('name')) problems.push(`${name}: the repository's name is not "repository"`);
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    it('compressed size is the layers\' bytes, config apart, in inspect, analyze_layers, compare, estimate and get_manifest', async () => {
+      const arm64 = pushed('library/demo', 'latest', 'linux/arm64/v8');
+      const layers = arm64.layers.reduce((sum, layer) => sum + layer.size, 0);
+      assert.equal(arm64.compressedSize, layers);
+      assert.ok(arm64.configSize > 0);
+      const args = { image: 'demo:latest', platform: 'linux/arm64' };
+      const inspected = await call('docker_inspect_image', args);
+      const analysed = await call('docker_analyze_layers', args);
+      const compared = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:latest', platform: 'linux/arm64' });
+      const estimated = await call('docker_estimate_pull_size', args);
+      const manifest = await call('docker_get_manifest', args);
+      const sizes = {
+        inspect: success(inspected).compressed_size,
+        analyze: success(analysed).compressed_size,
+        compare_a: success(compared).a.compressed_size,
+        compare_b: success(compared).b.compressed_size,
+        estimate: success(estimated).compressed_size,
+        manifest: success(manifest).compressed_size,
+      };
+      for (const [tool, size] of Object.entries(sizes)) assert.equal(size, layers, tool);
+      assert.equal(success(inspected).config_size, arm64.configSize);
+      assert.equal(success(estimated).config_size, arm64.configSize);
+      assert.equal(success(manifest).config.size, arm64.configSize);
+      assert.equal(success(inspected).layer_count, arm64.layers.length);
+      assert.equal(success(manifest).layer_count, arm64.layers.length);
+      const phrase = `${formatBytes(layers)} compressed`;
+      for (const [tool, outcome] of Object.entries({ inspected, analysed, compared, estimated, manifest })) {
+        assert.ok(outcome.text.includes(phrase), `${tool} says ${phrase}: ${outcome.text}`);
+      }
+    });
+
+    it('media_type and predicate_type in get_manifest and get_attestations', async () => {
+      const manifest = success(await call('docker_get_manifest', { image: 'demo:schema2' }));
+      assert.equal(manifest.media_type, rig().images['library/demo'].schema2.mediaType);
+      assert.equal(manifest.config.media_type, rig().images['library/demo'].schema2.platforms[0].configMediaType);
+      const attestations = success(await call('docker_get_attestations', { image: 'demo:latest', platform: 'linux/amd64' }));
+      assert.equal(attestations.media_type, rig().images['library/demo'].latest.mediaType);
+      assert.ok(attestations.statements.length > 0);
+      for (const statement of attestations.statements) assert.match(statement.predicate_type, /^https:\/\//);
+    });
+  });
+
   describe('small ones', () => {
     it('get_tag_details reports the manifest media type of a single-image tag, not the config type Hub gives', async () => {
       const result = success(await call('docker_get_tag_details', { image: 'demo:schema2' }));
@@ -287,7 +391,7 @@ describe('issue 14: answers an agent can act on', () => {
       assert.match(second.text, /\n3\. .*\n4\. /);
       assert.doesNotMatch(second.text, /\n1\. /);
       const hello = await call('docker_search_images', { query: 'hello' });
-      const entry = success(hello).results.find((r: { name: string }) => r.name === 'nginxdemos/hello');
+      const entry = success(hello).results.find((r: { image: string }) => r.image === 'nginxdemos/hello');
       assert.equal(entry.badge, 'open_source');
       assert.match(hello.text, /nginxdemos\/hello \[open source\]/);
       assert.match((await call('docker_get_image_details', { image: 'nginxdemos/hello' })).text, /sponsored open source/);

@@ -6,6 +6,7 @@ import { ALICE_DEFAULT_PAT, MANY_TAG_COUNT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
+import { tagRows } from './helpers/tagRows';
 
 const HUB_TOOLS = [
   'docker_search_images',
@@ -87,10 +88,10 @@ describe('Docker Hub tools', () => {
     it('lists the exact name first, with official and verified flags', async () => {
       const s = await server();
       const result = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 10 }));
-      assert.equal(result.results[0].name, 'nginx');
+      assert.equal(result.results[0].image, 'nginx');
       assert.equal(result.results[0].exact_match, true);
       assert.equal(result.results[0].is_official, true);
-      const proxy = result.results.find((r: { name: string }) => r.name === 'webco/nginx-proxy');
+      const proxy = result.results.find((r: { image: string }) => r.image === 'webco/nginx-proxy');
       assert.equal(proxy.is_verified, true);
       assert.equal(proxy.is_official, false);
       assert.ok(result.total >= 4);
@@ -100,7 +101,7 @@ describe('Docker Hub tools', () => {
     it('filters to verified publishers or official images, and pages', async () => {
       const s = await server();
       const verified = success(await s.callTool('docker_search_images', { query: 'nginx', verified_only: true }));
-      assert.deepEqual(verified.results.map((r: { name: string }) => r.name).sort(), ['webco/nginx-exporter', 'webco/nginx-proxy']);
+      assert.deepEqual(verified.results.map((r: { image: string }) => r.image).sort(), ['webco/nginx-exporter', 'webco/nginx-proxy']);
       const official = success(await s.callTool('docker_search_images', { query: 'app', official_only: true }));
       assert.ok(official.results.length >= 2 && official.results.every((r: { is_official: boolean }) => r.is_official));
       const second = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 2, page: 2 }));
@@ -181,7 +182,7 @@ describe('Docker Hub tools', () => {
       assert.equal(page.tags.length, 10);
       assert.equal(page.has_more, true);
       const demo = success(await s.callTool('docker_list_tags', { image: 'demo', limit: 100 }));
-      const latest = demo.tags.find((t: { name: string }) => t.name === 'latest');
+      const latest = tagRows(demo).find((t) => t.name === 'latest')!;
       assert.deepEqual(latest.platforms, ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']);
       assert.equal(latest.digest, rig().images['library/demo'].latest.digest);
     });
@@ -239,10 +240,10 @@ describe('Docker Hub tools', () => {
     it('shows private repositories only to an authorised login', async () => {
       const anonymous = success(await (await server()).callTool('docker_list_repositories', { namespace: 'alice' }));
       assert.equal(anonymous.authenticated, false);
-      assert.deepEqual(anonymous.results.map((r: { name: string }) => r.name), ['nginx-playground']);
+      assert.deepEqual(anonymous.results.map((r: { repository: string }) => r.repository), ['nginx-playground']);
       const own = success(await (await server('alice')).callTool('docker_list_repositories', {}));
       assert.equal(own.namespace, 'alice');
-      assert.deepEqual(own.results.map((r: { name: string }) => r.name).sort(), ['nginx-playground', 'private-app']);
+      assert.deepEqual(own.results.map((r: { repository: string }) => r.repository).sort(), ['nginx-playground', 'private-app']);
     });
 
     it('reports an unknown namespace as NOT_FOUND and needs a namespace when anonymous', async () => {

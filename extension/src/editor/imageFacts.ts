@@ -153,18 +153,22 @@ export interface TagListing {
   tags: ListedTag[];
 }
 
-/** The one place that knows docker_list_tags' answer shape. */
+/** The one place that knows docker_list_tags' answer shape: tags name the digest they point at by its index in `digests`. */
 export function listedTags(structured: unknown): TagListing {
   const answer = structured as { platform?: unknown } | null;
+  const digests = structuredArray(structured, 'digests');
   return {
     platform: typeof answer?.platform === 'string' ? answer.platform : null,
     tags: structuredArray(structured, 'tags').map((entry) => {
-      const row = entry as { name?: unknown; digest?: unknown; platforms?: unknown; full_size?: unknown; tag_last_pushed?: unknown };
+      const row = entry as { name?: unknown; digest_index?: unknown; tag_last_pushed?: unknown };
+      const group = (typeof row.digest_index === 'number' ? digests[row.digest_index] : undefined) as
+        | { digest?: unknown; platforms?: unknown; full_size?: unknown }
+        | undefined;
       return {
         name: String(row.name ?? ''),
-        digest: typeof row.digest === 'string' ? row.digest : null,
-        platforms: Array.isArray(row.platforms) ? row.platforms.map(String) : [],
-        size: typeof row.full_size === 'number' ? row.full_size : null,
+        digest: typeof group?.digest === 'string' ? group.digest : null,
+        platforms: Array.isArray(group?.platforms) ? group.platforms.map(String) : [],
+        size: typeof group?.full_size === 'number' ? group.full_size : null,
         pushed: typeof row.tag_last_pushed === 'string' ? row.tag_last_pushed : null,
       };
     }),
@@ -348,10 +352,10 @@ export class ImageFacts {
   private async registryTag(tagReference: string, platform: string): Promise<{ ok: true; value: TagFacts } | { ok: false; error: ReplyError }> {
     const top = await this.connection.callTool('docker_get_manifest', { image: tagReference });
     if (!top.ok) return top;
-    const manifest = top.value.structured as { digest?: unknown; kind?: unknown; total_size?: unknown } | null;
+    const manifest = top.value.structured as { digest?: unknown; kind?: unknown; compressed_size?: unknown } | null;
     if (typeof manifest?.digest !== 'string') return { ok: false, error: { code: 'UPSTREAM_ERROR', message: `the registry did not say which digest ${tagReference} points to.` } };
     if (manifest.kind !== 'index') {
-      const size = typeof manifest.total_size === 'number' ? manifest.total_size : null;
+      const size = typeof manifest.compressed_size === 'number' ? manifest.compressed_size : null;
       // A single manifest names its platform only in its config, which this does not read.
       return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform: SINGLE_PLATFORM, size }], source: 'registry' } };
     }
@@ -361,7 +365,7 @@ export class ImageFacts {
       // By digest, so the answer is about the index just read; the server keeps it for good.
       const child = await this.connection.callTool('docker_get_manifest', { image: `${tagReference}@${manifest.digest}`, platform: wanted.platform });
       if (child.ok) {
-        const size = (child.value.structured as { total_size?: unknown } | null)?.total_size;
+        const size = (child.value.structured as { compressed_size?: unknown } | null)?.compressed_size;
         if (typeof size === 'number') wanted.size = size;
       }
     }

@@ -151,15 +151,18 @@ describe('editor: one tag listing per reference', () => {
   it('reads each row’s digest, platforms, size and push date, and the platform the sizes are of', () => {
     const listing = listedTags({
       platform: 'linux/arm64/v8',
+      digests: [{ digest: CURRENT, platform_digest: null, full_size: 1234, platforms: ['linux/amd64', 'linux/arm64/v8'] }],
       tags: [
-        { name: '1.27.4', digest: CURRENT, platforms: ['linux/amd64', 'linux/arm64/v8'], full_size: 1234, tag_last_pushed: '2026-11-28T12:00:00Z' },
-        { name: '1.27.1', digest: null, platforms: [], full_size: null, tag_last_pushed: null },
+        { name: '1.27.4', digest_index: 0, tag_last_pushed: '2026-11-28T12:00:00Z' },
+        { name: '1.27', digest_index: 0, tag_last_pushed: '2026-11-28T13:00:00Z' },
+        { name: '1.27.1', digest_index: null, tag_last_pushed: null },
       ],
     });
     assert.deepEqual(listing, {
       platform: 'linux/arm64/v8',
       tags: [
         { name: '1.27.4', digest: CURRENT, platforms: ['linux/amd64', 'linux/arm64/v8'], size: 1234, pushed: '2026-11-28T12:00:00Z' },
+        { name: '1.27', digest: CURRENT, platforms: ['linux/amd64', 'linux/arm64/v8'], size: 1234, pushed: '2026-11-28T13:00:00Z' },
         { name: '1.27.1', digest: null, platforms: [], size: null, pushed: null },
       ],
     });

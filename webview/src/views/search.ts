@@ -176,14 +176,14 @@ function resultList(result: SearchResult, context: ViewContext, refresh: () => v
           {
             type: 'button',
             class: 'list-item',
-            'data-repository': hit.name,
-            on: { click: () => context.nav.go({ view: 'repository', repository: hit.name, tagFilter: '', tagPage: 1, readmeOpen: false }) },
+            'data-repository': hit.image,
+            on: { click: () => context.nav.go({ view: 'repository', repository: hit.image, tagFilter: '', tagPage: 1, readmeOpen: false }) },
           },
           h(
             'span',
             { class: 'item-title' },
             icon('repo'),
-            h('span', { class: 'item-name' }, hit.name),
+            h('span', { class: 'item-name' }, hit.image),
             hit.is_official ? badge('Official', 'official', 'verified-filled') : null,
             hit.is_verified ? badge('Verified publisher', 'verified', 'verified') : null,
           ),
