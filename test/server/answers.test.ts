@@ -6,6 +6,7 @@ import { ALICE_DEFAULT_PAT, type CataloguePlatformImage } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
+import { tagRows } from './helpers/tagRows';
 
 /*
  * Issue 14: answers an agent can act on. Each block pins one defect against the rig: the catalogue's images
@@ -24,7 +25,6 @@ function pushed(repository: string, tag: string, platform: string): CataloguePla
   return image;
 }
 
-type Tag = { name: string; digest: string; platform_digest: string | null; full_size: number; aliases: string[] };
 
 describe('issue 14: answers an agent can act on', () => {
   let server: InProcessServer;
@@ -39,19 +39,21 @@ describe('issue 14: answers an agent can act on', () => {
 
   describe('platform-aware tag listings', () => {
     it('with architecture arm64, sizes and platform digests are arm64\'s, and the digest to pin is the index', async () => {
-      const result = success(await call('docker_list_tags', { image: 'demo', architecture: 'arm64', limit: 100 }));
-      const latest = result.tags.find((t: Tag) => t.name === 'latest');
+      const outcome = await call('docker_list_tags', { image: 'demo', architecture: 'arm64', limit: 100 });
+      const latest = tagRows(success(outcome)).find((t) => t.name === 'latest')!;
       const arm64 = pushed('library/demo', 'latest', 'linux/arm64/v8');
       const amd64 = pushed('library/demo', 'latest', 'linux/amd64');
       assert.notEqual(arm64.size, amd64.size);
       assert.equal(latest.full_size, arm64.size);
       assert.equal(latest.platform_digest, arm64.digest);
       assert.equal(latest.digest, rig().images['library/demo'].latest.digest);
+      const shown = outcome.text.split('\n').find((line: string) => line.includes(latest.digest!))!;
+      assert.ok(shown.includes(`pin ${latest.digest} (arm64 image ${arm64.digest.slice(0, 19)})`), shown);
     });
 
     it('accepts the platform spellings docker --platform accepts, all meaning the same', async () => {
       const names = async (args: Record<string, unknown>) =>
-        success(await call('docker_list_tags', { image: 'demo', limit: 100, ...args })).tags.map((t: Tag) => `${t.name}=${t.full_size}`).sort();
+        tagRows(success(await call('docker_list_tags', { image: 'demo', limit: 100, ...args }))).map((t) => `${t.name}=${t.full_size}`).sort();
       const arm = await names({ architecture: 'arm64' });
       assert.ok(arm.length >= 2, arm.join(', '));
       assert.deepEqual(await names({ architecture: 'linux/arm64' }), arm);
@@ -78,27 +80,41 @@ describe('issue 14: answers an agent can act on', () => {
 
     it('sorts by size for a platform: the smallest arm64 tag first', async () => {
       const result = success(await call('docker_list_tags', { image: 'python', platform: 'linux/arm64', sort: 'size', limit: 100 }));
-      const sizes = result.tags.map((t: Tag) => t.full_size);
-      assert.deepEqual(sizes, [...sizes].sort((a: number, b: number) => a - b));
+      const rows = tagRows(result);
+      const sizes = rows.map((t) => t.full_size!);
+      assert.deepEqual(sizes, [...sizes].sort((a, b) => a - b));
       const smallest = Object.values(rig().images['library/python'])
         .map((entry) => entry.platforms.find((p) => p.architecture === 'arm64')!.size)
         .reduce((a, b) => Math.min(a, b));
-      assert.equal(result.tags[0].full_size, smallest);
-      assert.equal(result.tags[0].name, '3.12.7-slim');
+      assert.equal(rows[0].full_size, smallest);
+      assert.equal(rows[0].name, '3.12.7-slim');
       assert.equal(result.platform, 'linux/arm64');
     });
 
     it('sorts by name in version order', async () => {
       const result = success(await call('docker_list_tags', { image: 'web', sort: 'name', name: '1.2', limit: 100 }));
-      const names = result.tags.map((t: Tag) => t.name);
+      const names = result.tags.map((t: { name: string }) => t.name);
       assert.ok(names.indexOf('1.27.2') < names.indexOf('1.27.4') && names.indexOf('1.26.3') < names.indexOf('1.27.1'), names.join(' '));
     });
 
-    it('groups tags by digest: what latest really is, in one call', async () => {
-      const outcome = await call('docker_list_tags', { image: 'web' });
-      const latest = success(outcome).tags.find((t: Tag) => t.name === 'latest');
+    it('groups tags by digest: what latest really is, in one call, each digest said once', async () => {
+      const outcome = await call('docker_list_tags', { image: 'web', limit: 100 });
+      const page = success(outcome);
+      const latest = tagRows(page).find((t) => t.name === 'latest')!;
       assert.deepEqual([...latest.aliases].sort(), ['1.27', '1.27.4']);
-      assert.match(outcome.text, /- latest: .*same as (1\.27\.4, 1\.27|1\.27, 1\.27\.4)/);
+      const digests = page.digests.map((group: { digest: string }) => group.digest);
+      assert.equal(new Set(digests).size, digests.length, 'each digest once in structuredContent');
+      assert.equal(page.digests.length, new Set(tagRows(page).map((t) => t.digest)).size, 'no group without a tag');
+      for (const digest of digests) {
+        assert.equal(JSON.stringify(page).split(digest).length - 1, 1, `${digest} appears once`);
+        assert.equal(outcome.text.split(digest).length - 1, 1, `${digest} is written once in the text`);
+      }
+      const group = [latest.name, ...latest.aliases];
+      const lines = outcome.text.split('\n').filter((line: string) => group.some((name) => line.startsWith(`- ${name}:`)));
+      const first = lines[0].slice(2, lines[0].indexOf(':'));
+      assert.ok(lines[0].includes(latest.digest!), lines[0]);
+      assert.equal(lines.length, 3, outcome.text);
+      for (const line of lines.slice(1)) assert.ok(line.includes(`: same as ${first}, pushed `), line);
     });
   });
 
@@ -106,7 +122,7 @@ describe('issue 14: answers an agent can act on', () => {
     it('1.27.1: the newer 1.27 releases, newest first, not the floating or alpine tags', async () => {
       const outcome = await call('docker_list_tags', { image: 'web', newer_than: '1.27.1' });
       const result = success(outcome);
-      assert.deepEqual(result.tags.map((t: Tag) => t.name), ['1.27.4', '1.27.3', '1.27.2']);
+      assert.deepEqual(result.tags.map((t: { name: string }) => t.name), ['1.27.4', '1.27.3', '1.27.2']);
       assert.equal(result.version_line.newest, '1.27.4');
       assert.equal(result.version_line.line, '1.27.x');
       assert.match(outcome.text, /3 newer releases in its line 1\.27\.x, newest 1\.27\.4/);
@@ -119,7 +135,7 @@ describe('issue 14: answers an agent can act on', () => {
       assert.deepEqual(result.version_line.newer, []);
       assert.equal(result.version_line.newest_later_line, '3.13.1-slim');
       const older = success(await call('docker_list_tags', { image: 'python', newer_than: '3.12.7-slim' }));
-      assert.deepEqual(older.tags.map((t: Tag) => t.name), ['3.12.8-slim']);
+      assert.deepEqual(older.tags.map((t: { name: string }) => t.name), ['3.12.8-slim']);
     });
 
     it('refuses a newer_than that is not a version tag', async () => {

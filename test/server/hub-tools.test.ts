@@ -6,6 +6,7 @@ import { ALICE_DEFAULT_PAT, MANY_TAG_COUNT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
+import { tagRows } from './helpers/tagRows';
 
 const HUB_TOOLS = [
   'docker_search_images',
@@ -181,7 +182,7 @@ describe('Docker Hub tools', () => {
       assert.equal(page.tags.length, 10);
       assert.equal(page.has_more, true);
       const demo = success(await s.callTool('docker_list_tags', { image: 'demo', limit: 100 }));
-      const latest = demo.tags.find((t: { name: string }) => t.name === 'latest');
+      const latest = tagRows(demo).find((t) => t.name === 'latest')!;
       assert.deepEqual(latest.platforms, ['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']);
       assert.equal(latest.digest, rig().images['library/demo'].latest.digest);
     });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { ALICE_DEFAULT_PAT } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { startInProcess, type InProcessServer } from './helpers/inProcess';
+import { tagRows } from './helpers/tagRows';
 
 const MY_TOOLS = [
   'docker_get_manifest',
@@ -247,7 +248,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
     const tagOne = async (image: string) => {
       const listing = await server.callTool('docker_list_tags', { image });
       assert.equal(listing.isError, false, listing.text);
-      return (listing.structured!.tags as { name: string; digest: string | null }[]).find((tag) => tag.name === '1')?.digest;
+      return tagRows(listing.structured!).find((tag) => tag.name === '1')?.digest;
     };
 
     it('is revalidated by the tools about now, every answer says how old its look-up is, and all tools then agree', async () => {

@@ -49,7 +49,9 @@ function pushedAgo(iso: string | null, now: number): string | undefined {
 /** " (as of 12 minutes ago: …)" when the facts are the last known ones because checking again failed. */
 export function staleNote(fact: Fact<unknown> | undefined, now: number): string {
   if (!fact?.ok || !fact.failedRefresh) return '';
-  return ` (as of ${timeAgo(fact.fetchedAt, now)}; checking again failed: ${fact.failedRefresh.message})`;
+  // Under a second old, Intl says "now": "as of now" would read as current.
+  const age = now - fact.fetchedAt < 1000 ? 'a moment ago' : timeAgo(fact.fetchedAt, now);
+  return ` (as of ${age}; checking again failed: ${fact.failedRefresh.message})`;
 }
 
 function withoutDigest(reference: string): string {

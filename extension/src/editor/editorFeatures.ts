@@ -123,7 +123,7 @@ export class EditorFeatures implements vscode.Disposable {
         this.checkVisible();
       }),
       options.onDidChangeServer(() => {
-        this.facts.clear();
+        this.facts.expire();
         this.checkVisible();
       }),
       vscode.commands.registerCommand(PIN_ALL_COMMAND, () => this.pinAll()),
@@ -187,7 +187,7 @@ export class EditorFeatures implements vscode.Disposable {
     if ('problem' in parts || !parts.tagReference) return { parts };
     const [tag, newer] = await Promise.all([
       this.facts.tag(parts.tagReference, parts.hub, site.platform),
-      wanted.newer && parts.reference.tag ? this.facts.newerInLine(repositoryOf(parts), parts.reference.tag) : undefined,
+      wanted.newer && parts.reference.tag ? this.facts.newerInLine(repositoryOf(parts), parts.reference.tag, parts.hub, site.platform) : undefined,
     ]);
     const facts: SiteFacts = { parts, tag, newer };
     if (!tag.ok && tag.error.code === 'NOT_FOUND' && parts.reference.tag) facts.missing = await this.facts.whatIsMissing(repositoryOf(parts), parts.reference.tag);
@@ -202,7 +202,7 @@ export class EditorFeatures implements vscode.Disposable {
     const parts = referenceParts(site.reference);
     if ('problem' in parts || !parts.tagReference) return { parts };
     const tag = this.facts.peekTag(parts.tagReference, parts.hub, site.platform);
-    const newer = parts.reference.tag ? this.facts.peekNewerInLine(repositoryOf(parts), parts.reference.tag) : undefined;
+    const newer = parts.reference.tag ? this.facts.peekNewerInLine(repositoryOf(parts), parts.reference.tag, parts.hub, site.platform) : undefined;
     const facts: SiteFacts = { parts, tag, newer };
     if (parts.reference.tag) facts.missing = this.facts.peekWhatIsMissing(repositoryOf(parts), parts.reference.tag);
     if (parts.hub && tag?.ok) facts.vulnerabilities = this.facts.peekVulnerabilities(pinnedOf(parts, parts.reference.digest ?? tag.value.digest), site.platform);
@@ -217,9 +217,13 @@ export class EditorFeatures implements vscode.Disposable {
     if ('problem' in parts) return new vscode.Hover(new vscode.MarkdownString().appendText(parts.problem), range);
     const signedIn = await this.options.signedIn();
     const facts = await this.fetchSite(site, { newer: false, vulnerabilities: signedIn });
-    const description = parts.hub ? await this.facts.description(repositoryOf(parts)) : undefined;
+    // Asked on hover only: opening a file costs one listing per reference, which sizes the file's platform alone.
+    const [details, description] = parts.hub
+      ? await Promise.all([facts.tag?.ok ? this.facts.tagDetails(parts.tagReference!) : undefined, this.facts.description(repositoryOf(parts))])
+      : [undefined, undefined];
+    const tag = details?.ok ? details : facts.tag;
     const markdown = new vscode.MarkdownString(
-      hoverMarkdown({ parts, platform: site.platform, tag: facts.tag, description, vulnerabilities: facts.vulnerabilities, missing: facts.missing, signedIn }, Date.now()),
+      hoverMarkdown({ parts, platform: site.platform, tag, description, vulnerabilities: facts.vulnerabilities, missing: facts.missing, signedIn }, Date.now()),
     );
     markdown.isTrusted = { enabledCommands: [OPEN_IN_EXPLORER_COMMAND, SET_TOKEN_COMMAND] };
     return new vscode.Hover(markdown, range);
@@ -326,7 +330,9 @@ export class EditorFeatures implements vscode.Disposable {
     else void vscode.window.showInformationMessage(summary);
   }
 
+  /** Checks again now, not from the facts of the last ten minutes: the server's cache still spares Docker Hub. */
   private async checkWorkspace(): Promise<void> {
+    this.facts.expire();
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Docker Hub: checking images in the workspace', cancellable: true },
       async (progress, cancellation) => {

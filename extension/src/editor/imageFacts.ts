@@ -90,8 +90,9 @@ export class FactCache<T> {
     return loading;
   }
 
-  clear(): void {
-    this.entries.clear();
+  /** The next get asks again; the facts known until then stay (and are kept if asking fails). */
+  expire(): void {
+    for (const [key, entry] of this.entries) this.entries.set(key, { ...entry, checkedAt: -Infinity });
   }
 
   private lifetime(fact: Fact<T>): number {
@@ -134,10 +135,89 @@ const DEFAULT_PLATFORM = 'linux/amd64';
 /** How the platform of an image that is not an index is shown. */
 export const SINGLE_PLATFORM = 'single-platform image';
 const TAG_LIST_LIMIT = 100;
+const NO_NEWER: Fact<string | null> = { ok: true, value: null, fetchedAt: 0 };
 
+/** One tag as docker_list_tags answers it, as far as the editor reads it. */
+export interface ListedTag {
+  name: string;
+  digest: string | null;
+  platforms: string[];
+  /** Compressed size of the listing's platform. */
+  size: number | null;
+  pushed: string | null;
+}
+
+export interface TagListing {
+  /** The platform the sizes are of, as the server normalised it; null when the listing had no platform filter. */
+  platform: string | null;
+  tags: ListedTag[];
+}
+
+/** The one place that knows docker_list_tags' answer shape: tags name the digest they point at by its index in `digests`. */
+export function listedTags(structured: unknown): TagListing {
+  const answer = structured as { platform?: unknown } | null;
+  const digests = structuredArray(structured, 'digests');
+  return {
+    platform: typeof answer?.platform === 'string' ? answer.platform : null,
+    tags: structuredArray(structured, 'tags').map((entry) => {
+      const row = entry as { name?: unknown; digest_index?: unknown; tag_last_pushed?: unknown };
+      const group = (typeof row.digest_index === 'number' ? digests[row.digest_index] : undefined) as
+        | { digest?: unknown; platforms?: unknown; full_size?: unknown }
+        | undefined;
+      return {
+        name: String(row.name ?? ''),
+        digest: typeof group?.digest === 'string' ? group.digest : null,
+        platforms: Array.isArray(group?.platforms) ? group.platforms.map(String) : [],
+        size: typeof group?.full_size === 'number' ? group.full_size : null,
+        pushed: typeof row.tag_last_pushed === 'string' ? row.tag_last_pushed : null,
+      };
+    }),
+  };
+}
+
+/**
+ * The Hub `name` filter (a substring match) whose listing holds both the tag and, for a version, the rest of its line:
+ * `1.27.` for 1.27.1, `3.12` for the floating 3.12-slim (which `3.12.` would miss), the tag itself for `latest`.
+ */
+export function listingFilter(tag: string): string {
+  const line = versionLineFilter(tag);
+  if (!line) return tag;
+  return tag.includes(line) ? line : line.slice(0, -1);
+}
+
+function samePlatform(platform: string, wanted: string | null): boolean {
+  return wanted !== null && (platform === wanted || platform.startsWith(`${wanted}/`));
+}
+
+/**
+ * A Hub tag's facts read off a listing, as old as the listing (a failed later check included); undefined when the
+ * listing cannot say (the tag was not among its rows, or the filter was refused) and the tag must be asked for itself.
+ */
+function tagFromListing(listing: Fact<TagListing> | undefined, tag: string): Fact<TagFacts> | undefined {
+  if (!listing) return undefined;
+  if (!listing.ok) return listing.error.code === 'NOT_FOUND' || PASSING_ERRORS.has(listing.error.code) ? listing : undefined;
+  const row = listing.value.tags.find((entry) => entry.name === tag);
+  if (!row?.digest) return undefined;
+  const platforms = row.platforms.map((platform) => ({ platform, size: samePlatform(platform, listing.value.platform) ? row.size : null }));
+  return { ...listing, value: { digest: row.digest, pushed: row.pushed, platforms, source: 'hub' } };
+}
+
+function newerFromListing(listing: Fact<TagListing>, tag: string): Fact<string | null> {
+  if (!listing.ok) return listing;
+  return { ...listing, value: newerInLine(tag, listing.value.tags.map((entry) => entry.name)) ?? null };
+}
+
+/**
+ * What the editor knows and asks about image references. Opening a file costs one upstream request per distinct Docker
+ * Hub reference: one name-filtered tag listing answers the tag's digest, platforms, size and push date and, for a
+ * version, the newer releases of its line (references of one line and platform share it). Asked only when needed:
+ * the tag's own details (every platform's size) when a person hovers, the repository's description once per
+ * repository on hover, Scout's counts with a token, and a second listing for the close match of a missing tag.
+ */
 export class ImageFacts {
-  private readonly tags: FactCache<TagFacts>;
-  private readonly newer: FactCache<string | null>;
+  private readonly listings: FactCache<TagListing>;
+  private readonly details: FactCache<TagFacts>;
+  private readonly registryTags: FactCache<TagFacts>;
   private readonly descriptions: FactCache<string | null>;
   private readonly vulnerabilityCounts: FactCache<VulnerabilityCounts>;
   private readonly missing: FactCache<MissingImage>;
@@ -146,45 +226,46 @@ export class ImageFacts {
     private readonly connection: FactsConnection,
     timing: FactCacheTiming,
   ) {
-    this.tags = new FactCache(timing);
-    this.newer = new FactCache(timing);
+    this.listings = new FactCache(timing);
+    this.details = new FactCache(timing);
+    this.registryTags = new FactCache(timing);
     this.descriptions = new FactCache(timing);
     this.vulnerabilityCounts = new FactCache(timing);
     this.missing = new FactCache(timing);
   }
 
   /**
-   * The tag's current digest, platforms, sizes and push date. Docker Hub's tag API answers for Hub images (no pull
-   * counted); elsewhere the registry's manifest (HEAD for the digest, then the index by digest, which the server
-   * keeps for good), plus one platform's manifest for its size.
+   * The tag's current digest, platforms, size for the platform and push date. On Docker Hub from the tag listing (no
+   * pull counted), or the tag's own details when the listing does not hold it; elsewhere the registry's manifest (the
+   * index by tag, then the platform's manifest by digest, which the server keeps for good).
    */
-  tag(tagReference: string, hub: boolean, platform?: string): Promise<Fact<TagFacts>> {
-    const key = hub ? tagReference : `${tagReference} ${platform ?? DEFAULT_PLATFORM}`;
-    return this.tags.get(key, () => (hub ? this.hubTag(tagReference) : this.registryTag(tagReference, platform ?? DEFAULT_PLATFORM)));
+  async tag(tagReference: string, hub: boolean, platform?: string): Promise<Fact<TagFacts>> {
+    if (!hub) return this.registryTags.get(`${tagReference} ${platform ?? DEFAULT_PLATFORM}`, () => this.registryTag(tagReference, platform ?? DEFAULT_PLATFORM));
+    const [repository, tag] = splitTagReference(tagReference);
+    return tagFromListing(await this.listing(repository, tag, platform ?? DEFAULT_PLATFORM), tag) ?? this.tagDetails(tagReference);
   }
 
   peekTag(tagReference: string, hub: boolean, platform?: string): Fact<TagFacts> | undefined {
-    return this.tags.peek(hub ? tagReference : `${tagReference} ${platform ?? DEFAULT_PLATFORM}`);
+    if (!hub) return this.registryTags.peek(`${tagReference} ${platform ?? DEFAULT_PLATFORM}`);
+    const [repository, tag] = splitTagReference(tagReference);
+    return tagFromListing(this.peekListing(repository, tag, platform ?? DEFAULT_PLATFORM), tag) ?? this.details.peek(tagReference);
   }
 
-  /**
-   * The newest tag in the line of `tag` (`1.27.1` → `1.27.4`), or null. The server's one version-line module judges
-   * the names; they are listed with Hub's name filter for the line (one request), where list_tags' `newer_than` would
-   * read up to five pages of a repository's newest tags to match a floating tag to its release.
-   */
-  newerInLine(repository: string, tag: string): Promise<Fact<string | null>> {
-    const filter = versionLineFilter(tag);
-    if (!filter) return Promise.resolve({ ok: true, value: null, fetchedAt: 0 });
-    return this.newer.get(`${repository} ${tag}`, async () => {
-      const outcome = await this.connection.callTool('docker_list_tags', { image: repository, name: filter, limit: TAG_LIST_LIMIT });
-      if (!outcome.ok) return outcome;
-      const names = structuredArray(outcome.value.structured, 'tags').map((entry) => String((entry as { name?: unknown }).name ?? ''));
-      return { ok: true, value: newerInLine(tag, names) ?? null };
-    });
+  /** A Docker Hub tag's own details, with every platform's size: for the hover, and for tags a listing does not hold. */
+  tagDetails(tagReference: string): Promise<Fact<TagFacts>> {
+    return this.details.get(tagReference, () => this.hubTag(tagReference));
   }
 
-  peekNewerInLine(repository: string, tag: string): Fact<string | null> | undefined {
-    return versionLineFilter(tag) ? this.newer.peek(`${repository} ${tag}`) : { ok: true, value: null, fetchedAt: 0 };
+  /** The newest tag in the line of `tag` (`1.27.1` → `1.27.4`) for the platform, or null: the tag's own listing judged by the server's version-line module. */
+  async newerInLine(repository: string, tag: string, hub: boolean, platform?: string): Promise<Fact<string | null>> {
+    if (!versionLineFilter(tag)) return NO_NEWER;
+    return newerFromListing(await this.listing(repository, tag, hub ? platform ?? DEFAULT_PLATFORM : undefined), tag);
+  }
+
+  peekNewerInLine(repository: string, tag: string, hub: boolean, platform?: string): Fact<string | null> | undefined {
+    if (!versionLineFilter(tag)) return NO_NEWER;
+    const listing = this.peekListing(repository, tag, hub ? platform ?? DEFAULT_PLATFORM : undefined);
+    return listing && newerFromListing(listing, tag);
   }
 
   /** The repository's one-line description (Docker Hub only). */
@@ -220,7 +301,7 @@ export class ImageFacts {
     return this.missing.get(`${repository} ${tag}`, async () => {
       const outcome = await this.connection.callTool('docker_list_tags', { image: repository, limit: TAG_LIST_LIMIT });
       if (!outcome.ok) return outcome.error.code === 'NOT_FOUND' ? { ok: true, value: { missing: 'repository', closeMatch: null } } : outcome;
-      const names = structuredArray(outcome.value.structured, 'tags').map((entry) => String((entry as { name?: unknown }).name ?? ''));
+      const names = listedTags(outcome.value.structured).tags.map((entry) => entry.name);
       return { ok: true, value: { missing: 'tag', closeMatch: closestName(tag, names) ?? null } };
     });
   }
@@ -229,9 +310,24 @@ export class ImageFacts {
     return this.missing.peek(`${repository} ${tag}`);
   }
 
-  /** Forgets everything: after Clear Cache, a new token or new settings, the next look asks again. */
-  clear(): void {
-    for (const cache of [this.tags, this.newer, this.descriptions, this.vulnerabilityCounts, this.missing]) cache.clear();
+  /**
+   * Everything is asked again at the next look (after Clear Cache, a new token or new settings, or Check Workspace);
+   * until an answer comes the last known facts stay, and if asking fails they stay with their age.
+   */
+  expire(): void {
+    for (const cache of [this.listings, this.details, this.registryTags, this.descriptions, this.vulnerabilityCounts, this.missing]) cache.expire();
+  }
+
+  private listing(repository: string, tag: string, platform: string | undefined): Promise<Fact<TagListing>> {
+    const name = listingFilter(tag);
+    return this.listings.get(`${repository} ${name} ${platform ?? ''}`, async () => {
+      const outcome = await this.connection.callTool('docker_list_tags', { image: repository, name, limit: TAG_LIST_LIMIT, ...(platform ? { platform } : {}) });
+      return outcome.ok ? { ok: true, value: listedTags(outcome.value.structured) } : outcome;
+    });
+  }
+
+  private peekListing(repository: string, tag: string, platform: string | undefined): Fact<TagListing> | undefined {
+    return this.listings.peek(`${repository} ${listingFilter(tag)} ${platform ?? ''}`);
   }
 
   private async hubTag(tagReference: string): Promise<{ ok: true; value: TagFacts } | { ok: false; error: ReplyError }> {
@@ -300,6 +396,12 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length];
+}
+
+/** `nginx:1.27` → [`nginx`, `1.27`]. */
+function splitTagReference(tagReference: string): [string, string] {
+  const colon = tagReference.lastIndexOf(':');
+  return [tagReference.slice(0, colon), tagReference.slice(colon + 1)];
 }
 
 function structuredArray(value: unknown, field: string): unknown[] {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DockerMcpError } from '../errors';
-import { day, formatBytes } from '../format';
+import { day, formatBytes, shortDigest } from '../format';
 import { compareVersions, parseVersionTag, versionLine } from '../analysis/versionLine';
 import { hubImageName } from '../hub/reference';
 import type { HubTagFiltered } from '../hub/types';
@@ -17,9 +17,9 @@ const REGISTRY_TAGS_MAX = 1000;
 const HUB_PAGE_SIZE = 100;
 const HUB_PAGES_MAX = 5;
 
-const tag = z.object({
-  name: z.string(),
-  digest: z.string().nullable().describe('What the tag points at: the index of a multi-platform tag. Pin this one'),
+/** What one digest is: read once however many listed tags point at it. */
+const digestGroup = z.object({
+  digest: z.string().nullable().describe('What the tags point at: the index of a multi-platform tag. Pin this one'),
   platform_digest: z
     .string()
     .nullable()
@@ -29,8 +29,12 @@ const tag = z.object({
     .nullable()
     .describe('Compressed size in bytes of the filtered platform, else of linux/amd64 or the first platform, as Docker Hub reports it'),
   platforms: z.array(z.string()).describe('os/arch[/variant] of each platform; attestations left out'),
+});
+
+const tag = z.object({
+  name: z.string(),
+  digest_index: z.number().int().nullable().describe('Index in `digests` of what the tag points at; tags with the same index are aliases'),
   tag_last_pushed: z.string().nullable(),
-  aliases: z.array(z.string()).describe('Other tags read in this call that point at the same digest'),
 });
 
 const VERSION_TAG = /^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
@@ -63,6 +67,7 @@ const output = {
   limit: z.number(),
   count: z.number().nullable().describe('Tags matching the filters in the whole repository, when known'),
   has_more: z.boolean(),
+  digests: z.array(digestGroup).describe('Each digest the listed tags point at, once (Docker Hub only)'),
   tags: z.array(tag),
   version_line: z
     .object({
@@ -80,7 +85,11 @@ const output = {
 
 type Args = z.output<z.ZodObject<typeof input>>;
 type Result = z.input<z.ZodObject<typeof output>>;
-type TagEntry = z.input<typeof tag>;
+type DigestGroup = z.input<typeof digestGroup>;
+/** A tag as read, before the answer names each digest once. */
+type ReadTag = DigestGroup & { name: string; tag_last_pushed: string | null };
+/** The part of an answer that differs between Docker Hub, other registries and the ways of reading. */
+type Listing = Pick<Result, 'image' | 'registry' | 'source' | 'platform' | 'count' | 'has_more' | 'version_line' | 'notes'> & { tags: ReadTag[] };
 
 export const listTags = defineTool({
   name: 'docker_list_tags',
@@ -92,88 +101,8 @@ export const listTags = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
-    if (reference.registry !== DEFAULT_REGISTRY) return registryTags(reference, args, services, signal);
-    const hub = hubImageName(args.image, 'docker_list_tags');
-    const filter = platformFilter(args);
-    const notes: string[] = [];
-    const readAll = args.sort !== 'pushed' || args.newer_than !== undefined;
-    const request = { name: args.newer_than ? undefined : args.name, architecture: filter?.architecture, os: filter?.os };
-    let entries: HubTagFiltered[];
-    let total: number;
-    let complete: boolean;
-    if (readAll) {
-      entries = [];
-      total = 0;
-      complete = false;
-      for (let page = 1; page <= HUB_PAGES_MAX; page++) {
-        const read = await services.hub.listTags(hub.namespace, hub.name, { page, pageSize: HUB_PAGE_SIZE, ...request }, signal);
-        entries.push(...read.results);
-        total = read.count;
-        if (!read.next || page * HUB_PAGE_SIZE >= read.count) {
-          complete = true;
-          break;
-        }
-      }
-      if (!complete) notes.push(`Only the newest ${entries.length} of ${total} tags were read to sort them.`);
-    } else {
-      const read = await services.hub.listTags(hub.namespace, hub.name, { page: args.page, pageSize: args.limit, ...request }, signal);
-      entries = read.results;
-      total = read.count;
-      complete = !read.next && args.page * args.limit >= read.count;
-    }
-    const readTags = entries.flatMap((entry) => {
-      const shown = entryFor(entry, filter);
-      return shown && (!request.name || entry.name.includes(request.name)) ? [shown] : [];
-    });
-    const filteredHere = readTags.length < entries.length;
-    withAliases(readTags);
-
-    let selected = readTags;
-    let versionLineResult: Result['version_line'] = null;
-    if (args.newer_than) {
-      const line = versionLine(args.newer_than, readTags);
-      if (!line) throw new DockerMcpError('INVALID_INPUT', `argument "newer_than" must be a version tag such as 1.27.1 or 3.12-slim.`);
-      if (!readTags.some((entry) => entry.name === args.newer_than)) {
-        notes.push(`${hub.familiar}:${args.newer_than} was not among the tags read${filter ? ` for ${filter.text}` : ''}.`);
-      }
-      versionLineResult = { tag: args.newer_than, line: line.line, same_as: line.same_as, newer: line.newer, newest: line.newest, newest_later_line: line.newest_later_line };
-      const newer = new Set(line.newer);
-      selected = readTags.filter((entry) => newer.has(entry.name)).sort((a, b) => line.newer.indexOf(a.name) - line.newer.indexOf(b.name));
-    } else if (args.sort !== 'pushed') {
-      selected = sortTags(readTags, args.sort);
-    }
-    if (!readAll) {
-      return {
-        image: hub.familiar,
-        registry: DEFAULT_REGISTRY,
-        source: 'hub' as const,
-        platform: filter?.text ?? null,
-        sort: args.sort,
-        page: args.page,
-        limit: args.limit,
-        // Filters Hub did not apply were applied to this page here, so the total is then not known.
-        count: filteredHere ? null : total,
-        has_more: !complete,
-        tags: selected,
-        version_line: null,
-        notes,
-      };
-    }
-    const start = (args.page - 1) * args.limit;
-    return {
-      image: hub.familiar,
-      registry: DEFAULT_REGISTRY,
-      source: 'hub' as const,
-      platform: filter?.text ?? null,
-      sort: args.sort,
-      page: args.page,
-      limit: args.limit,
-      count: complete ? selected.length : null,
-      has_more: start + args.limit < selected.length,
-      tags: selected.slice(start, start + args.limit),
-      version_line: versionLineResult,
-      notes,
-    };
+    const listing = reference.registry === DEFAULT_REGISTRY ? await hubTags(args, services, signal) : await registryTags(reference, args, services, signal);
+    return answer(listing, args);
   },
   summarize(result, args) {
     const filters = [args.name && !args.newer_than && `name~${args.name}`, result.platform && `platform ${result.platform}`]
@@ -196,18 +125,26 @@ export const listTags = defineTool({
           `${result.tags.length} shown${result.has_more ? ', more on the next page' : ''}.`,
       );
     }
+    // A digest's facts are written on the first of its tags; the others name that tag.
+    const firstTagOf = new Map<number, string>();
     for (const entry of result.tags) {
-      if (result.source === 'registry') {
+      const index = entry.digest_index;
+      const group = index === null ? undefined : result.digests[index];
+      if (index === null || !group) {
         lines.push(`- ${entry.name}`);
         continue;
       }
-      const digest = entry.platform_digest && entry.platform_digest !== entry.digest
-        ? `pin ${entry.digest ?? '?'} (${result.platform} image ${entry.platform_digest})`
-        : `${entry.digest ?? '?'}`;
-      const aliases = entry.aliases.length > 0 ? `; same as ${entry.aliases.join(', ')}` : '';
-      lines.push(
-        `- ${entry.name}: ${digest} ${formatBytes(entry.full_size)}, ${entry.platforms.join(' ') || 'no platforms'}, pushed ${day(entry.tag_last_pushed)}${aliases}`,
-      );
+      const pushed = `pushed ${day(entry.tag_last_pushed)}`;
+      const first = firstTagOf.get(index);
+      if (first !== undefined) {
+        lines.push(`- ${entry.name}: same as ${first}, ${pushed}`);
+        continue;
+      }
+      firstTagOf.set(index, entry.name);
+      const digest = group.platform_digest && group.platform_digest !== group.digest
+        ? `pin ${group.digest ?? '?'} (${result.platform} image ${shortDigest(group.platform_digest)})`
+        : `${group.digest ?? '?'}`;
+      lines.push(`- ${entry.name}: ${digest} ${formatBytes(group.full_size)}, ${group.platforms.join(' ') || 'no platforms'}, ${pushed}`);
     }
     lines.push(...result.notes);
     return lines.join('\n');
@@ -250,14 +187,98 @@ function platformFilter(args: Args): PlatformFilter | undefined {
   return { ...(os ? { os } : {}), ...(architecture ? { architecture } : {}), ...(variant ? { variant } : {}), text };
 }
 
-/** A tag as listed: with a platform filter, that platform's digest and size; undefined when it lacks the platform. */
-function entryFor(entry: HubTagFiltered, filter: PlatformFilter | undefined): TagEntry | undefined {
+/**
+ * Docker Hub's tags: one page as Hub pages them, or, to sort or follow a version line, up to HUB_PAGES_MAX pages of the
+ * newest tags read and paged here.
+ */
+async function hubTags(args: Args, services: Services, signal: AbortSignal): Promise<Listing> {
+  const hub = hubImageName(args.image, 'docker_list_tags');
+  const filter = platformFilter(args);
+  const notes: string[] = [];
+  const readAll = args.sort !== 'pushed' || args.newer_than !== undefined;
+  const request = { name: args.newer_than ? undefined : args.name, architecture: filter?.architecture, os: filter?.os };
+  let entries: HubTagFiltered[];
+  let total: number;
+  let complete: boolean;
+  if (readAll) {
+    entries = [];
+    total = 0;
+    complete = false;
+    for (let page = 1; page <= HUB_PAGES_MAX; page++) {
+      const read = await services.hub.listTags(hub.namespace, hub.name, { page, pageSize: HUB_PAGE_SIZE, ...request }, signal);
+      entries.push(...read.results);
+      total = read.count;
+      if (!read.next || page * HUB_PAGE_SIZE >= read.count) {
+        complete = true;
+        break;
+      }
+    }
+    if (!complete) notes.push(`Only the newest ${entries.length} of ${total} tags were read to sort them.`);
+  } else {
+    const read = await services.hub.listTags(hub.namespace, hub.name, { page: args.page, pageSize: args.limit, ...request }, signal);
+    entries = read.results;
+    total = read.count;
+    complete = !read.next && args.page * args.limit >= read.count;
+  }
+  const readTags = entries.flatMap((entry) => {
+    const shown = readTag(entry, filter);
+    return shown && (!request.name || entry.name.includes(request.name)) ? [shown] : [];
+  });
+  const listed = { image: hub.familiar, registry: DEFAULT_REGISTRY, source: 'hub' as const, platform: filter?.text ?? null, notes };
+  if (!readAll) {
+    // Filters Hub did not apply were applied to this page here, so the total is then not known.
+    return { ...listed, count: readTags.length < entries.length ? null : total, has_more: !complete, tags: readTags, version_line: null };
+  }
+  let selected = readTags;
+  let versionLineResult: Result['version_line'] = null;
+  if (args.newer_than) {
+    const line = versionLine(args.newer_than, readTags);
+    if (!line) throw new DockerMcpError('INVALID_INPUT', `argument "newer_than" must be a version tag such as 1.27.1 or 3.12-slim.`);
+    if (!readTags.some((entry) => entry.name === args.newer_than)) {
+      notes.push(`${hub.familiar}:${args.newer_than} was not among the tags read${filter ? ` for ${filter.text}` : ''}.`);
+    }
+    versionLineResult = { tag: args.newer_than, line: line.line, same_as: line.same_as, newer: line.newer, newest: line.newest, newest_later_line: line.newest_later_line };
+    const newer = new Set(line.newer);
+    selected = readTags.filter((entry) => newer.has(entry.name)).sort((a, b) => line.newer.indexOf(a.name) - line.newer.indexOf(b.name));
+  } else if (args.sort !== 'pushed') {
+    selected = sortTags(readTags, args.sort);
+  }
+  const page = pageOf(selected, args);
+  return { ...listed, count: complete ? selected.length : null, has_more: page.has_more, tags: page.tags, version_line: versionLineResult };
+}
+
+/** The page asked for, of tags read and ordered here. */
+function pageOf(tags: ReadTag[], args: Args): { tags: ReadTag[]; has_more: boolean } {
+  const start = (args.page - 1) * args.limit;
+  return { tags: tags.slice(start, start + args.limit), has_more: start + args.limit < tags.length };
+}
+
+/** The answer: each digest the page's tags point at listed once, in the order its first tag appears. */
+function answer(listing: Listing, args: Args): Result {
+  const { tags, ...rest } = listing;
+  const digests: DigestGroup[] = [];
+  const indexOf = new Map<string, number>();
+  const rows = tags.map((entry) => {
+    if (listing.source === 'registry') return { name: entry.name, digest_index: null, tag_last_pushed: entry.tag_last_pushed };
+    // A tag Hub gives no digest for is a group of its own: its platforms and size are still facts.
+    const key = entry.digest === null ? `tag ${entry.name}` : `${entry.digest} ${entry.platform_digest ?? ''}`;
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      index = digests.push({ digest: entry.digest, platform_digest: entry.platform_digest, full_size: entry.full_size, platforms: entry.platforms }) - 1;
+      indexOf.set(key, index);
+    }
+    return { name: entry.name, digest_index: index, tag_last_pushed: entry.tag_last_pushed };
+  });
+  return { ...rest, sort: args.sort, page: args.page, limit: args.limit, digests, tags: rows };
+}
+
+/** A tag as read: with a platform filter, that platform's digest and size; undefined when it lacks the platform. */
+function readTag(entry: HubTagFiltered, filter: PlatformFilter | undefined): ReadTag | undefined {
   const base = {
     name: entry.name,
     digest: entry.digest ?? null,
     platforms: entry.images.map(platformString),
     tag_last_pushed: entry.tag_last_pushed ?? null,
-    aliases: [] as string[],
   };
   if (!filter) return { ...base, platform_digest: null, full_size: entry.full_size ?? null };
   const image = entry.images.find(
@@ -273,16 +294,9 @@ function entryFor(entry: HubTagFiltered, filter: PlatformFilter | undefined): Ta
   return { ...base, platform_digest: image.digest ?? null, full_size: image.size ?? null };
 }
 
-/** Each tag learns the other tags read with the same digest. */
-function withAliases(tags: TagEntry[]): void {
-  const byDigest = new Map<string, string[]>();
-  for (const entry of tags) if (entry.digest) byDigest.set(entry.digest, [...(byDigest.get(entry.digest) ?? []), entry.name]);
-  for (const entry of tags) entry.aliases = entry.digest ? byDigest.get(entry.digest)!.filter((name) => name !== entry.name) : [];
-}
-
 /** By size (smallest first, unknown last) or by name, with version tags in version order. */
-function sortTags(tags: TagEntry[], sort: 'name' | 'size'): TagEntry[] {
-  const byName = (a: TagEntry, b: TagEntry) => {
+function sortTags(tags: ReadTag[], sort: 'name' | 'size'): ReadTag[] {
+  const byName = (a: ReadTag, b: ReadTag) => {
     const va = parseVersionTag(a.name);
     const vb = parseVersionTag(b.name);
     if (va && vb && va.variant === vb.variant) return compareVersions(va.numbers, vb.numbers);
@@ -300,7 +314,7 @@ function plural(count: number, noun: string): string {
  * Tags from the registry's own tags/list, which pages by cursor: page N is read as the first N × limit names (or
  * the whole list, up to REGISTRY_TAGS_MAX, when filtering by name) and cut here.
  */
-async function registryTags(reference: ImageReference, args: Args, services: Services, signal: AbortSignal): Promise<Result> {
+async function registryTags(reference: ImageReference, args: Args, services: Services, signal: AbortSignal): Promise<Listing> {
   if (args.architecture || args.os || args.platform || args.sort === 'size') {
     throw new DockerMcpError(
       'UNSUPPORTED',
@@ -319,14 +333,13 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
   const listing = await services.registry.listTags(reference, { limit: wanted }, signal);
   const complete = listing.next === undefined;
   const notes: string[] = [];
-  let entries: TagEntry[] = (args.name && !args.newer_than ? listing.tags.filter((name) => name.includes(args.name!)) : listing.tags).map((name) => ({
+  let entries: ReadTag[] = (args.name && !args.newer_than ? listing.tags.filter((name) => name.includes(args.name!)) : listing.tags).map((name) => ({
     name,
     digest: null,
     platform_digest: null,
     full_size: null,
     platforms: [],
     tag_last_pushed: null,
-    aliases: [],
   }));
   let versionLineResult: Result['version_line'] = null;
   if (args.newer_than) {
@@ -339,18 +352,15 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
     entries = sortTags(entries, 'name');
   }
   if (!complete && readAll) notes.push(`Only the first ${listing.tags.length} tags were read.`);
-  const start = (args.page - 1) * args.limit;
+  const page = pageOf(entries, args);
   return {
     image: familiarRepository(reference),
     registry: reference.registry,
     source: 'registry',
     platform: null,
-    sort: args.sort,
-    page: args.page,
-    limit: args.limit,
     count: complete ? entries.length : null,
-    has_more: start + args.limit < entries.length || !complete,
-    tags: entries.slice(start, start + args.limit),
+    has_more: page.has_more || !complete,
+    tags: page.tags,
     version_line: versionLineResult,
     notes,
   };

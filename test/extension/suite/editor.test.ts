@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import * as vscode from 'vscode';
 import type { RigRequestCounts } from '../harness/editorRig';
 import { SETTINGS_SECTION } from '../../../extension/src/settings';
-import { delay, extensionApi } from './extensionApi';
+import { delay, extensionApi, nextEvent } from './extensionApi';
 import { runConfig } from './runConfig';
 
 const SOURCE = 'Docker Hub';
@@ -235,22 +235,35 @@ describe('editor: image facts where references are written', function () {
     ]);
   });
 
-  it('a Compose file of 30 references asks the Hub once per distinct reference (and once per version line), pulls nothing, and asks nothing again when edited', async () => {
-    const distinct = ['demo:schema2', 'demo:oci', 'demo:list', 'app:1', 'app2:1', 'many:tag-001', 'many:tag-002', 'web:1.27.4'];
-    // Tags that are versions: the newer-version check lists each one's line once.
-    const versionTags = ['app:1', 'app2:1', 'web:1.27.4'];
+  it('a Compose file of 30 references, every default check on, costs at most one upstream request per distinct reference, pulls nothing, and asks nothing again when edited', async () => {
+    const config = vscode.workspace.getConfiguration('dockerHub');
+    for (const check of ['unknownImage', 'movedPin', 'newerVersion', 'notPinned', 'vulnerabilities']) {
+      assert.equal(config.inspect(`diagnostics.${check}`)?.globalValue, undefined, `${check} is left at its default`);
+    }
+    assert.equal(config.get('diagnostics.newerVersion'), 'information', 'the newer-version check is on by default');
+    // Five of them versions whose line is checked: web's two share one line.
+    const distinct = ['demo:schema2', 'demo:oci', 'demo:list', 'app:1', 'app2:1', 'many:tag-001', 'many:tag-002', 'web:1.27.4', 'web:1.27.1', 'python:3.12-slim'];
     const services = Array.from({ length: 30 }, (_, index) => `  s${index}:\n    image: ${distinct[index % distinct.length]}`);
+    // Only this file is visible, and the server's cache (which would hide what a first look costs) is empty: Clear Cache
+    // restarts the server and has the editor ask again for what is visible, which is nothing once that has happened.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const restarted = nextEvent((await extensionApi()).provider.onDidChangeMcpServerDefinitions, 10_000);
+    await vscode.commands.executeCommand('dockerhubMcp.clearCache');
+    await restarted;
     await rigControl('/reset', { method: 'POST' });
     const { document } = await openFile('compose.many.yaml', `services:\n${services.join('\n')}\n`);
     await waitFor('a size hint on each of the 30 references', async () => ((await inlayHints(document)).length === 30 ? true : undefined));
+    await waitFor('the newer-version diagnostics', () => (describeDiagnostics(document).length === 6 ? true : undefined));
+    assert.deepEqual([...new Set(describeDiagnostics(document).map((d) => d.replace(/^\d+: /, '')))].sort(), [
+      'newerVersion Information [python:3.12-slim]: 3.12.8-slim is newer than 3.12-slim in the same line.',
+      'newerVersion Information [web:1.27.1]: 1.27.4 is newer than 1.27.1 in the same line.',
+    ]);
     const counts = await rigCounts();
-    const tagRequests = Object.entries(counts.hub).filter(([path]) => /\/tags\/[^/]+$/.test(path));
-    const tagListings = Object.entries(counts.hub).filter(([path]) => /\/tags$/.test(path));
-    const total = Object.values(counts.hub).reduce((sum, n) => sum + n, 0);
-    assert.ok(tagRequests.every(([, n]) => n === 1), `each tag asked once: ${JSON.stringify(counts.hub)}`);
-    assert.equal(tagRequests.length, distinct.length, JSON.stringify(counts.hub));
-    assert.ok(tagListings.reduce((sum, [, n]) => sum + n, 0) <= versionTags.length, JSON.stringify(counts.hub));
-    assert.ok(total <= distinct.length + versionTags.length, `Hub requests: ${JSON.stringify(counts.hub)}`);
+    const hubRequests = Object.values(counts.hub).reduce((sum, n) => sum + n, 0);
+    const registryRequests = Object.values(counts.registry).reduce((sum, n) => sum + n, 0);
+    const seen = JSON.stringify(counts);
+    assert.ok(Object.values(counts.hub).every((n) => n === 1), `nothing asked twice: ${seen}`);
+    assert.ok(hubRequests + registryRequests <= distinct.length, `${hubRequests + registryRequests} upstream requests for ${distinct.length} distinct references: ${seen}`);
     assert.equal(counts.registry.manifestGet, 0, 'no manifest GET, so no pull counted');
 
     const editor = vscode.window.activeTextEditor!;
@@ -259,8 +272,7 @@ describe('editor: image facts where references are written', function () {
     await delay(1500);
     await waitFor('the hints again', async () => ((await inlayHints(document)).length === 30 ? true : undefined));
     const after = await rigCounts();
-    assert.deepEqual(after.hub, counts.hub, 'editing asks nothing upstream');
-    assert.equal(after.registry.manifestGet, 0);
+    assert.deepEqual(after, counts, 'editing asks nothing upstream');
   });
 
   it('a document nobody sees is not checked: nothing is asked for it', async () => {
@@ -300,6 +312,33 @@ describe('editor: image facts where references are written', function () {
     } finally {
       await api.tokens.delete();
       await config.update('username', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('offline or rate limited: the diagnostics stay as they were and, with the hover, say how old they are', async () => {
+    const { document } = await openFile('stale.Dockerfile', 'FROM web:1.27.1\n');
+    const current = '0: newerVersion Information [web:1.27.1]: 1.27.4 is newer than 1.27.1 in the same line.';
+    await waitFor('the newer-version diagnostic', () => (describeDiagnostics(document).join() === current ? true : undefined));
+    await rigControl('/refuse', { method: 'POST' });
+    try {
+      // Clear Cache empties the server's cache too, so checking again has to ask Docker Hub, which refuses.
+      await vscode.commands.executeCommand('dockerhubMcp.clearCache');
+      await rigControl('/reset', { method: 'POST' });
+      await vscode.commands.executeCommand('dockerhubMcp.checkWorkspace');
+      const [stale] = await waitFor('the diagnostic marked with its age', () => {
+        const found = describeDiagnostics(document);
+        return found.some((d) => d.includes('as of')) ? found : undefined;
+      });
+      assert.match(
+        stale,
+        /^0: newerVersion Information \[web:1\.27\.1\]: 1\.27\.4 is newer than 1\.27\.1 in the same line \(as of (a moment|\d+ seconds?|1 minute) ago; checking again failed: .+\)\.$/,
+      );
+      const refused = Object.entries((await rigCounts()).hub).filter(([path]) => path.includes('/repositories/web/tags'));
+      assert.ok(refused.length > 0, 'checking again asked Docker Hub');
+      const text = await hoverText(document, positionOf(document, 'web:1.27.1'));
+      assert.match(text, /web:1\.27\.1 → `sha256:[0-9a-f]{64}` \(index digest, the one to pin\), pushed .+ \(as of .+ ago; checking again failed: .+\)/, text);
+    } finally {
+      await rigControl('/answer', { method: 'POST' });
     }
   });
 });

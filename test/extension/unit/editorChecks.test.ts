@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { timeAgo } from '../../../server/src/contract';
-import { DEFAULT_CHECK_SETTINGS, findingsFor, hintLabel, moveFix, type SiteFacts } from '../../../extension/src/editor/checks';
+import { DEFAULT_CHECK_SETTINGS, findingsFor, hintLabel, moveFix, staleNote, type SiteFacts } from '../../../extension/src/editor/checks';
 import { escapeMarkdown, hoverMarkdown, registryPage } from '../../../extension/src/editor/hoverText';
-import { closestName, FactCache, referenceParts, type Fact, type ReferenceParts, type TagFacts } from '../../../extension/src/editor/imageFacts';
+import { closestName, FactCache, listedTags, listingFilter, referenceParts, type Fact, type ReferenceParts, type TagFacts } from '../../../extension/src/editor/imageFacts';
 import type { ImageSite } from '../../../extension/src/editor/imageSites';
 
 const NOW = Date.parse('2026-12-01T12:00:00Z');
@@ -82,6 +82,13 @@ describe('editor: what is said about a reference', () => {
     assert.match(finding.message, /has moved since this pin: .* \(as of 12 minutes ago; checking again failed: Docker Hub’s pull limit is reached; try again in 20 minutes\.\)\.$/);
   });
 
+  it('facts under a second old are "a moment" old, never "now"', () => {
+    const failedRefresh = { code: 'TIMEOUT' as const, message: 'Docker Hub did not answer in time.' };
+    assert.equal(staleNote({ ok: true, value: 1, fetchedAt: NOW - 400, failedRefresh }, NOW), ' (as of a moment ago; checking again failed: Docker Hub did not answer in time.)');
+    assert.equal(staleNote({ ok: true, value: 1, fetchedAt: NOW - 5000, failedRefresh }, NOW), ' (as of 5 seconds ago; checking again failed: Docker Hub did not answer in time.)');
+    assert.equal(staleNote(fresh(1), NOW), '');
+  });
+
   it('critical and high vulnerabilities are a warning; only lower ones say nothing', () => {
     const facts = (critical: number, high: number): SiteFacts => ({ parts: parts('node:20'), tag: fresh(tagFacts), vulnerabilities: fresh({ critical, high, medium: 4, low: 9, total: critical + high + 13 }) });
     assert.deepEqual(findingsFor(site('node:20'), facts(1, 3), DEFAULT_CHECK_SETTINGS, NOW).map((f) => f.message), ['node:20 has 1 critical and 3 high vulnerabilities (Docker Scout).']);
@@ -131,6 +138,38 @@ describe('editor: the hover', () => {
   });
 });
 
+describe('editor: one tag listing per reference', () => {
+  it('filters by a text the tag and the rest of its version line both contain', () => {
+    assert.equal(listingFilter('1.27.1'), '1.27.');
+    assert.equal(listingFilter('1.27.1-alpine'), '1.27.');
+    assert.equal(listingFilter('3.12-slim'), '3.12', 'a floating tag lacks the line filter’s trailing dot');
+    assert.equal(listingFilter('v2'), 'v2');
+    assert.equal(listingFilter('latest'), 'latest');
+    for (const tag of ['1.27.1', '3.12-slim', 'v2', '20', 'bookworm']) assert.ok(tag.includes(listingFilter(tag)), tag);
+  });
+
+  it('reads each row’s digest, platforms, size and push date, and the platform the sizes are of', () => {
+    const listing = listedTags({
+      platform: 'linux/arm64/v8',
+      digests: [{ digest: CURRENT, platform_digest: null, full_size: 1234, platforms: ['linux/amd64', 'linux/arm64/v8'] }],
+      tags: [
+        { name: '1.27.4', digest_index: 0, tag_last_pushed: '2026-11-28T12:00:00Z' },
+        { name: '1.27', digest_index: 0, tag_last_pushed: '2026-11-28T13:00:00Z' },
+        { name: '1.27.1', digest_index: null, tag_last_pushed: null },
+      ],
+    });
+    assert.deepEqual(listing, {
+      platform: 'linux/arm64/v8',
+      tags: [
+        { name: '1.27.4', digest: CURRENT, platforms: ['linux/amd64', 'linux/arm64/v8'], size: 1234, pushed: '2026-11-28T12:00:00Z' },
+        { name: '1.27', digest: CURRENT, platforms: ['linux/amd64', 'linux/arm64/v8'], size: 1234, pushed: '2026-11-28T13:00:00Z' },
+        { name: '1.27.1', digest: null, platforms: [], size: null, pushed: null },
+      ],
+    });
+    assert.deepEqual(listedTags(null), { platform: null, tags: [] });
+  });
+});
+
 describe('editor: facts by reference', () => {
   function cache() {
     let now = NOW;
@@ -171,5 +210,23 @@ describe('editor: facts by reference', () => {
     advance(MINUTE);
     const gone = await facts.get('node:20', async () => ({ ok: false, error: { code: 'NOT_FOUND', message: 'tag 20 was deleted.' } }));
     assert.ok(!gone.ok && gone.error.code === 'NOT_FOUND', 'an answer about the image itself replaces the old facts');
+  });
+
+  it('expired facts are asked for again at the next look, and stay, with their age, when that fails', async () => {
+    const { cache: facts, advance } = cache();
+    await facts.get('node:20', async () => ({ ok: true, value: 'known' }));
+    advance(MINUTE);
+    facts.expire();
+    assert.deepEqual(facts.peek('node:20'), { ok: true, value: 'known', fetchedAt: NOW }, 'known until asked again');
+    let asked = 0;
+    const kept = await facts.get('node:20', async () => {
+      asked++;
+      return { ok: false, error: { code: 'RATE_LIMITED', message: 'Docker Hub refused: rate limited.' } };
+    });
+    assert.equal(asked, 1, 'asked again although the facts were a minute old');
+    assert.ok(kept.ok && kept.value === 'known' && kept.fetchedAt === NOW && kept.failedRefresh?.code === 'RATE_LIMITED');
+    facts.expire();
+    const renewed = await facts.get('node:20', async () => ({ ok: true, value: 'new' }));
+    assert.ok(renewed.ok && renewed.value === 'new' && !renewed.failedRefresh);
   });
 });

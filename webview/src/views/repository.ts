@@ -132,6 +132,7 @@ function tagList(page: TagPage, route: RouteOf<'repository'>, context: ViewConte
     { class: 'list', 'aria-label': `Tags of ${page.image}` },
     page.tags.map((tag) => {
       const image = `${route.repository}:${tag.name}`;
+      const pointsAt = tag.digest_index === null ? undefined : page.digests[tag.digest_index];
       return h(
         'li',
         { class: 'row-with-actions' },
@@ -143,8 +144,10 @@ function tagList(page: TagPage, route: RouteOf<'repository'>, context: ViewConte
             ? h(
                 'span',
                 { class: 'item-meta' },
-                tag.platforms.length > 0 ? h('span', { title: tag.platforms.join(', ') }, icon('vm'), platformSummary(tag.platforms)) : null,
-                tag.full_size !== null ? h('span', { title: 'Compressed size' }, icon('database'), formatBytes(tag.full_size)) : null,
+                pointsAt && pointsAt.platforms.length > 0
+                  ? h('span', { title: pointsAt.platforms.join(', ') }, icon('vm'), platformSummary(pointsAt.platforms))
+                  : null,
+                pointsAt && pointsAt.full_size !== null ? h('span', { title: 'Compressed size' }, icon('database'), formatBytes(pointsAt.full_size)) : null,
                 tag.tag_last_pushed ? h('span', null, 'pushed ', relativeTime(tag.tag_last_pushed)) : null,
               )
             : null,

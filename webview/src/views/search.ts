@@ -1,6 +1,7 @@
 // Search Docker Hub as one types; or open an image reference typed directly (any registry).
 import type { RouteOf } from '../state';
 import { namespacesSection } from './namespace';
+import { signInsSection } from './signIns';
 import { compactCount, describeImage, type DescribedImage, type SearchResult } from '../../../server/src/contract';
 import { arrowNavigation, badge, button, emptyState, fill, h, icon, relativeTime, show, type ViewContext } from '../ui';
 
@@ -42,6 +43,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
           h('p', { class: 'hint' }, 'Or type a reference to open an image from any registry, e.g. nginx:1.27, bitnami/redis, or ghcr.io/owner/app:tag.'),
         ),
         namespacesSection(context),
+        signInsSection(context),
       );
       return;
     }
