@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { ConfigError, loadConfig } from '../../server/src/config';
 import { createLogger } from '../../server/src/log';
 import { README_URI_TEMPLATE } from '../../server/src/resources';
@@ -78,6 +81,23 @@ describe('context economy: lean tool definitions, only the tools that can work (
         assert.equal((tool.annotations as Record<string, unknown>).title, undefined, `${tool.name}: title said once`);
         assert.ok(!JSON.stringify(tool.outputSchema).includes('"description":"'), `${tool.name}: no prose in the output schema`);
       }
+    });
+
+    it('a shape used twice in one output schema is written once, and real answers still validate as a client checks them', () => {
+      const compare = tools.find((tool) => tool.name === 'docker_compare_images')!.outputSchema!;
+      const sides = compare.properties as Record<string, unknown>;
+      assert.deepEqual(sides.b, sides.a, 'both sides refer to one shape');
+      assert.ok('$defs' in compare && JSON.stringify(sides.a).startsWith('{"$ref":"#/$defs/'), JSON.stringify(sides.a));
+      const recorded = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'api-examples.json'), 'utf8')) as { results: Record<string, unknown> }).results;
+      const validator = new AjvJsonSchemaValidator();
+      for (const tool of tools) {
+        assert.ok(recorded[tool.name], `${tool.name} has a result recorded from the rig`);
+        const checked = validator.getValidator(tool.outputSchema!)(recorded[tool.name]);
+        assert.ok(checked.valid, `${tool.name}: ${checked.errorMessage}`);
+      }
+      const broken = structuredClone(recorded.docker_compare_images) as { b: { size: unknown } };
+      broken.b.size = 'large';
+      assert.equal(validator.getValidator(compare)(broken).valid, false, 'a wrong type inside a shared shape is caught');
     });
 
     it('output schemas keep their structure: every output field of every tool is listed', () => {

@@ -23,13 +23,16 @@ export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/red
 
 export const platformArg = z
   .string()
-  .max(64)
+  // The length is checked here rather than as maxLength, which every listed tool would repeat to the model.
   .superRefine((value, ctx) => {
-    if (normalisePlatform(value) === undefined) ctx.addIssue({ code: 'custom', message: PLATFORM_RULE });
+    const problem = value.length > PLATFORM_MAX ? `must be at most ${PLATFORM_MAX} characters long` : normalisePlatform(value) === undefined ? PLATFORM_RULE : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .transform((value) => normalisePlatform(value)!)
   .optional()
-  .describe('os/arch[/variant] or an architecture');
+  .describe('e.g. linux/arm64');
+
+const PLATFORM_MAX = 64;
 
 const PLATFORM_RULE =
   'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
@@ -57,9 +60,9 @@ export const readDigestOutput = z
   .describe("Digest of the platform's image manifest that was read; for a multi-platform tag NOT the one to pin (see pin_digest)");
 
 export const limitArg = (max: number, fallback: number) =>
-  z.number().int().min(1).max(max).default(fallback).describe('Results per page');
+  z.number().int().min(1).max(max).default(fallback).describe('Per page');
 
-export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page, from 1');
+export const pageArg = z.number().int().min(1).max(10000).default(1);
 
 export const namespaceArg = z
   .string()
