@@ -15,6 +15,8 @@ const CAN_GO_BACK = 'dockerHub.explorer.canGoBack';
 const COMMAND_IDS: Record<ExplorerCommand, string> = {
   setToken: 'dockerhubMcp.setToken',
   showLog: 'dockerhubMcp.showServerLog',
+  addRegistryCredentials: 'dockerhubMcp.addRegistryCredentials',
+  removeRegistryCredentials: 'dockerhubMcp.removeRegistryCredentials',
 };
 
 export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -22,14 +24,14 @@ export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.
   /** Events for a page not yet shown, or not yet listening: sent when it says it is. */
   private pending: HostEvent[] = [];
   private listening = false;
-  private readonly handle: (raw: unknown) => Promise<unknown>;
+  private readonly actions: ExplorerHostActions;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
-    connection: ToolCaller,
-    log: ExplorerLog,
+    private readonly connection: ToolCaller,
+    private readonly log: ExplorerLog,
   ) {
-    const actions: ExplorerHostActions = {
+    this.actions = {
       async copy(text, label) {
         await vscode.env.clipboard.writeText(text);
         vscode.window.setStatusBarMessage(`Copied ${label}`, 3000);
@@ -42,8 +44,8 @@ export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.
         // openExternal asks the person before leaving for a site not yet trusted.
         await vscode.env.openExternal(vscode.Uri.parse(url, true));
       },
-      async runCommand(command) {
-        await vscode.commands.executeCommand(COMMAND_IDS[command]);
+      async runCommand(command, registry) {
+        await (registry === undefined ? vscode.commands.executeCommand(COMMAND_IDS[command]) : vscode.commands.executeCommand(COMMAND_IDS[command], registry));
       },
       viewChanged: async (canGoBack) => {
         // The page's first message: from now on it hears what is posted to it.
@@ -52,7 +54,6 @@ export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.
         this.flush();
       },
     };
-    this.handle = createRequestHandler(connection, actions, log);
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -68,16 +69,21 @@ export class ExplorerViewProvider implements vscode.WebviewViewProvider, vscode.
       styleUri: uri('styles.css'),
       codiconUri: uri('codicon.css'),
     });
-    const subscription = webview.onDidReceiveMessage(async (raw: unknown) => {
-      const reply = await this.handle(raw);
-      // The view may have been closed while the server answered.
-      await Promise.resolve(webview.postMessage(reply)).catch(() => undefined);
-    });
+    // One handler per page: a page loaded anew numbers its requests from 1 again.
+    let handle = createRequestHandler(this.connection, this.actions, this.log);
+    // The view may have been closed while the server answered.
+    const postToPage = (message: unknown) => void Promise.resolve(webview.postMessage(message)).catch(() => undefined);
+    const subscription = webview.onDidReceiveMessage(async (raw: unknown) => postToPage(await handle(raw, postToPage)));
     // A hidden view's page is unloaded; shown again, it starts anew and says so.
     const visibility = view.onDidChangeVisibility(() => {
-      if (!view.visible) this.listening = false;
+      if (view.visible) return;
+      this.listening = false;
+      // Nobody waits for what the unloaded page asked (a layer download stops).
+      handle.cancelAll();
+      handle = createRequestHandler(this.connection, this.actions, this.log);
     });
     view.onDidDispose(() => {
+      handle.cancelAll();
       subscription.dispose();
       visibility.dispose();
       if (this.view === view) this.view = undefined;

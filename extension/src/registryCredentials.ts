@@ -81,7 +81,10 @@ export function registerRegistryCredentials(context: vscode.ExtensionContext, de
       if (event.affectsConfiguration(`${SETTINGS_SECTION}.${USE_DOCKER_CONFIG}`)) deps.restartServer();
     }),
     vscode.commands.registerCommand('dockerhubMcp.addRegistryCredentials', () => guarded(deps, () => addCredentials(store, deps))),
-    vscode.commands.registerCommand('dockerhubMcp.removeRegistryCredentials', () => guarded(deps, () => removeCredentials(store))),
+    // The explorer's row of a registry passes its host; the Command Palette passes nothing and a list is offered.
+    vscode.commands.registerCommand('dockerhubMcp.removeRegistryCredentials', (host?: unknown) =>
+      guarded(deps, () => removeCredentials(store, typeof host === 'string' ? host : undefined)),
+    ),
   );
   return {
     store,
@@ -164,18 +167,26 @@ async function addCredentials(store: RegistryCredentialStore, deps: RegistryCred
   );
 }
 
-async function removeCredentials(store: RegistryCredentialStore): Promise<void> {
+async function removeCredentials(store: RegistryCredentialStore, host?: string): Promise<void> {
   const stored = await store.all();
   const hosts = Object.keys(stored).sort();
+  if (host !== undefined && !hosts.includes(host)) {
+    void vscode.window.showInformationMessage(`VS Code keeps no credentials for ${host}.`);
+    return;
+  }
   if (hosts.length === 0) {
     void vscode.window.showInformationMessage('No registry credentials are stored in VS Code.');
     return;
   }
-  const picked = await vscode.window.showQuickPick(
-    hosts.map((host) => ({ label: host, description: stored[host].username })),
-    { title: 'Remove registry credentials', placeHolder: 'Registry whose credentials VS Code forgets' },
-  );
-  if (!picked) return;
-  await store.remove(picked.label);
-  void vscode.window.showInformationMessage(`VS Code no longer keeps or hands over credentials for ${picked.label}.`);
+  const chosen =
+    host ??
+    (
+      await vscode.window.showQuickPick(
+        hosts.map((name) => ({ label: name, description: stored[name].username })),
+        { title: 'Remove registry credentials', placeHolder: 'Registry whose credentials VS Code forgets' },
+      )
+    )?.label;
+  if (!chosen) return;
+  await store.remove(chosen);
+  void vscode.window.showInformationMessage(`VS Code no longer keeps or hands over credentials for ${chosen}.`);
 }

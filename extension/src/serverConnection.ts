@@ -24,8 +24,22 @@ export interface ServerLaunch {
 
 export type ToolOutcome = { ok: true; value: ToolValue } | { ok: false; error: ReplyError };
 
+/** One MCP progress notification of a call: `progress` of `total` (bytes, for the layer tools) and the server's words. */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+export interface CallOptions {
+  /** Asks the server for progress notifications (the request carries a progress token) and hears each one. */
+  onProgress?: (update: ToolProgress) => void;
+  /** Cancels the call: the server is told (notifications/cancelled) and stops, e.g. a layer download. */
+  signal?: AbortSignal;
+}
+
 export interface ToolCaller {
-  callTool(tool: ToolName, args: ToolArguments): Promise<ToolOutcome>;
+  callTool(tool: ToolName, args: ToolArguments, options?: CallOptions): Promise<ToolOutcome>;
 }
 
 const STDERR_LINES_KEPT = 5;
@@ -44,15 +58,17 @@ export class ServerConnection implements ToolCaller {
     private readonly log: ExplorerLog,
   ) {}
 
-  async callTool(tool: ToolName, args: ToolArguments): Promise<ToolOutcome> {
-    const outcome = await this.call(tool, args);
+  async callTool(tool: ToolName, args: ToolArguments, options: CallOptions = {}): Promise<ToolOutcome> {
+    const outcome = await this.call(tool, args, options);
     // The log channel is where "Show Log" sends people: every failure is there with what was asked.
-    if (!outcome.ok) this.log.warn(`${describeCall(tool, args)} failed: ${outcome.error.code}: ${outcome.error.message}`);
+    if (options.signal?.aborted) this.log.debug(`${describeCall(tool, args)} cancelled`);
+    else if (!outcome.ok) this.log.warn(`${describeCall(tool, args)} failed: ${outcome.error.code}: ${outcome.error.message}`);
     else this.log.debug(`${describeCall(tool, args)} answered`);
     return outcome;
   }
 
-  private async call(tool: ToolName, args: ToolArguments): Promise<ToolOutcome> {
+  private async call(tool: ToolName, args: ToolArguments, options: CallOptions): Promise<ToolOutcome> {
+    const { onProgress, signal } = options;
     // One retry: a server that died between calls (or during one) is started again; every explorer tool is
     // read-only or idempotent, so asking twice is safe.
     for (let attempt = 1; ; attempt++) {
@@ -62,8 +78,13 @@ export class ServerConnection implements ToolCaller {
       } catch (err) {
         return { ok: false, error: { code: 'UPSTREAM_ERROR', message: this.startFailure(err) } };
       }
+      if (signal?.aborted) return { ok: false, error: cancelled(tool) };
       try {
-        const result = await client.callTool({ name: tool, arguments: args });
+        const result = await client.callTool({ name: tool, arguments: args }, undefined, {
+          signal,
+          // A layer download may stream for minutes; each progress notification shows the server is still at it.
+          ...(onProgress ? { onprogress: ({ progress, total, message }) => onProgress({ progress, total, message }), resetTimeoutOnProgress: true } : {}),
+        });
         const text = (result.content as Array<{ type: string; text?: string }>)
           .filter((part) => part.type === 'text')
           .map((part) => part.text ?? '')
@@ -71,6 +92,8 @@ export class ServerConnection implements ToolCaller {
         if (result.isError) return { ok: false, error: parseToolError(text) };
         return { ok: true, value: { structured: result.structuredContent ?? null, text } };
       } catch (err) {
+        // The SDK rejects a cancelled call as a timeout; it was the caller who gave up.
+        if (signal?.aborted) return { ok: false, error: cancelled(tool) };
         if (isConnectionClosed(err) && attempt === 1 && !this.disposed) {
           this.log.warn(`the server stopped during ${tool}; starting it again`);
           continue;
@@ -170,6 +193,10 @@ export class ServerConnection implements ToolCaller {
 
 function isConnectionClosed(err: unknown): boolean {
   return err instanceof McpError && err.code === ErrorCode.ConnectionClosed;
+}
+
+function cancelled(tool: ToolName): ReplyError {
+  return { code: 'CANCELLED', message: `${tool} was cancelled before it answered.` };
 }
 
 function callFailure(tool: ToolName, err: unknown): ReplyError {

@@ -42,8 +42,10 @@ export interface CataloguePlatformImage {
   configDigest: string;
   configMediaType: string;
   configSize: number;
-  /** Config size plus the compressed sizes of all layers. */
+  /** Config size plus the compressed sizes of all layers: the bytes a pull downloads, as Hub's `size` counts them. */
   size: number;
+  /** The tools' `compressed_size`: the layers' bytes, each distinct layer once, the config not included. */
+  compressedSize: number;
   created: string;
   layers: CatalogueLayer[];
   /** The image config exactly as pushed. */
@@ -423,6 +425,7 @@ function platformEntry(image: BuiltImage): CataloguePlatformImage {
     configMediaType: image.config.mediaType,
     configSize: image.config.size,
     size: image.config.size + image.layers.reduce((sum, layer) => sum + layer.size, 0),
+    compressedSize: [...new Map(image.layers.map((layer) => [layer.digest, layer.size])).values()].reduce((sum, size) => sum + size, 0),
     created: image.configJson.created,
     layers: image.layers.map(({ digest, size, mediaType, diffId, createdBy }) => ({ digest, size, mediaType, diffId, createdBy })),
     config: image.configJson,

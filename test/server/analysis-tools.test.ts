@@ -69,7 +69,7 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.platform, 'linux/amd64');
       assert.equal(result.digest, amd64.digest);
       assert.equal(result.layer_count, 3);
-      assert.equal(result.total_size, sizeOf(amd64));
+      assert.equal(result.compressed_size, sizeOf(amd64));
       assert.equal(result.empty_history_entries, amd64.config.history.length - 3);
       assert.deepEqual(
         result.layers.map((l: any) => [l.index, l.digest, l.size]),
@@ -195,12 +195,12 @@ describe('analysis tools against the rig registry', () => {
           [2, app.layers[2].digest, 'RUN make'],
         ],
       );
-      assert.equal(result.size_delta, sizeOf(app) - sizeOf(base));
+      assert.equal(result.compressed_size_delta, sizeOf(app) - sizeOf(base));
       const difference = (field: string, key: string | null = null) =>
         result.config_differences.find((d: any) => d.field === field && d.key === key);
       assert.deepEqual(difference('user'), { field: 'user', key: null, a: null, b: 'app' });
       assert.deepEqual(difference('cmd'), { field: 'cmd', key: null, a: '["/bin/sh"]', b: '["serve"]' });
-      assert.deepEqual(difference('exposedPorts'), { field: 'exposedPorts', key: null, a: null, b: '8080/tcp' });
+      assert.deepEqual(difference('exposed_ports'), { field: 'exposed_ports', key: null, a: null, b: '8080/tcp' });
       assert.deepEqual(difference('env', 'APP_HOME'), { field: 'env', key: 'APP_HOME', a: null, b: '/app' });
       assert.equal(difference('env', 'PATH'), undefined);
       assert.equal(difference('labels', 'org.opencontainers.image.base.name').b, 'docker.io/library/base:1');
@@ -211,7 +211,7 @@ describe('analysis tools against the rig registry', () => {
     it('the demo index\'s amd64 entry and demo:oci are the same image', async () => {
       const result = success(await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:oci', platform: 'linux/amd64' }));
       assert.equal(result.identical, true);
-      assert.equal(result.size_delta, 0);
+      assert.equal(result.compressed_size_delta, 0);
       assert.deepEqual(result.config_differences, []);
       assert.equal(result.only_in_a.count + result.only_in_b.count, 0);
     });
@@ -263,8 +263,8 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.built_on_digest, base.digest);
       assert.equal(result.current_digest, base.digest);
       assert.equal(result.moved, false);
-      assert.equal(result.base_layers, 1);
-      assert.equal(result.image_layers, 3);
+      assert.equal(result.base_layer_count, 1);
+      assert.equal(result.layer_count, 3);
     });
 
     it('after base:1 moves, app:1 reports moved, the new digest, and the layers of the base it was built on', async () => {
@@ -276,8 +276,8 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.built_on_digest, original.digest);
       assert.equal(result.current_digest, moved.digest);
       assert.notEqual(moved.digest, original.digest);
-      assert.equal(result.base_layers, 1);
-      assert.equal(result.shared_with_current, 0);
+      assert.equal(result.base_layer_count, 1);
+      assert.equal(result.common_prefix, 0);
       assert.match(outcome.text, /HAS MOVED/);
     });
 
@@ -291,7 +291,7 @@ describe('analysis tools against the rig registry', () => {
       const matched = success(await call('docker_track_base_updates', { image: 'app2:1', base: 'base:1' }));
       assert.equal(matched.detected_by, 'layer-prefix');
       assert.equal(matched.moved, false);
-      assert.equal(matched.base_layers, 1);
+      assert.equal(matched.base_layer_count, 1);
       assert.equal(matched.current_digest, pushed('library/base', '1').digest);
     });
 
@@ -299,8 +299,8 @@ describe('analysis tools against the rig registry', () => {
       const result = success(await call('docker_track_base_updates', { image: 'app2:1', base: 'demo:oci' }));
       assert.equal(result.detected_by, 'none');
       assert.equal(result.moved, null);
-      assert.equal(result.shared_with_current, 0);
-      assert.equal(result.base_layers, null);
+      assert.equal(result.common_prefix, 0);
+      assert.equal(result.base_layer_count, null);
     });
 
     it('a sibling sharing only a root layer is a common ancestor, not a base that moved', async () => {
@@ -308,8 +308,8 @@ describe('analysis tools against the rig registry', () => {
       const result = success(outcome);
       assert.equal(result.relation, 'common-ancestor');
       assert.equal(result.moved, null);
-      assert.equal(result.shared_with_current, 1);
-      assert.equal(result.base_layers, null);
+      assert.equal(result.common_prefix, 1);
+      assert.equal(result.base_layer_count, null);
       assert.equal(result.detected_by, 'none');
       assert.doesNotMatch(outcome.text, /HAS MOVED|earlier version/);
       assert.match(outcome.text, /common ancestor, not this base: they share 1 first layer/);
@@ -323,7 +323,7 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.relation, 'base');
       assert.equal(result.built_on_digest, base.digest);
       assert.equal(result.moved, false);
-      assert.equal(result.base_layers, 1);
+      assert.equal(result.base_layer_count, 1);
     });
 
     it('after base:1 moves, svc:1 reports the move from its provenance digest', async () => {
@@ -335,7 +335,7 @@ describe('analysis tools against the rig registry', () => {
       assert.equal(result.moved, true);
       assert.equal(result.relation, 'base');
       assert.equal(result.built_on_digest, original.digest);
-      assert.equal(result.base_layers, 1);
+      assert.equal(result.base_layer_count, 1);
       assert.match(outcome.text, /HAS MOVED/);
     });
 

@@ -5,7 +5,7 @@ import { baseFromLabels, baseHistoryLength, matchBaseByLayers } from '../../serv
 import { compareImages, configDifferences, type ImageFacts } from '../../server/src/analysis/compare';
 import { reconstructDockerfile } from '../../server/src/analysis/dockerfile';
 import { instructionOf } from '../../server/src/analysis/instructions';
-import { layerTotals, pairLayers, percentOf } from '../../server/src/analysis/layers';
+import { compressedSize, pairLayers, percentOf } from '../../server/src/analysis/layers';
 import { estimatePull } from '../../server/src/analysis/pullSize';
 import type { Descriptor, HistoryEntry, ImageConfig, ImageManifest } from '../../server/src/registry/types';
 
@@ -159,7 +159,7 @@ describe('analysis: pairing layers with history', () => {
   });
 
   it('totals count a layer listed twice once, and percentages have one decimal', () => {
-    assert.deepEqual(layerTotals([layer(1, 100), layer(2, 50), layer(1, 100)]), { layerCount: 3, totalSize: 150 });
+    assert.equal(compressedSize([layer(1, 100), layer(2, 50), layer(1, 100)]), 150);
     assert.equal(percentOf(1, 3), 33.3);
     assert.equal(percentOf(2, 3), 66.7);
     assert.equal(percentOf(5, 0), 0);
@@ -329,7 +329,7 @@ describe('analysis: comparing images', () => {
       { field: 'workdir', a: null, b: '/app' },
       { field: 'entrypoint', a: null, b: '["/app/app.sh"]' },
       { field: 'cmd', a: '["/bin/sh"]', b: '["serve"]' },
-      { field: 'exposedPorts', a: null, b: '443/tcp 8080/tcp' },
+      { field: 'exposed_ports', a: null, b: '443/tcp 8080/tcp' },
       { field: 'env', key: 'APP_HOME', a: null, b: '/app' },
       { field: 'labels', key: 'org.opencontainers.image.version', a: null, b: '1.0' },
     ]);
@@ -360,7 +360,6 @@ describe('analysis: pull size', () => {
 
   it('with nothing held, downloads every httpd layer', () => {
     const estimate = estimatePull(httpdManifest.layers, []);
-    assert.equal(estimate.totalSize, httpdTotal);
     assert.deepEqual(estimate.download, { count: 5, size: httpdTotal });
     assert.deepEqual(estimate.held, { count: 0, size: 0 });
     assert.equal(estimate.layersToDownload.length, 5);

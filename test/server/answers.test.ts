@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { formatBytes } from '../../server/src/format';
+import { TOOLS } from '../../server/src/tools';
 import { ALICE_DEFAULT_PAT, type CataloguePlatformImage } from '../rig/images';
 import { rig } from '../rig/mocha-hooks';
 import { failure, success } from './helpers/assertions';
@@ -289,6 +292,91 @@ describe('issue 14: answers an agent can act on', () => {
     });
   });
 
+  describe('one meaning per word', () => {
+    /** Every field path of a tool's structuredContent, with the schema that types it. */
+    function fields(schema: z.ZodType, path = ''): Array<[string, z.ZodType]> {
+      let inner = schema;
+      while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodDefault) {
+        inner = inner.unwrap() as z.ZodType;
+      }
+      if (inner instanceof z.ZodObject) {
+        return Object.entries(inner.shape as Record<string, z.ZodType>).flatMap(([key, value]) => [
+          [`${path}.${key}`, value] as [string, z.ZodType],
+          ...fields(value, `${path}.${key}`),
+        ]);
+      }
+      if (inner instanceof z.ZodArray) return fields(inner.element as z.ZodType, `${path}[]`);
+      return [];
+    }
+    const unwrapped = (schema: z.ZodType) => {
+      let inner = schema;
+      while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodDefault) inner = inner.unwrap() as z.ZodType;
+      return inner;
+    };
+
+    it('every output field is snake_case; layers is a list, *_count a number; no total_size, name for a repository, mediaType', () => {
+      const problems: string[] = [];
+      for (const tool of TOOLS) {
+        for (const [path, schema] of fields(z.object(tool.output))) {
+          const key = path.slice(path.lastIndexOf('.') + 1);
+          // inspect_image's config keeps Docker's own field names, the ones `docker image inspect` shows.
+          if (tool.name === 'docker_inspect_image' && path.startsWith('.config.')) continue;
+          if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)*$/.test(key)) problems.push(`${tool.name} ${path}: not snake_case`);
+          const type = unwrapped(schema);
+          if (key === 'layers' && !(type instanceof z.ZodArray)) problems.push(`${tool.name} ${path}: "layers" is not a list`);
+          if (key.endsWith('_count') && !(type instanceof z.ZodNumber || type instanceof z.ZodUnion)) problems.push(`${tool.name} ${path}: a count that is not a number`);
+          if (['total_size', 'empty_layers', 'distinct_layers', 'image_layers', 'base_layers'].includes(key)) problems.push(`${tool.name} ${path}: an old word`);
+        }
+      }
+      const topLevel = (name: string) => Object.keys(TOOLS.find((tool) => tool.name === name)!.output);
+      for (const name of ['docker_get_image_details', 'docker_create_repository', 'docker_update_repository', 'docker_get_stats', 'docker_delete_tag']) {
+        if (!topLevel(name).includes('repository') || topLevel(name).includes('name')) problems.push(`${name}: the repository's name is not "repository"`);
+      }
+      assert.deepEqual(problems, []);
+    });
+
+    it('compressed size is the layers\' bytes, config apart, in inspect, analyze_layers, compare, estimate and get_manifest', async () => {
+      const arm64 = pushed('library/demo', 'latest', 'linux/arm64/v8');
+      const layers = arm64.layers.reduce((sum, layer) => sum + layer.size, 0);
+      assert.equal(arm64.compressedSize, layers);
+      assert.ok(arm64.configSize > 0);
+      const args = { image: 'demo:latest', platform: 'linux/arm64' };
+      const inspected = await call('docker_inspect_image', args);
+      const analysed = await call('docker_analyze_layers', args);
+      const compared = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:latest', platform: 'linux/arm64' });
+      const estimated = await call('docker_estimate_pull_size', args);
+      const manifest = await call('docker_get_manifest', args);
+      const sizes = {
+        inspect: success(inspected).compressed_size,
+        analyze: success(analysed).compressed_size,
+        compare_a: success(compared).a.compressed_size,
+        compare_b: success(compared).b.compressed_size,
+        estimate: success(estimated).compressed_size,
+        manifest: success(manifest).compressed_size,
+      };
+      for (const [tool, size] of Object.entries(sizes)) assert.equal(size, layers, tool);
+      assert.equal(success(inspected).config_size, arm64.configSize);
+      assert.equal(success(estimated).config_size, arm64.configSize);
+      assert.equal(success(manifest).config.size, arm64.configSize);
+      assert.equal(success(inspected).layer_count, arm64.layers.length);
+      assert.equal(success(manifest).layer_count, arm64.layers.length);
+      const phrase = `${formatBytes(layers)} compressed`;
+      for (const [tool, outcome] of Object.entries({ inspected, analysed, compared, estimated, manifest })) {
+        assert.ok(outcome.text.includes(phrase), `${tool} says ${phrase}: ${outcome.text}`);
+      }
+    });
+
+    it('media_type and predicate_type in get_manifest and get_attestations', async () => {
+      const manifest = success(await call('docker_get_manifest', { image: 'demo:schema2' }));
+      assert.equal(manifest.media_type, rig().images['library/demo'].schema2.mediaType);
+      assert.equal(manifest.config.media_type, rig().images['library/demo'].schema2.platforms[0].configMediaType);
+      const attestations = success(await call('docker_get_attestations', { image: 'demo:latest', platform: 'linux/amd64' }));
+      assert.equal(attestations.media_type, rig().images['library/demo'].latest.mediaType);
+      assert.ok(attestations.statements.length > 0);
+      for (const statement of attestations.statements) assert.match(statement.predicate_type, /^https:\/\//);
+    });
+  });
+
   describe('small ones', () => {
     it('get_tag_details reports the manifest media type of a single-image tag, not the config type Hub gives', async () => {
       const result = success(await call('docker_get_tag_details', { image: 'demo:schema2' }));
@@ -303,7 +391,7 @@ describe('issue 14: answers an agent can act on', () => {
       assert.match(second.text, /\n3\. .*\n4\. /);
       assert.doesNotMatch(second.text, /\n1\. /);
       const hello = await call('docker_search_images', { query: 'hello' });
-      const entry = success(hello).results.find((r: { name: string }) => r.name === 'nginxdemos/hello');
+      const entry = success(hello).results.find((r: { image: string }) => r.image === 'nginxdemos/hello');
       assert.equal(entry.badge, 'open_source');
       assert.match(hello.text, /nginxdemos\/hello \[open source\]/);
       assert.match((await call('docker_get_image_details', { image: 'nginxdemos/hello' })).text, /sponsored open source/);

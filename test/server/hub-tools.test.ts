@@ -88,10 +88,10 @@ describe('Docker Hub tools', () => {
     it('lists the exact name first, with official and verified flags', async () => {
       const s = await server();
       const result = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 10 }));
-      assert.equal(result.results[0].name, 'nginx');
+      assert.equal(result.results[0].image, 'nginx');
       assert.equal(result.results[0].exact_match, true);
       assert.equal(result.results[0].is_official, true);
-      const proxy = result.results.find((r: { name: string }) => r.name === 'webco/nginx-proxy');
+      const proxy = result.results.find((r: { image: string }) => r.image === 'webco/nginx-proxy');
       assert.equal(proxy.is_verified, true);
       assert.equal(proxy.is_official, false);
       assert.ok(result.total >= 4);
@@ -101,7 +101,7 @@ describe('Docker Hub tools', () => {
     it('filters to verified publishers or official images, and pages', async () => {
       const s = await server();
       const verified = success(await s.callTool('docker_search_images', { query: 'nginx', verified_only: true }));
-      assert.deepEqual(verified.results.map((r: { name: string }) => r.name).sort(), ['webco/nginx-exporter', 'webco/nginx-proxy']);
+      assert.deepEqual(verified.results.map((r: { image: string }) => r.image).sort(), ['webco/nginx-exporter', 'webco/nginx-proxy']);
       const official = success(await s.callTool('docker_search_images', { query: 'app', official_only: true }));
       assert.ok(official.results.length >= 2 && official.results.every((r: { is_official: boolean }) => r.is_official));
       const second = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 2, page: 2 }));
@@ -240,10 +240,10 @@ describe('Docker Hub tools', () => {
     it('shows private repositories only to an authorised login', async () => {
       const anonymous = success(await (await server()).callTool('docker_list_repositories', { namespace: 'alice' }));
       assert.equal(anonymous.authenticated, false);
-      assert.deepEqual(anonymous.results.map((r: { name: string }) => r.name), ['nginx-playground']);
+      assert.deepEqual(anonymous.results.map((r: { repository: string }) => r.repository), ['nginx-playground']);
       const own = success(await (await server('alice')).callTool('docker_list_repositories', {}));
       assert.equal(own.namespace, 'alice');
-      assert.deepEqual(own.results.map((r: { name: string }) => r.name).sort(), ['nginx-playground', 'private-app']);
+      assert.deepEqual(own.results.map((r: { repository: string }) => r.repository).sort(), ['nginx-playground', 'private-app']);
     });
 
     it('reports an unknown namespace as NOT_FOUND and needs a namespace when anonymous', async () => {

@@ -50,7 +50,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
       assert.equal(result.isError, false, result.text);
       assert.equal(result.structured!.kind, 'index');
       assert.equal(result.structured!.digest, expected.digest);
-      assert.equal(result.structured!.mediaType, 'application/vnd.oci.image.index.v1+json');
+      assert.equal(result.structured!.media_type, 'application/vnd.oci.image.index.v1+json');
       assert.deepEqual(
         result.structured!.platforms,
         expected.platforms.map((p) => ({
@@ -74,7 +74,8 @@ describe('registry tools over MCP (in process, rig registry)', () => {
         assert.equal(result.structured!.index_digest, expected.digest);
         assert.equal(result.structured!.platform, 'linux/arm64/v8');
         assert.deepEqual(result.structured!.layers, arm64.layers.map((l) => ({ digest: l.digest, size: l.size })));
-        assert.equal(result.structured!.total_size, arm64.size);
+        assert.equal(result.structured!.compressed_size, arm64.compressedSize);
+        assert.equal(result.structured!.config.size, arm64.configSize);
         assert.deepEqual(result.structured!.layer_media_types, [arm64.layers[0].mediaType]);
       }
     });
@@ -82,7 +83,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
     it('shows a Docker schema2 manifest with config and layers', async () => {
       const expected = rig().images['library/demo'].schema2;
       const result = await server.callTool('docker_get_manifest', { image: 'demo:schema2' });
-      assert.equal(result.structured!.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
+      assert.equal(result.structured!.media_type, 'application/vnd.docker.distribution.manifest.v2+json');
       assert.equal(result.structured!.config.digest, expected.configDigest);
       assert.equal(result.structured!.layers.length, expected.platforms[0].layers.length);
       assert.match(result.text, /Docker manifest v2/);
@@ -109,8 +110,9 @@ describe('registry tools over MCP (in process, rig registry)', () => {
         Labels: expected.config.config.Labels,
       });
       assert.equal(s.created, expected.created);
-      assert.equal(s.layers, expected.layers.length);
-      assert.equal(s.size, expected.size);
+      assert.equal(s.layer_count, expected.layers.length);
+      assert.equal(s.compressed_size, expected.compressedSize);
+      assert.equal(s.config_size, expected.configSize);
       assert.match(result.text, /platform linux\/amd64 \(the only one\)/);
       assert.match(result.text, /Entrypoint \["\/app\/app\.sh"\], Cmd \["serve"\], User app, WorkingDir \/app/);
     });
@@ -146,7 +148,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
       const made = history.filter((h) => h.layer);
       assert.deepEqual(made.map((h) => h.layer), expected.layers.map((l) => ({ digest: l.digest, size: l.size })));
       assert.deepEqual(made.map((h) => h.created_by), expected.layers.map((l) => l.createdBy));
-      assert.equal(result.structured!.empty_layers, history.length - expected.layers.length);
+      assert.equal(result.structured!.empty_history_entries, history.length - expected.layers.length);
       assert.equal(history[0].created, expected.config.history[0].created);
       assert.match(result.text, /^demo:schema2 sha256:/);
       assert.match(result.text, /\[empty\] ARG A=b/);

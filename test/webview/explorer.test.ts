@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { formatBytes, shortDigest } from '../../server/src/contract';
 import { rig } from '../rig/mocha-hooks';
 import { foreignRequests, openExplorer, serverEnvironment, type Explorer } from './harness';
 import type { ThemeName } from './themes';
 import { HOME } from '../../webview/src/state';
-import { buildLayered, LAYERED_SPECS, LONG_PATH, type LayerFile } from '../rig/layerImages';
+import { buildIncompressible, buildLayered, LAYERED_SPECS, LONG_PATH, type LayerFile } from '../rig/layerImages';
 
 // Screenshots go to the gitignored test output; the docs show the ones the walk in real VS Code takes
 // (test/extension/harness/explorerWalk.ts).
@@ -420,6 +422,119 @@ describe('explorer webview over the real server', function () {
     await page.locator('.file-row[data-path="var"]').click();
     assert.equal(await text(page, '.file-row[data-path="var/cache"] .file-size'), 'deleted');
     await assertNoHorizontalOverflow(page, 'files, layer 1');
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('shows a progress bar (bytes of total, in words too) while the layers stream, and drops it when the answer arrives', async function () {
+    const built = await buildIncompressible(2);
+    await rig().push('library/streamed', built, ['1']);
+    const layerBytes = built.layers.reduce((sum, layer) => sum + layer.size, 0);
+    // About four seconds of transfer: long enough to see the bar move, short enough for the suite.
+    rig().registry.proxy.setCdnRate(512 * 1024);
+
+    const { page } = await open('dark');
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'streamed:1', platform: '', tab: 'files', largestFirst: false } });
+    const bar = page.locator('#platform-panel [role="progressbar"]');
+    await page.waitForFunction(() => Number(document.querySelector('#platform-panel [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: 20_000 });
+    const seen = await bar.evaluate((element) => ({
+      now: Number(element.getAttribute('aria-valuenow')),
+      max: Number(element.getAttribute('aria-valuemax')),
+      text: element.getAttribute('aria-valuetext'),
+      words: element.querySelector('.progress-words')!.textContent,
+      label: element.getAttribute('aria-label'),
+      width: (element.querySelector('.progress-fill') as HTMLElement).style.width,
+    }));
+    assert.equal(seen.max, layerBytes, 'the total is the bytes of the layers to read');
+    assert.ok(seen.now > 0 && seen.now <= layerBytes, `progress ${seen.now} of ${layerBytes}`);
+    assert.equal(seen.text, `${formatBytes(seen.now)} of ${formatBytes(layerBytes)}`);
+    assert.equal(seen.words, seen.text, 'the figures are shown in words beside the bar');
+    assert.match(seen.label ?? '', /^Reading the file index/);
+    assert.equal(seen.width, `${((seen.now / layerBytes) * 100).toFixed(1)}%`);
+    await assertNoHorizontalOverflow(page, 'files, progress bar');
+    await page.screenshot({ path: join(IMAGES, 'explorer-files-progress-dark.png'), fullPage: true });
+
+    await page.locator('.file-tree').waitFor({ timeout: 30_000 });
+    assert.equal(await bar.count(), 0, 'the bar is gone once the answer is shown');
+    assert.match(await text(page, '.files-efficiency .hint'), new RegExp(`${formatBytes(layerBytes).replace('.', '\\.')} of layers downloaded`));
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('leaving the Files tab while layers stream cancels the download at the registry', async function () {
+    const built = await buildIncompressible(3);
+    await rig().push('library/streamed', built, ['2']);
+    const layerHex = built.layers[0].digest.replace('sha256:', '');
+    // Forty seconds of transfer if nothing stopped it.
+    rig().registry.proxy.setCdnRate(50 * 1024);
+
+    const { page } = await open('dark');
+    await explorer!.send({ type: 'navigate', route: { view: 'platform', image: 'streamed:2', platform: '', tab: 'files', largestFirst: false } });
+    await page.waitForFunction(() => Number(document.querySelector('#platform-panel [role="progressbar"]')?.getAttribute('aria-valuenow')) > 0, null, { timeout: 20_000 });
+    const layerGets = () => rig().registry.proxy.requests().filter((request) => request.kind === 'cdnGet' && request.path.includes(layerHex));
+    assert.equal(layerGets().length, 1);
+    await page.locator('#tab-config').click();
+    await page.locator('dl.config').waitFor();
+    await waitUntil(() => layerGets()[0]?.closedEarly === true, 'the registry to see the layer transfer closed', 5_000);
+    assert.equal(await page.locator('[role="progressbar"]').count(), 0);
+    // Nothing of the abandoned call surfaces: no error banner, no error state.
+    assert.equal(await page.locator('.banner:not([hidden])').count(), 0);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('lists each registry signed in and how (VS Code, Docker config, helper) without a secret; its buttons run the credential commands', async function () {
+    const alice = rig().users.find((user) => user.username === 'alice')!;
+    const configSecret = 'config-json-canary-secret-0001';
+    const dockerConfig = await mkdtemp(join(tmpdir(), 'dhm-webview-docker-config-'));
+    await writeFile(
+      join(dockerConfig, 'config.json'),
+      JSON.stringify({
+        auths: { 'registry.example.com': { auth: Buffer.from(`bob:${configSecret}`).toString('base64') } },
+        credHelpers: { 'helper.example.com': 'acme' },
+      }),
+    );
+    const environment = await serverEnvironment(rig(), { login: true });
+    cleanup = async () => {
+      await environment.cleanup();
+      await rm(dockerConfig, { recursive: true, force: true });
+    };
+    explorer = await openExplorer({
+      serverEnv: {
+        ...environment.env,
+        DOCKERHUB_MCP_REGISTRY_CREDENTIALS: JSON.stringify({ 'ghcr.io': { username: 'alice', secret: alice.password } }),
+        DOCKERHUB_MCP_DOCKER_CONFIG: '1',
+        DOCKER_CONFIG: dockerConfig,
+      },
+      width: 300,
+    });
+    const { page } = explorer;
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await page.locator('.sign-ins .sign-in[data-registry="ghcr.io"]').waitFor({ timeout: 20_000 });
+    const rows = await page.locator('.sign-ins .sign-in').evaluateAll((items) =>
+      items.map((item) => ({
+        registry: item.getAttribute('data-registry'),
+        signedIn: item.getAttribute('data-signed-in'),
+        as: item.querySelector('.sign-in-as')!.textContent,
+        buttons: Array.from(item.querySelectorAll('button')).map((button) => button.getAttribute('aria-label')),
+      })),
+    );
+    assert.deepEqual(rows, [
+      { registry: 'docker.io', signedIn: 'true', as: 'as alice, from VS Code (access token)', buttons: ['Set Access Token'] },
+      { registry: 'ghcr.io', signedIn: 'true', as: 'as alice, from VS Code', buttons: ['Remove Registry Credentials of ghcr.io'] },
+      { registry: 'helper.example.com', signedIn: 'true', as: 'credentials from credential helper docker-credential-acme', buttons: [] },
+      { registry: 'registry.example.com', signedIn: 'true', as: "as bob, from Docker's config.json", buttons: [] },
+    ]);
+    const html = await page.content();
+    for (const secret of [alice.password, configSecret, Buffer.from(`bob:${configSecret}`).toString('base64')]) {
+      assert.ok(!html.includes(secret), 'a secret is in the page');
+    }
+
+    await page.locator('.sign-in[data-registry="ghcr.io"] button').click();
+    await page.locator('.sign-in[data-registry="docker.io"] button').click();
+    await page.locator('.section[aria-label="Registry sign-ins"] button', { hasText: 'Add Registry Credentials' }).click();
+    await waitUntil(() => explorer!.actions.commands.length === 3, 'the three commands');
+    assert.deepEqual(explorer.actions.commands, ['removeRegistryCredentials ghcr.io', 'setToken', 'addRegistryCredentials']);
+    await assertNoHorizontalOverflow(page, 'home with sign-ins');
+    await page.screenshot({ path: join(IMAGES, 'explorer-sign-ins-dark.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });

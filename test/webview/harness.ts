@@ -124,8 +124,8 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
     async openLink(url) {
       actions.links.push(url);
     },
-    async runCommand(command) {
-      actions.commands.push(command);
+    async runCommand(command, registry) {
+      actions.commands.push(registry ? `${command} ${registry}` : command);
     },
     async viewChanged() {},
   };
@@ -147,7 +147,9 @@ export async function openExplorer(options: ExplorerOptions): Promise<Explorer> 
     // Nothing but the page's own assets may load; anything else is refused and stays in `requests` for the test.
     await context.route('**/*', (route) => (route.request().url().startsWith(`${pageServer.origin}/`) ? route.continue() : route.abort('blockedbyclient')));
     await context.exposeBinding('__explorerToHost', async ({ page }, message: unknown) => {
-      const reply = await handle(message);
+      const reply = await handle(message, (event) => {
+        if (!page.isClosed()) void page.evaluate((data) => window.postMessage(data, '*'), event).catch(() => undefined);
+      });
       replies.push(reply);
       if (!page.isClosed()) await page.evaluate((data) => window.postMessage(data, '*'), reply).catch(() => undefined);
     });

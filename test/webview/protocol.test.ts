@@ -31,12 +31,21 @@ describe('explorer webview: messages between page and extension', function () {
     return explorer;
   }
 
-  /** Posts raw messages through the page's own acquireVsCodeApi and waits for as many replies. */
+  /**
+   * Posts raw messages through the page's own acquireVsCodeApi and waits for as many replies. Replies to the page's
+   * own requests (the home view's, still on their way) are not counted: only those with the ids sent, or with none.
+   */
   async function send(page: Explorer['page'], messages: unknown[]): Promise<Reply[]> {
+    const ids = messages.map((message) => (message as { id?: unknown } | null)?.id).filter((id): id is number => typeof id === 'number' && id >= 0);
+    const ours = (all: unknown[]) => (all as Reply[]).filter((reply) => reply?.type === 'reply' && (reply.id === null || ids.includes(reply.id)));
     const before = (await received(page)).length;
     await page.evaluate((raw) => raw.forEach((message) => (window as any).__vscodeApi.postMessage(message)), messages);
-    await page.waitForFunction((count) => (window as any).__received.length >= count, before + messages.length);
-    return (await received(page)).slice(before) as Reply[];
+    await page.waitForFunction(
+      ({ count, sent, total }) =>
+        ((window as any).__received as any[]).slice(count).filter((reply) => reply?.type === 'reply' && (reply.id === null || sent.includes(reply.id))).length >= total,
+      { count: before, sent: ids, total: messages.length },
+    );
+    return ours((await received(page)).slice(before));
   }
 
   it('answers malformed and unknown messages with a clear error, and keeps working', async function () {
@@ -63,6 +72,8 @@ describe('explorer webview: messages between page and extension', function () {
       { message: { type: 'copy', id: -1, text: 'x', label: 'x' }, id: null, code: 'PROTOCOL', says: /field "id"/ },
       { message: { type: 'openDockerfile', id: 908, content: 'x'.repeat(1_000_001) }, id: 908, code: 'PROTOCOL', says: /field "content"/ },
       { message: { type: 'callTool', id: 909, tool: 'docker_get_manifest', args: { image: 'Not A Reference!' } }, id: 909, code: 'INVALID_INPUT', says: /argument "image" is not a valid image reference/ },
+      { message: { type: 'runCommand', id: 910, command: 'removeRegistryCredentials', registry: 'ghcr.io/../x' }, id: 910, code: 'PROTOCOL', says: /field "registry" is invalid: must be a registry host/ },
+      { message: { type: 'cancel', id: 911, request: 'all' }, id: 911, code: 'PROTOCOL', says: /field "request" must be a number/ },
     ];
     const replies = await send(page, cases.map((entry) => entry.message));
     assert.equal(replies.length, cases.length);

@@ -28,8 +28,11 @@ export const EXPLORER_TOOLS = [
 ] as const satisfies readonly ToolName[];
 export type ExplorerTool = (typeof EXPLORER_TOOLS)[number];
 
-/** The contract's error codes, plus PROTOCOL for a message the extension could not understand. */
-export const REPLY_ERROR_CODES = [...ERROR_CODES, 'PROTOCOL'] as const;
+/**
+ * The contract's error codes, plus PROTOCOL for a message the extension could not understand and CANCELLED for a
+ * call the page (or the editor) gave up on.
+ */
+export const REPLY_ERROR_CODES = [...ERROR_CODES, 'PROTOCOL', 'CANCELLED'] as const;
 export type ReplyErrorCode = (typeof REPLY_ERROR_CODES)[number];
 
 const requestId = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -45,15 +48,24 @@ const linkUrl = z
   .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'only http and https links open');
 
 /** Editor commands the page may ask for: the fix a message offers, as a button. */
-export const EXPLORER_COMMANDS = ['setToken', 'showLog'] as const;
+export const EXPLORER_COMMANDS = ['setToken', 'showLog', 'addRegistryCredentials', 'removeRegistryCredentials'] as const;
 export type ExplorerCommand = (typeof EXPLORER_COMMANDS)[number];
 
+/** A registry host as image references write it (`ghcr.io`, `registry.example.com:5000`): the one argument a command takes. */
+const registryHost = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/, 'must be a registry host such as ghcr.io or registry.example.com:5000');
+
 export const webviewRequestSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('callTool'), id: requestId, tool: z.enum(EXPLORER_TOOLS), args: toolArguments }),
+  // `progress`: the page shows how far the call has come, so the extension passes the server's progress on.
+  z.strictObject({ type: z.literal('callTool'), id: requestId, tool: z.enum(EXPLORER_TOOLS), args: toolArguments, progress: z.boolean().optional() }),
+  // The page no longer needs the answer of call `request` (the person left the tab): the server stops working on it.
+  z.strictObject({ type: z.literal('cancel'), id: requestId, request: requestId }),
   z.strictObject({ type: z.literal('copy'), id: requestId, text: z.string().min(1).max(4096), label: z.string().max(80) }),
   z.strictObject({ type: z.literal('openDockerfile'), id: requestId, content: z.string().max(1_000_000) }),
   z.strictObject({ type: z.literal('openLink'), id: requestId, url: linkUrl }),
-  z.strictObject({ type: z.literal('runCommand'), id: requestId, command: z.enum(EXPLORER_COMMANDS) }),
+  z.strictObject({ type: z.literal('runCommand'), id: requestId, command: z.enum(EXPLORER_COMMANDS), registry: registryHost.optional() }),
   // Sent on every route change, so the view's title bar can enable Back.
   z.strictObject({ type: z.literal('viewChanged'), id: requestId, canGoBack: z.boolean() }),
 ]);
@@ -74,8 +86,21 @@ export interface ReplyError {
   message: string;
 }
 
-/** What the extension tells the page unasked: its title-bar buttons, a search to show, a changed login or setting. */
-export type HostEvent = { type: 'navigate'; route: Route } | { type: 'back' } | { type: 'refresh' };
+/** How far a call that asked for progress has come: `progress` of `total` (bytes for the layer tools). */
+export interface ProgressEvent {
+  type: 'progress';
+  /** The id of the callTool request this is about. */
+  request: number;
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/**
+ * What the extension tells the page unasked: its title-bar buttons, a search to show, a changed login or setting,
+ * and the progress of a call still running.
+ */
+export type HostEvent = { type: 'navigate'; route: Route } | { type: 'back' } | { type: 'refresh' } | ProgressEvent;
 
 export type HostReply =
   | { type: 'reply'; id: number | null; ok: true; value: ToolValue | null }
@@ -124,7 +149,7 @@ function describeInvalidRequest(error: z.ZodError): string {
 
 const EXPECTED_NAMES: Record<string, string> = { number: 'a number', record: 'an object', object: 'an object', array: 'a list' };
 
-const MESSAGE_TYPES = ['callTool', 'copy', 'openDockerfile', 'openLink', 'runCommand', 'viewChanged'];
+const MESSAGE_TYPES = ['callTool', 'copy', 'openDockerfile', 'openLink', 'runCommand', 'viewChanged', 'cancel'];
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';

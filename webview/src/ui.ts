@@ -1,7 +1,7 @@
 // Small DOM building blocks shared by the views: elements, codicons, buttons, and the loading / empty / error
 // states. Text always goes in as text nodes; the only HTML parsed anywhere is the sanitised README (markdown.ts).
-import { timeAgo } from '../../server/src/contract';
-import { HostError, type Host } from './host';
+import { formatBytes, timeAgo } from '../../server/src/contract';
+import { HostError, type CallProgress, type Host } from './host';
 import type { ReplyErrorCode } from './protocol';
 import type { Navigation } from './state';
 
@@ -94,6 +94,7 @@ const ERROR_TITLES: Record<ReplyErrorCode, string> = {
   UPSTREAM_ERROR: 'The registry or Docker Hub could not answer',
   UNSUPPORTED: 'Not available for this image',
   PROTOCOL: 'The explorer and the extension misunderstood each other',
+  CANCELLED: 'Stopped before it finished',
 };
 
 const ERROR_HINTS: Record<ReplyErrorCode, string> = {
@@ -107,6 +108,7 @@ const ERROR_HINTS: Record<ReplyErrorCode, string> = {
   UPSTREAM_ERROR: 'This is usually temporary: retry in a moment.',
   UNSUPPORTED: 'The other tabs may still have what you need.',
   PROTOCOL: 'Reloading the view usually clears it.',
+  CANCELLED: 'Retry to start it again.',
 };
 
 export function errorCode(error: unknown): ReplyErrorCode {
@@ -157,7 +159,49 @@ function forPeople(message: string): boolean {
   return message.trim() !== '' && !/\bDOCKERHUB_[A-Z_]+\b/.test(message);
 }
 
-const slotRuns = new WeakMap<HTMLElement, number>();
+/**
+ * A determinate progress bar in VS Code's look, with the same figures in words beside it (bytes of total).
+ * `update` moves it; screen readers hear the value through aria-valuenow / aria-valuetext.
+ */
+export function progressBar(label: string): { element: HTMLElement; update(progress: CallProgress): void } {
+  const fillBar = h('div', { class: 'progress-fill' });
+  const track = h('div', { class: 'progress-track' }, fillBar);
+  const words = h('span', { class: 'progress-words' });
+  const element = h('div', { class: 'progress', role: 'progressbar', 'aria-label': label, 'aria-valuemin': 0 }, track, words);
+  return {
+    element,
+    update({ progress, total }) {
+      const known = total !== undefined && total > 0;
+      const text = known ? `${formatBytes(progress)} of ${formatBytes(total)}` : formatBytes(progress);
+      element.setAttribute('aria-valuenow', String(progress));
+      element.setAttribute('aria-valuetext', text);
+      if (known) element.setAttribute('aria-valuemax', String(total));
+      else element.removeAttribute('aria-valuemax');
+      // The CSSOM, not a style attribute: the page's CSP allows none.
+      fillBar.style.width = known ? `${Math.min(100, (progress / total) * 100).toFixed(1)}%` : '0%';
+      words.textContent = text;
+    },
+  };
+}
+
+/** What a load in `fill` is handed: a signal that says its result is no longer wanted, and where to report progress. */
+export interface LoadRun {
+  /** Aborted when the slot shows something else (another tab, a newer load) or the view is left. */
+  signal: AbortSignal;
+  /** Shows a progress bar below the loading words; it goes with them when the answer arrives. */
+  progress(update: CallProgress): void;
+}
+
+const slotRuns = new WeakMap<HTMLElement, { number: number; controller: AbortController }>();
+
+/** Starts a new run of `slot`: the load of the previous one is told it is no longer wanted. */
+function nextRun(slot: HTMLElement): { number: number; controller: AbortController } {
+  const previous = slotRuns.get(slot);
+  previous?.controller.abort();
+  const run = { number: (previous?.number ?? 0) + 1, controller: new AbortController() };
+  slotRuns.set(slot, run);
+  return run;
+}
 
 /**
  * Shows a loading state in `slot`, then what `show` makes of the result, or an error with a Retry button. Only the
@@ -167,22 +211,35 @@ export function fill<T>(
   slot: HTMLElement,
   context: ViewContext,
   loadingText: string,
-  load: () => Promise<T>,
+  load: (run: LoadRun) => Promise<T>,
   show: (value: T) => Child,
   subject?: string,
 ): void {
   const run = async () => {
-    const runNumber = (slotRuns.get(slot) ?? 0) + 1;
-    slotRuns.set(slot, runNumber);
-    const current = () => !context.signal.aborted && slotRuns.get(slot) === runNumber;
-    slot.replaceChildren(loadingState(loadingText));
+    const { number, controller } = nextRun(slot);
+    const leave = () => controller.abort();
+    context.signal.addEventListener('abort', leave, { once: true });
+    const current = () => !context.signal.aborted && slotRuns.get(slot)?.number === number;
+    const loading = loadingState(loadingText);
+    let bar: ReturnType<typeof progressBar> | undefined;
+    const progress = (update: CallProgress) => {
+      if (!current()) return;
+      if (!bar) {
+        bar = progressBar(loadingText.replace(/…$/, ''));
+        // Beside the loading words, not inside their live region, which would read every step out.
+        loading.after(bar.element);
+      }
+      bar.update(update);
+    };
+    slot.replaceChildren(loading);
     slot.setAttribute('aria-busy', 'true');
     try {
-      const value = await load();
+      const value = await load({ signal: controller.signal, progress });
       if (current()) slot.replaceChildren(...nodes([show(value)]));
     } catch (error) {
       if (current()) slot.replaceChildren(errorState(error, { retry: () => void run(), subject, host: context.host }));
     } finally {
+      context.signal.removeEventListener('abort', leave);
       if (current()) slot.removeAttribute('aria-busy');
     }
   };
@@ -191,7 +248,7 @@ export function fill<T>(
 
 /** Replaces what a slot shows, and makes any load still running for it drop its result. */
 export function show(slot: HTMLElement, ...children: Child[]): void {
-  slotRuns.set(slot, (slotRuns.get(slot) ?? 0) + 1);
+  nextRun(slot);
   slot.removeAttribute('aria-busy');
   slot.replaceChildren(...nodes(children));
 }

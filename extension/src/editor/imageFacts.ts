@@ -352,10 +352,10 @@ export class ImageFacts {
   private async registryTag(tagReference: string, platform: string): Promise<{ ok: true; value: TagFacts } | { ok: false; error: ReplyError }> {
     const top = await this.connection.callTool('docker_get_manifest', { image: tagReference });
     if (!top.ok) return top;
-    const manifest = top.value.structured as { digest?: unknown; kind?: unknown; total_size?: unknown } | null;
+    const manifest = top.value.structured as { digest?: unknown; kind?: unknown; compressed_size?: unknown } | null;
     if (typeof manifest?.digest !== 'string') return { ok: false, error: { code: 'UPSTREAM_ERROR', message: `the registry did not say which digest ${tagReference} points to.` } };
     if (manifest.kind !== 'index') {
-      const size = typeof manifest.total_size === 'number' ? manifest.total_size : null;
+      const size = typeof manifest.compressed_size === 'number' ? manifest.compressed_size : null;
       // A single manifest names its platform only in its config, which this does not read.
       return { ok: true, value: { digest: manifest.digest, pushed: null, platforms: [{ platform: SINGLE_PLATFORM, size }], source: 'registry' } };
     }
@@ -365,7 +365,7 @@ export class ImageFacts {
       // By digest, so the answer is about the index just read; the server keeps it for good.
       const child = await this.connection.callTool('docker_get_manifest', { image: `${tagReference}@${manifest.digest}`, platform: wanted.platform });
       if (child.ok) {
-        const size = (child.value.structured as { total_size?: unknown } | null)?.total_size;
+        const size = (child.value.structured as { compressed_size?: unknown } | null)?.compressed_size;
         if (typeof size === 'number') wanted.size = size;
       }
     }

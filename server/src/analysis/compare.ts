@@ -1,5 +1,5 @@
 import type { Descriptor, ImageConfig } from '../registry/types';
-import { pairLayers } from './layers';
+import { compressedSize, pairLayers } from './layers';
 
 /** What a comparison needs of one image: its manifest's layers and its config. */
 export interface ImageFacts {
@@ -17,7 +17,7 @@ export interface UniqueLayer {
 }
 
 export interface ConfigDifference {
-  /** `os`, `architecture`, `variant`, `user`, `workdir`, `entrypoint`, `cmd`, `exposedPorts`, `volumes`, `env`, `labels`. */
+  /** `os`, `architecture`, `variant`, `user`, `workdir`, `entrypoint`, `cmd`, `exposed_ports`, `volumes`, `env`, `labels`. */
   field: string;
   /** The variable or label name, for `env` and `labels`. */
   key?: string;
@@ -50,8 +50,8 @@ export function compareImages(a: ImageFacts, b: ImageFacts): ImageComparison {
     sharedCount++;
     sharedSize += layer.size;
   }
-  const sizeA = distinctSize(a.layers);
-  const sizeB = distinctSize(b.layers);
+  const sizeA = compressedSize(a.layers);
+  const sizeB = compressedSize(b.layers);
   return {
     sizeA,
     sizeB,
@@ -71,11 +71,6 @@ export function commonPrefixLength(a: string[], b: string[]): number {
   let length = 0;
   while (length < a.length && length < b.length && a[length] === b[length]) length++;
   return length;
-}
-
-/** Compressed size of the layers, each distinct digest counted once. */
-export function distinctSize(layers: Descriptor[]): number {
-  return distinct(layers).reduce((sum, layer) => sum + layer.size, 0);
 }
 
 function distinct(layers: Descriptor[]): Descriptor[] {
@@ -106,7 +101,7 @@ export function configDifferences(a: ImageConfig, b: ImageConfig): ConfigDiffere
   compare('workdir', nonEmpty(a.config?.WorkingDir), nonEmpty(b.config?.WorkingDir));
   compare('entrypoint', jsonOrNull(a.config?.Entrypoint), jsonOrNull(b.config?.Entrypoint));
   compare('cmd', jsonOrNull(a.config?.Cmd), jsonOrNull(b.config?.Cmd));
-  compare('exposedPorts', keysOrNull(a.config?.ExposedPorts), keysOrNull(b.config?.ExposedPorts));
+  compare('exposed_ports', keysOrNull(a.config?.ExposedPorts), keysOrNull(b.config?.ExposedPorts));
   compare('volumes', keysOrNull(a.config?.Volumes), keysOrNull(b.config?.Volumes));
   compareMaps('env', envMap(a.config?.Env), envMap(b.config?.Env), compare);
   compareMaps('labels', new Map(Object.entries(a.config?.Labels ?? {})), new Map(Object.entries(b.config?.Labels ?? {})), compare);

@@ -80,17 +80,16 @@ function isMetadataOnly(entry: HistoryEntry): boolean {
   return /#\(nop\)/.test(entry.created_by ?? '') && instruction.keyword !== 'ADD' && instruction.keyword !== 'COPY';
 }
 
-export interface LayerTotals {
-  layerCount: number;
-  /** Sum of compressed sizes, each distinct digest counted once. */
-  totalSize: number;
-}
-
-export function layerTotals(layers: Array<{ digest: string; size: number }>): LayerTotals {
+/**
+ * An image's compressed size, the one measure every tool reports as `compressed_size`: the bytes of its layers as the
+ * registry stores them, a layer listed twice counted once (it is downloaded once). The config blob is not a layer and
+ * is reported apart, as `config_size`.
+ */
+export function compressedSize(layers: Array<{ digest: string; size: number }>): number {
   const sizes = new Map(layers.map((layer) => [layer.digest, layer.size]));
-  let totalSize = 0;
-  for (const size of sizes.values()) totalSize += size;
-  return { layerCount: layers.length, totalSize };
+  let total = 0;
+  for (const size of sizes.values()) total += size;
+  return total;
 }
 
 /** Share of `total`, in percent with one decimal; 0 when the total is 0. */

@@ -5,8 +5,6 @@ export interface PullEstimate {
   layerCount: number;
   /** Distinct layer digests: a layer listed twice is downloaded once. */
   distinctLayers: number;
-  /** Compressed size of the distinct layers. */
-  totalSize: number;
   /** Distinct layers already held, and their compressed size. */
   held: { count: number; size: number };
   /** Distinct layers still to download, and their compressed size. */
@@ -22,7 +20,6 @@ export function estimatePull(layers: Descriptor[], heldDigests: Iterable<string>
   const estimate: PullEstimate = {
     layerCount: layers.length,
     distinctLayers: 0,
-    totalSize: 0,
     held: { count: 0, size: 0 },
     download: { count: 0, size: 0 },
     layersToDownload: [],
@@ -31,7 +28,6 @@ export function estimatePull(layers: Descriptor[], heldDigests: Iterable<string>
     if (seen.has(layer.digest)) return;
     seen.add(layer.digest);
     estimate.distinctLayers++;
-    estimate.totalSize += layer.size;
     const bucket = held.has(layer.digest) ? estimate.held : estimate.download;
     bucket.count++;
     bucket.size += layer.size;

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
-import { layerTotals, pairLayers, percentOf } from '../analysis/layers';
+import { compressedSize, pairLayers, percentOf } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { parseReference } from '../registry/reference';
-import { imageArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
+import { compressedSizeOutput, imageArg, layersPhrase, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Instructions are one line in this listing; docker_get_dockerfile has them whole. */
@@ -14,7 +14,7 @@ const layer = z.object({
   index: z.number().describe('Position in the manifest, 0 = bottom layer'),
   digest: z.string(),
   size: z.number().describe('Compressed bytes'),
-  percent: z.number().describe('Share of the image\'s compressed size, in percent'),
+  percent: z.number().describe('Share of compressed_size, in percent'),
   instruction: z.string().nullable().describe('The Dockerfile instruction that made the layer, on one line; null when history does not say'),
   created: z.string().nullable(),
 });
@@ -37,7 +37,7 @@ export const analyzeLayers = defineTool({
     platform: z.string(),
     resolved_at: resolvedAtField,
     layer_count: z.number(),
-    total_size: z.number().describe('Compressed bytes of all layers, a repeated layer counted once'),
+    compressed_size: compressedSizeOutput,
     empty_history_entries: z.number().describe('History entries that made no layer (ENV, CMD, LABEL…)'),
     sort: z.enum(['order', 'size']),
     layers: z.array(layer),
@@ -48,12 +48,12 @@ export const analyzeLayers = defineTool({
   async handler(args, services, signal) {
     const resolved = await services.registry.getImage(parseReference(args.image), args.platform, signal);
     const pairing = pairLayers(resolved.manifest.layers, resolved.config);
-    const totals = layerTotals(resolved.manifest.layers);
+    const total = compressedSize(resolved.manifest.layers);
     const layers = pairing.layers.map((paired) => ({
       index: paired.index,
       digest: paired.digest,
       size: paired.size,
-      percent: percentOf(paired.size, totals.totalSize),
+      percent: percentOf(paired.size, total),
       instruction: paired.instruction?.text ? oneLineInstruction(paired.instruction.text, INSTRUCTION_MAX) : null,
       created: paired.created ?? null,
     }));
@@ -63,8 +63,8 @@ export const analyzeLayers = defineTool({
     if (!args.platform && resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(resolved)}.`);
     return {
       ...imageIdentity(resolved),
-      layer_count: totals.layerCount,
-      total_size: totals.totalSize,
+      layer_count: resolved.manifest.layers.length,
+      compressed_size: total,
       empty_history_entries: pairing.emptyHistoryEntries,
       sort: args.sort,
       layers: layers.slice(0, args.limit),
@@ -79,8 +79,8 @@ export const analyzeLayers = defineTool({
       entry.instruction ? oneLineInstruction(entry.instruction, SUMMARY_INSTRUCTION_MAX) : '(instruction unknown)';
     const emptyEntries = result.empty_history_entries;
     const lines = [
-      `${result.image} (${result.platform}; ${digestsPhrase(result)}): ${result.layer_count} layer(s), ` +
-        `${formatBytes(result.total_size)} compressed; ${emptyEntries} history entr${emptyEntries === 1 ? 'y' : 'ies'} made no layer.`,
+      `${result.image} (${result.platform}; ${digestsPhrase(result)}): ${layersPhrase(result.layer_count, result.compressed_size)}; ` +
+        `${emptyEntries} history entr${emptyEntries === 1 ? 'y' : 'ies'} made no layer.`,
     ];
     if (largest.length > 0) lines.push(`Largest: ${largest.map(share).join(', ')}.`);
     lines.push(`Layers ${result.sort === 'size' ? 'by size' : 'bottom first'}${result.truncated ? ` (first ${result.layers.length})` : ''}:`);

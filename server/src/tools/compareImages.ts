@@ -8,7 +8,7 @@ import type { ImageReference, ResolvedImage } from '../registry/types';
 import type { Services } from '../services';
 import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
 import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers, throttled } from './layerFiles';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
+import { compressedSizeOutput, imageArg, layersPhrase, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY, type ProgressReporter } from './tool';
 
 /** Unique layers and config differences are listed up to these counts; counts and sizes always cover all. */
@@ -37,7 +37,7 @@ const side = z.object({
   platform: z.string(),
   resolved_at: resolvedAtField,
   layer_count: z.number(),
-  size: z.number().describe('Compressed bytes of its layers, a repeated layer counted once'),
+  compressed_size: compressedSizeOutput,
 });
 
 const uniqueLayers = z.object({
@@ -75,11 +75,11 @@ export const compareImages = defineTool({
     common_prefix: z.number().describe('Bottom layers identical in both, position by position'),
     only_in_a: uniqueLayers,
     only_in_b: uniqueLayers,
-    size_delta: z.number().describe('b.size − a.size, compressed bytes'),
+    compressed_size_delta: z.number().describe('b − a'),
     config_differences: z
       .array(
         z.object({
-          field: z.string().describe('os, architecture, variant, user, workdir, entrypoint, cmd, exposedPorts, volumes, env or labels'),
+          field: z.string().describe('os, architecture, variant, user, workdir, entrypoint, cmd, exposed_ports, volumes, env or labels'),
           key: z.string().nullable().describe('Variable or label name, for env and labels'),
           a: z.string().nullable().describe('Value in a; null when not set. Lists are JSON; ports and volumes space-separated'),
           b: z.string().nullable(),
@@ -115,7 +115,7 @@ export const compareImages = defineTool({
       common_prefix: comparison.commonPrefix,
       only_in_a: uniqueOf(comparison.onlyInA),
       only_in_b: uniqueOf(comparison.onlyInB),
-      size_delta: comparison.sizeDelta,
+      compressed_size_delta: comparison.sizeDelta,
       config_differences: comparison.configDifferences
         .slice(0, DIFFERENCES_LISTED)
         .map((difference) => ({ field: difference.field, key: difference.key ?? null, a: difference.a, b: difference.b })),
@@ -129,7 +129,7 @@ export const compareImages = defineTool({
     const lines = [`${a.image} (${a.platform}; ${digestsPhrase(a)}) vs ${b.image} (${b.platform}; ${digestsPhrase(b)}).`];
     if (result.identical) lines.push('They are the same image.');
     lines.push(
-      `Size: ${formatBytes(a.size)} → ${formatBytes(b.size)} (${signedBytes(result.size_delta)}), ${a.layer_count} → ${b.layer_count} layers.`,
+      `${layersPhrase(a.layer_count, a.compressed_size)} → ${layersPhrase(b.layer_count, b.compressed_size)} (${signedBytes(result.compressed_size_delta)}).`,
       `Shared: ${result.shared_layers.count} layer(s), ${formatBytes(result.shared_layers.size)}; the bottom ${result.common_prefix} layer(s) are identical.`,
     );
     for (const [label, unique] of [
@@ -164,7 +164,7 @@ export const compareImages = defineTool({
 });
 
 function sideOf(image: ResolvedImage, size: number) {
-  return { ...imageIdentity(image), layer_count: image.manifest.layers.length, size };
+  return { ...imageIdentity(image), layer_count: image.manifest.layers.length, compressed_size: size };
 }
 
 function uniqueOf(layers: UniqueLayer[]) {

@@ -17,7 +17,7 @@ export const createRepository = defineTool({
   output: {
     created: z.literal(true),
     namespace: z.string(),
-    name: z.string(),
+    repository: z.string(),
     image: z.string().describe('Reference to push to, e.g. alice/my-app'),
     is_private: z.boolean(),
     description: z.string().nullable(),
@@ -42,7 +42,7 @@ export const createRepository = defineTool({
     return {
       created: true as const,
       namespace,
-      name,
+      repository: name,
       image: namespace === 'library' ? name : `${namespace}/${name}`,
       is_private: created.is_private ?? args.is_private,
       description: created.description ?? args.description ?? null,
@@ -52,7 +52,7 @@ export const createRepository = defineTool({
   },
   summarize(result) {
     return (
-      `Created ${result.is_private ? 'private' : 'public'} repository ${result.namespace}/${result.name}: ${result.hub_url}\n` +
+      `Created ${result.is_private ? 'private' : 'public'} repository ${result.namespace}/${result.repository}: ${result.hub_url}\n` +
       `Push with: docker push ${result.image}:<tag>`
     );
   },

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { digestsPhrase, imageIdentity, platformPhrase } from '../analysis/imageIdentity';
+import { compressedSize } from '../analysis/layers';
 import { estimatePull } from '../analysis/pullSize';
 import { formatBytes, shortDigest } from '../format';
 import { platformString } from '../registry/platform';
 import { isDigest, parseReference } from '../registry/reference';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
+import { compressedSizeOutput, configSizeOutput, imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const LAYERS_LISTED = 50;
@@ -35,9 +36,9 @@ export const estimatePullSize = defineTool({
     platform: z.string(),
     resolved_at: resolvedAtField,
     layer_count: z.number().describe('Layers the manifest lists'),
-    distinct_layers: z.number(),
-    total_size: z.number().describe('Compressed bytes of the distinct layers'),
-    config_size: z.number().describe('Bytes of the config blob, downloaded as well'),
+    distinct_layer_count: z.number().describe('Layers without repeats: each is downloaded once'),
+    compressed_size: compressedSizeOutput,
+    config_size: configSizeOutput,
     held: amount.describe('Layers already held (from have / have_digests)'),
     download: amount.describe('Layers still to download'),
     layers_to_download: z
@@ -69,8 +70,8 @@ export const estimatePullSize = defineTool({
     return {
       ...imageIdentity(resolved),
       layer_count: estimate.layerCount,
-      distinct_layers: estimate.distinctLayers,
-      total_size: estimate.totalSize,
+      distinct_layer_count: estimate.distinctLayers,
+      compressed_size: compressedSize(resolved.manifest.layers),
       config_size: resolved.manifest.config.size,
       held: estimate.held,
       download: estimate.download,
@@ -87,7 +88,7 @@ export const estimatePullSize = defineTool({
     ].filter(Boolean);
     const lines = [
       `Pulling ${result.image} (${result.platform}; ${digestsPhrase(result)}) downloads ${result.download.count} of ` +
-        `${result.distinct_layers} layer(s): ${formatBytes(result.download.size)} of ${formatBytes(result.total_size)} compressed, ` +
+        `${result.distinct_layer_count} layer(s): ${formatBytes(result.download.size)} of ${formatBytes(result.compressed_size)} compressed, ` +
         `plus a ${formatBytes(result.config_size)} config.`,
     ];
     if (result.held.count > 0) lines.push(`Already held: ${result.held.count} layer(s), ${formatBytes(result.held.size)} (from ${heldFrom.join(' and ')}).`);

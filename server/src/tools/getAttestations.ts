@@ -11,7 +11,7 @@ import { imageArg, limitArg, pageArg, platformArg, resolvedAtField, tagAgeNote }
 import { defineTool, READ_ONLY } from './tool';
 
 const statement = z.object({
-  predicateType: z.string().describe('in-toto predicate type, e.g. https://spdx.dev/Document'),
+  predicate_type: z.string().describe('in-toto predicate type, e.g. https://spdx.dev/Document'),
   kind: z.enum(['sbom', 'provenance', 'other']),
   digest: z.string(),
   size: z.number(),
@@ -47,7 +47,7 @@ export const getAttestations = defineTool({
     image: z.string(),
     digest: z.string().describe('Digest of the index (or of the single manifest)'),
     resolved_at: resolvedAtField,
-    mediaType: z.string(),
+    media_type: z.string(),
     platforms: z.array(z.string()).describe('Image platforms of the index'),
     attested_platforms: z.array(z.string()).describe('Platforms with an attestation manifest'),
     sbom: z.boolean().describe('The summarised platform has an SBOM'),
@@ -72,7 +72,7 @@ export const getAttestations = defineTool({
     const reference = parseReference(args.image);
     const report = await services.registry.getAttestations(reference, args.platform, signal);
     const statements = report.statements.map((s) => ({
-      predicateType: s.predicateType,
+      predicate_type: s.predicateType,
       kind: s.kind,
       digest: s.digest,
       size: s.size,
@@ -94,7 +94,7 @@ export const getAttestations = defineTool({
       image: report.reference.familiar,
       digest: report.digest,
       ...(report.resolvedAt ? { resolved_at: report.resolvedAt } : {}),
-      mediaType: report.mediaType,
+      media_type: report.mediaType,
       platforms: report.platforms,
       attested_platforms: report.attestedPlatforms,
       sbom: statements.some((s) => s.kind === 'sbom'),
@@ -118,7 +118,7 @@ export const getAttestations = defineTool({
             ? `It is an image of the index that ${result.listed_by.join(', ')} point${result.listed_by.length === 1 ? 's' : ''} at: ask about ${result.listed_by[0]} instead.`
             : 'Ask about the tag or index digest it was pulled by.';
         return (
-          `${result.image} (${result.digest}) is a single ${formatName(result.mediaType)}: attestations are stored in the index that ` +
+          `${result.image} (${result.digest}) is a single ${formatName(result.media_type)}: attestations are stored in the index that ` +
           `lists a platform's manifest, so whether it has any cannot be told from it. ${where}`
         );
       }
@@ -140,9 +140,9 @@ export const getAttestations = defineTool({
           s.build_type ? `build type ${s.build_type}` : undefined,
           s.material_count !== undefined ? `${s.material_count} input(s)` : undefined,
         ].filter(Boolean);
-        lines.push(`- Provenance (${s.predicateType}): ${parts.join(', ')}${s.note ? ` (${s.note})` : ''}`);
+        lines.push(`- Provenance (${s.predicate_type}): ${parts.join(', ')}${s.note ? ` (${s.note})` : ''}`);
       } else {
-        lines.push(`- Other statement: ${s.predicateType}`);
+        lines.push(`- Other statement: ${s.predicate_type}`);
       }
     }
     if (result.platform && result.statements.length === 0) lines.push(`- none for ${result.platform}`);

@@ -24,7 +24,7 @@ export const getImageDetails = defineTool({
   output: {
     image: z.string().describe('Repository as people write it'),
     namespace: z.string(),
-    name: z.string(),
+    repository: z.string().describe('The name within the namespace'),
     is_official: z.boolean().describe('A Docker Official Image (library namespace)'),
     is_verified: z.boolean().nullable().describe('Published by a Docker Verified Publisher; null when Hub did not say'),
     badge: z.string().nullable().describe('official, verified_publisher, open_source or none; null when unknown'),
@@ -57,7 +57,7 @@ export const getImageDetails = defineTool({
     return {
       image: hub.familiar,
       namespace: hub.namespace,
-      name: hub.name,
+      repository: hub.name,
       is_official: hub.namespace === OFFICIAL_NAMESPACE,
       is_verified: known ? badge === 'verified_publisher' : null,
       badge: badge ?? null,
@@ -93,7 +93,7 @@ export const getImageDetails = defineTool({
       if (shown.length < result.full_description_length) {
         lines.push(
           `[README cut at ${shown.length} of ${result.full_description_length} characters; the whole README is the ` +
-            `resource ${readmeUri(result.namespace, result.name)}; structuredContent.full_description holds the first ` +
+            `resource ${readmeUri(result.namespace, result.repository)}; structuredContent.full_description holds the first ` +
             `${result.full_description.length}]`,
         );
       }

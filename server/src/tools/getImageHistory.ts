@@ -32,8 +32,8 @@ export const getImageHistory = defineTool({
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     history: z.array(entry).describe('Oldest first'),
-    layers: z.number().describe('Layers in the manifest'),
-    empty_layers: z.number().describe('History entries that made no layer'),
+    layer_count: z.number(),
+    empty_history_entries: z.number().describe('History entries that made no layer (ENV, CMD, LABEL…)'),
     note: z.string().optional().describe('Set when history and layers do not pair one to one'),
   },
   annotations: READ_ONLY,
@@ -67,8 +67,8 @@ export const getImageHistory = defineTool({
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       history: entries,
-      layers: image.manifest.layers.length,
-      empty_layers: pairing.emptyHistoryEntries,
+      layer_count: image.manifest.layers.length,
+      empty_history_entries: pairing.emptyHistoryEntries,
       ...(pairing.note ? { note: pairing.note } : {}),
       ...(history.length === 0 ? { note: 'the image config records no history' } : {}),
     };
@@ -76,7 +76,7 @@ export const getImageHistory = defineTool({
   summarize(result) {
     const lines = [
       `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}:`,
-      `${result.history.length} step(s), ${result.layers} layer(s), ${result.empty_layers} empty.`,
+      `${result.history.length} step(s), ${result.layer_count} layer(s), ${result.empty_history_entries} made no layer.`,
       ...result.history.map((step, i) => {
         const text = instructionOf(step.created_by).text || '(no command recorded)';
         const made = step.layer ? formatBytes(step.layer.size) : step.empty_layer ? 'empty' : 'no layer';

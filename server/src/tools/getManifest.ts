@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { compressedSize } from '../analysis/layers';
 import { formatBytes, shortDigest } from '../format';
 import { formatName } from '../registry/manifest';
 import { attestationSubject, choosePlatform, isAttestation, platformOf, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import type { FetchedManifest } from '../registry/types';
-import { imageArg, platformArg, resolvedAtField } from './schemas';
+import { compressedSizeOutput, imageArg, layersPhrase, platformArg, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const descriptor = { digest: z.string(), size: z.number().describe('Bytes') };
@@ -21,7 +22,7 @@ export const getManifest = defineTool({
   output: {
     image: z.string().describe('The reference as people write it'),
     digest: z.string().describe('Digest of the manifest shown'),
-    mediaType: z.string(),
+    media_type: z.string(),
     size: z.number().describe('Manifest bytes'),
     kind: z.enum(['index', 'image']),
     resolved_at: resolvedAtField,
@@ -35,10 +36,11 @@ export const getManifest = defineTool({
       .array(z.string())
       .optional()
       .describe('Index: platforms that have an attestation manifest (SBOM/provenance); details in docker_get_attestations'),
-    config: z.object({ mediaType: z.string(), ...descriptor }).optional(),
+    config: z.object({ media_type: z.string(), ...descriptor }).optional(),
     layers: z.array(z.object(descriptor)).optional().describe('Image: layers bottom to top, compressed sizes'),
     layer_media_types: z.array(z.string()).optional().describe('Distinct layer media types'),
-    total_size: z.number().optional().describe('Image: config plus layers, compressed bytes'),
+    layer_count: z.number().optional(),
+    compressed_size: compressedSizeOutput.optional(),
     annotations: z.record(z.string(), z.string()).optional(),
   },
   annotations: READ_ONLY,
@@ -57,7 +59,7 @@ export const getManifest = defineTool({
     return { ...describe(top), ...resolvedAtOf(top), platform: platformString(image.platform) };
   },
   summarize(result, args) {
-    const head = `${result.image}: ${formatName(result.mediaType)} ${result.digest}`;
+    const head = `${result.image}: ${formatName(result.media_type)} ${result.digest}`;
     if (result.kind === 'index') {
       const platforms = result.platforms ?? [];
       const attestations = result.attestations ?? [];
@@ -74,7 +76,7 @@ export const getManifest = defineTool({
     const from = result.index_digest ? ` (${result.platform} from index ${shortDigest(result.index_digest)}…)` : '';
     const lines = [
       `${head}${from}.`,
-      `${layers.length} layer(s), ${formatBytes(result.total_size)} compressed; config ${shortDigest(result.config?.digest ?? '')}…`,
+      `${layersPhrase(layers.length, result.compressed_size ?? 0)}; config ${shortDigest(result.config?.digest ?? '')}… ${formatBytes(result.config?.size)}`,
       ...layers.map((layer, i) => `${i + 1}. ${shortDigest(layer.digest)}… ${formatBytes(layer.size)}`),
     ];
     if (args.platform && !result.index_digest) lines.push(`Single-platform image: ${result.platform}.`);
@@ -87,7 +89,7 @@ function describe(manifest: FetchedManifest) {
   const base = {
     image: manifest.reference.familiar,
     digest: manifest.digest,
-    mediaType: manifest.mediaType,
+    media_type: manifest.mediaType,
     size: manifest.size,
     kind: manifest.kind,
   };
@@ -109,10 +111,11 @@ function describe(manifest: FetchedManifest) {
   const layers = image.layers.map((layer) => ({ digest: layer.digest, size: layer.size }));
   return {
     ...base,
-    config: { mediaType: image.config.mediaType, digest: image.config.digest, size: image.config.size },
+    config: { media_type: image.config.mediaType, digest: image.config.digest, size: image.config.size },
     layers,
     layer_media_types: [...new Set(image.layers.map((layer) => layer.mediaType))],
-    total_size: image.config.size + layers.reduce((sum, layer) => sum + layer.size, 0),
+    layer_count: layers.length,
+    compressed_size: compressedSize(layers),
     ...annotationsOf(image.annotations),
   };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
+import { compressedSize } from '../analysis/layers';
 import { formatBytes } from '../format';
 import { describePlatformChoice, platformString } from '../registry/platform';
 import { parseReference } from '../registry/reference';
-import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
+import { compressedSizeOutput, configSizeOutput, imageArg, layersPhrase, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 export const inspectImage = defineTool({
@@ -44,8 +45,9 @@ export const inspectImage = defineTool({
           .optional(),
       })
       .describe('The container config, Docker\'s field names; empty fields left out'),
-    layers: z.number().describe('Layer count'),
-    size: z.number().describe('Compressed bytes: config plus layers'),
+    layer_count: z.number(),
+    compressed_size: compressedSizeOutput,
+    config_size: configSizeOutput,
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
@@ -74,8 +76,9 @@ export const inspectImage = defineTool({
       ...(image.config.created ? { created: image.config.created } : {}),
       ...(image.config.author ? { author: image.config.author } : {}),
       config,
-      layers: image.manifest.layers.length,
-      size: image.manifest.config.size + image.manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+      layer_count: image.manifest.layers.length,
+      compressed_size: compressedSize(image.manifest.layers),
+      config_size: image.manifest.config.size,
     };
   },
   summarize(result) {
@@ -84,7 +87,7 @@ export const inspectImage = defineTool({
     const json = (values: string[] | null | undefined) => (values ? JSON.stringify(values) : 'none');
     const lines = [
       `${result.image} ${digestsPhrase(result)}, platform ${describePlatformChoice(result.platform, result.platform_choice, result.available_platforms)}.`,
-      `Created ${result.created ?? 'unknown'}; ${result.layers} layer(s), ${formatBytes(result.size)} compressed.`,
+      `Created ${result.created ?? 'unknown'}; ${layersPhrase(result.layer_count, result.compressed_size)}, config ${formatBytes(result.config_size)}.`,
       `Entrypoint ${json(c.Entrypoint)}, Cmd ${json(c.Cmd)}, User ${c.User || 'root (default)'}, WorkingDir ${c.WorkingDir || '/'}.`,
       `Ports: ${list(c.ExposedPorts)}. Volumes: ${list(c.Volumes)}.`,
       `Env: ${list(c.Env?.map((entry) => cut(entry, 80)))}.`,

@@ -8,7 +8,7 @@ import { quoted } from '../untrusted';
 const ORDERINGS = ['name', '-name', 'last_updated', '-last_updated', 'pull_count', '-pull_count'] as const;
 
 const repository = z.object({
-  name: z.string(),
+  repository: z.string().describe('The name within the namespace'),
   namespace: z.string(),
   description: z.string().nullable(),
   is_private: z.boolean().nullable(),
@@ -33,7 +33,7 @@ export const listRepositories = defineTool({
     namespace: z.string(),
     page: z.number(),
     limit: z.number(),
-    count: z.number().describe('Repositories in the namespace visible to this login'),
+    total: z.number().describe('Repositories in the namespace visible to this login'),
     has_more: z.boolean(),
     authenticated: z.boolean().describe('Whether the request was made with a login (private repositories visible)'),
     results: z.array(repository),
@@ -58,11 +58,11 @@ export const listRepositories = defineTool({
       namespace,
       page: args.page,
       limit: args.limit,
-      count: page.count,
+      total: page.count,
       has_more: Boolean(page.next) || args.page * args.limit < page.count,
       authenticated: services.hubAuth.hasCredentials,
       results: page.results.map((entry) => ({
-        name: entry.name,
+        repository: entry.name,
         namespace: entry.namespace ?? namespace,
         description: entry.description ?? null,
         is_private: entry.is_private ?? null,
@@ -75,11 +75,11 @@ export const listRepositories = defineTool({
   },
   summarize(result) {
     const header =
-      `${result.namespace}: ${result.count} ${result.count === 1 ? 'repository' : 'repositories'}${result.authenticated ? '' : ' (public only: no login)'}; ` +
+      `${result.namespace}: ${result.total} ${result.total === 1 ? 'repository' : 'repositories'}${result.authenticated ? '' : ' (public only: no login)'}; ` +
       `page ${result.page}, ${result.results.length} shown${result.has_more ? ', more on the next page' : ''}.`;
     const lines = result.results.map(
       (entry) =>
-        `- ${entry.namespace}/${entry.name}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +
+        `- ${entry.namespace}/${entry.repository}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +
         `${compactCount(entry.pull_count)} pulls, updated ${day(entry.last_updated)}${entry.description ? ` — ${quoted(entry.description, 300)}` : ''}`,
     );
     return [header, ...lines].join('\n');

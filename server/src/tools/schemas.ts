@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatBytes } from '../format';
 import { normalisePlatform } from '../registry/platform';
 import { referenceProblem } from '../registry/reference';
 
@@ -58,6 +59,15 @@ export const pinDigestOutput = z
 export const readDigestOutput = z
   .string()
   .describe("Digest of the platform's image manifest that was read; for a multi-platform tag NOT the one to pin (see pin_digest)");
+
+/** The image's size, the same measure in every tool: see analysis/layers.ts compressedSize. */
+export const compressedSizeOutput = z.number().describe('Distinct layers\' compressed bytes, config apart');
+export const configSizeOutput = z.number().describe('Bytes of the config blob, not a layer');
+
+/** `3 layers, 51.0 KiB compressed`: the one wording of compressed_size in every tool's text. */
+export function layersPhrase(layerCount: number, compressed: number): string {
+  return `${layerCount} layer${layerCount === 1 ? '' : 's'}, ${formatBytes(compressed)} compressed`;
+}
 
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback).describe('Per page');

@@ -8,7 +8,7 @@ import { defineTool, READ_ONLY } from './tool';
 import { quoted } from '../untrusted';
 
 const hit = z.object({
-  name: z.string().describe('Repository as people write it: nginx, bitnami/redis'),
+  image: z.string().describe('Repository as people write it: nginx, bitnami/redis'),
   namespace: z.string(),
   short_description: z.string().nullable(),
   badge: z.string().nullable().describe('official, verified_publisher, open_source or none'),
@@ -53,7 +53,7 @@ export const searchImages = defineTool({
         const namespace = repository.slice(0, repository.indexOf('/'));
         const badge = result.badge ?? null;
         return {
-          name: namespace === OFFICIAL_NAMESPACE ? repository.slice(OFFICIAL_NAMESPACE.length + 1) : repository,
+          image: namespace === OFFICIAL_NAMESPACE ? repository.slice(OFFICIAL_NAMESPACE.length + 1) : repository,
           namespace,
           short_description: result.short_description ?? null,
           badge,
@@ -91,7 +91,7 @@ export const searchImages = defineTool({
       ].filter(Boolean);
       // Numbered across pages: page 2 of 5 starts at 6, so "the 7th hit" means one repository whatever the page.
       return (
-        `${(result.page - 1) * result.limit + index + 1}. ${entry.name}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
+        `${(result.page - 1) * result.limit + index + 1}. ${entry.image}${flags.length ? ` [${flags.join(', ')}]` : ''} ★${entry.star_count ?? '?'}, ` +
         `${compactCount(entry.pull_count)} pulls, updated ${day(entry.updated_at)}${entry.short_description ? ` — ${quoted(entry.short_description, 300)}` : ''}`
       );
     });

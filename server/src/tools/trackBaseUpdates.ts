@@ -39,10 +39,10 @@ export const trackBaseUpdates = defineTool({
     current_digest: z.string().nullable().describe('Digest the base reference points at now (the index for a multi-platform base)'),
     current_platform_digest: z.string().nullable().describe('The current base\'s manifest for this platform'),
     moved: z.boolean().nullable().describe('True when the base has changed since the image was built; null when unknown or not the base'),
-    image_layers: z.number(),
-    base_layers: z.number().nullable().describe('Bottom layers of the image that are the base as built on'),
-    current_base_layers: z.number().nullable().describe('Layers of the base now'),
-    shared_with_current: z.number().nullable().describe('Bottom layers the image shares with the base as it is now'),
+    layer_count: z.number(),
+    base_layer_count: z.number().nullable().describe('Bottom layers of the image that are the base as built on'),
+    current_base_layer_count: z.number().nullable().describe('Layers of the base now'),
+    common_prefix: z.number().nullable().describe('Bottom layers identical in the image and the base as it is now'),
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
@@ -62,10 +62,10 @@ export const trackBaseUpdates = defineTool({
       current_digest: null as string | null,
       current_platform_digest: null as string | null,
       moved: null as boolean | null,
-      image_layers: imageLayers.length,
-      base_layers: null as number | null,
-      current_base_layers: null as number | null,
-      shared_with_current: null as number | null,
+      layer_count: imageLayers.length,
+      base_layer_count: null as number | null,
+      current_base_layer_count: null as number | null,
+      common_prefix: null as number | null,
       notes,
     };
 
@@ -99,19 +99,19 @@ export const trackBaseUpdates = defineTool({
     const match = matchBaseByLayers(imageLayers, currentLayers);
     result.current_digest = current.indexDigest ?? current.digest;
     result.current_platform_digest = current.digest;
-    result.current_base_layers = currentLayers.length;
-    result.shared_with_current = match.sharedLayers;
+    result.current_base_layer_count = currentLayers.length;
+    result.common_prefix = match.sharedLayers;
 
     const movedByDigest = builtOn !== undefined && builtOn !== current.digest && builtOn !== current.indexDigest;
     if (match.match === 'full') {
       result.relation = 'base';
-      result.base_layers = currentLayers.length;
+      result.base_layer_count = currentLayers.length;
       result.moved = movedByDigest;
     } else if (movedByDigest) {
       const builtOnLayers = await layersOfBuiltOnBase(services, candidate, builtOn, platform, imageLayers, signal, notes);
       if (builtOnLayers !== undefined) {
         result.relation = 'base';
-        result.base_layers = builtOnLayers;
+        result.base_layer_count = builtOnLayers;
         result.moved = true;
       } else {
         result.relation = match.match === 'partial' ? 'common-ancestor' : 'unrelated';
@@ -130,7 +130,7 @@ export const trackBaseUpdates = defineTool({
       result.detected_by
     ];
     let state: string;
-    if (result.relation === 'common-ancestor') state = `is a common ancestor, not this base: they share ${result.shared_with_current} first layer(s)`;
+    if (result.relation === 'common-ancestor') state = `is a common ancestor, not this base: they share ${result.common_prefix} first layer(s)`;
     else if (result.relation === 'unrelated') state = 'is not this base: they share no first layer';
     else state = result.moved === null ? 'cannot tell whether it moved' : result.moved ? 'HAS MOVED since the build' : 'has not moved';
     const lines = [`${head}: ${result.base}${how} ${state}.`];
@@ -140,7 +140,7 @@ export const trackBaseUpdates = defineTool({
         result.current_platform_digest !== result.current_digest ? ` (${result.platform}: ${result.current_platform_digest})` : '';
       lines.push(`Now: ${result.current_digest}${forPlatform}`);
     }
-    if (result.base_layers !== null) lines.push(`The bottom ${result.base_layers} of the image's ${result.image_layers} layers are the base's.`);
+    if (result.base_layer_count !== null) lines.push(`The bottom ${result.base_layer_count} of the image's ${result.layer_count} layers are the base's.`);
     lines.push(...result.notes);
     return lines.join('\n');
   },

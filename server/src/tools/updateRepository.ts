@@ -20,7 +20,7 @@ export const updateRepository = defineTool({
   output: {
     updated: z.literal(true),
     namespace: z.string(),
-    name: z.string(),
+    repository: z.string(),
     updated_fields: z.array(z.enum(['description', 'full_description'])),
     description: z.string().nullable(),
     full_description_length: z.number().nullable().describe('Characters in the full description now stored'),
@@ -41,7 +41,7 @@ export const updateRepository = defineTool({
     return {
       updated: true as const,
       namespace,
-      name,
+      repository: name,
       updated_fields: fields,
       description: updated.description ?? args.description ?? null,
       full_description_length: fullDescription === undefined || fullDescription === null ? null : fullDescription.length,
@@ -50,7 +50,7 @@ export const updateRepository = defineTool({
     };
   },
   summarize(result) {
-    return `Updated ${result.updated_fields.join(' and ')} of ${result.namespace}/${result.name}: ${result.hub_url}`;
+    return `Updated ${result.updated_fields.join(' and ')} of ${result.namespace}/${result.repository}: ${result.hub_url}`;
   },
   example: { image: 'alice/my-app', description: 'Web front end of my app' },
 });

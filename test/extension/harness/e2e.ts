@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_LAUNCH_OPTIONS } from '../../chromium';
+import { formatBytes } from '../../../server/src/contract';
 import { ALICE_DEFAULT_PAT } from '../../rig/images';
+import { buildLarge } from '../../rig/layerImages';
 import { startRig, type Rig } from '../../rig/index';
 import { createRunFolders, installExtension, startCodeServer, writeUserSettings, type CodeServer, type RunFolders } from './codeServer';
 import { prepareEditorRig } from './editorRig';
@@ -128,7 +130,7 @@ const DOCS_SCREENSHOTS = [
 const WRONG_TOKEN = 'dckr_pat_wrongButWellFormedFakeToken0000';
 
 /** The workbench as a person sees it: MCP: List Servers → start → Running with every tool; token; explorer. */
-async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders: RunFolders, expectedTools: number, extensionDir: string): Promise<void> {
+async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders: RunFolders, expectedTools: number, extensionDir: string, rig: Rig): Promise<void> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   // The web workbench's clipboard is the browser's.
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -238,6 +240,41 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       }
     }, () => shot('8-walk-failed.png'));
 
+    await step('the Files tab of an image with a 256 MiB layer shows a progress bar with its bytes while the layer streams, gone when the tree shows', '8b-files-progress.png', async () => {
+      const large = await buildLarge();
+      await rig.push('library/large', large, ['1']);
+      const layerBytes = large.layers.reduce((sum, layer) => sum + layer.size, 0);
+      // The layer compresses to a few hundred KB: slowed down, it streams for about four seconds.
+      rig.registry.proxy.setCdnRate(Math.max(16 * 1024, Math.round(layerBytes / 4)));
+      try {
+        const frame = await explorer();
+        await pressTitleButton(workbench, frame, 'Search');
+        await frame.locator('#search-input').fill('large:1');
+        await frame.locator('#search-input').press('Enter');
+        await frame.locator('button', { hasText: 'Layers, config and Dockerfile' }).click({ timeout: 30_000 });
+        await frame.locator('#tab-files').click();
+        const valueNow = await frame.waitForFunction(
+          () => {
+            const bar = document.querySelector('#platform-panel [role="progressbar"]');
+            const now = Number(bar?.getAttribute('aria-valuenow'));
+            return now > 0 ? { now, max: Number(bar!.getAttribute('aria-valuemax')), words: bar!.querySelector('.progress-words')?.textContent ?? '' } : false;
+          },
+          null,
+          { timeout: 30_000, polling: 50 },
+        );
+        const seen = (await valueNow.jsonValue()) as { now: number; max: number; words: string };
+        if (seen.max !== layerBytes) throw new Error(`the bar counts to ${seen.max} bytes, the layers have ${layerBytes}`);
+        if (seen.words !== `${formatBytes(seen.now)} of ${formatBytes(layerBytes)}`) {
+          throw new Error(`the bar's words say "${seen.words}" at ${seen.now} of ${layerBytes} bytes`);
+        }
+        await shot('8b-files-progress-streaming.png');
+        await frame.locator('.file-tree .file-row[data-path="data"]').waitFor({ timeout: 60_000 });
+        if ((await frame.locator('[role="progressbar"]').count()) > 0) throw new Error('the progress bar is still shown beside the answer');
+      } finally {
+        rig.registry.proxy.setCdnRate(0);
+      }
+    });
+
     await step('an explorer error goes to the Docker Hub log with the tool, the reference and the code', '9-error-logged.png', async () => {
       const frame = await explorer();
       await pressTitleButton(workbench, frame, 'Search');
@@ -304,6 +341,33 @@ async function runWorkbenchChecks(browser: Browser, server: CodeServer, folders:
       await workbench.clearNotifications();
     });
 
+    await step('the explorer lists the registries signed in, without a secret in the page, and follows when credentials are added and removed', '9c-explorer-sign-ins.png', async () => {
+      let frame = await explorer();
+      await pressTitleButton(workbench, frame, 'Search');
+      await frame.locator('.sign-in[data-registry="docker.io"][data-signed-in="false"]').waitFor({ timeout: 30_000 });
+      if ((await frame.locator('.sign-in[data-registry="ghcr.io"]').count()) > 0) throw new Error('ghcr.io is listed before any credentials were added');
+      await workbench.runCommand('Docker Hub: Add Registry Credentials');
+      await workbench.answerInputBox('ghcr.io', /Registry host/);
+      await workbench.answerInputBox('alice', /Username on ghcr\.io/);
+      await workbench.answerInputBox(ALICE_DEFAULT_PAT, /Access token \(or password\) of alice on ghcr\.io/);
+      await workbench.waitForNotification(/Signed in to ghcr\.io as alice/, 20_000);
+      // No reload pressed: the server restarts with the new credentials and the explorer asks again.
+      frame = await explorer();
+      const row = frame.locator('.sign-in[data-registry="ghcr.io"][data-signed-in="true"]');
+      await row.waitFor({ timeout: 30_000 });
+      const shown = await row.innerText();
+      if (!/as alice, from VS Code/.test(shown)) throw new Error(`the ghcr.io row says: ${shown}`);
+      await shot('9c-explorer-sign-ins-listed.png');
+      if ((await frame.content()).includes(ALICE_DEFAULT_PAT) || (await workbench.page.content()).includes(ALICE_DEFAULT_PAT)) {
+        throw new Error('the registry token appears in the page');
+      }
+      await workbench.clearNotifications();
+      await row.locator('button[aria-label="Remove Registry Credentials of ghcr.io"]').click();
+      await workbench.waitForNotification(/no longer keeps or hands over credentials for ghcr\.io/, 20_000);
+      await (await explorer()).locator('.sign-in[data-registry="ghcr.io"]').waitFor({ state: 'detached', timeout: 30_000 });
+      await workbench.clearNotifications();
+    });
+
     await step('Show Log opens the extension’s log', '13-log.png', async () => {
       await workbench.runCommand('Docker Hub: Show Log');
       await workbench.waitForOutput((t) => /server started|server: |the access token was removed/.test(t), 15_000);
@@ -354,7 +418,7 @@ export async function main(): Promise<number> {
     if (host.code !== 0 && host.failed === 0) counts.failed++;
 
     log('driving the workbench');
-    await runWorkbenchChecks(browser, server, folders, expectedTools, extensionDir);
+    await runWorkbenchChecks(browser, server, folders, expectedTools, extensionDir, rig);
     await takeEditorScreenshots(browser, server, folders, check);
   } catch (err) {
     counts.failed++;

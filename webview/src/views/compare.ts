@@ -71,7 +71,7 @@ function comparison(result: Comparison): HTMLElement {
   if (result.identical) {
     return emptyState(`${result.a.image} and ${result.b.image} are the very same image (${shortDigest(result.a.digest)}).`);
   }
-  const delta = result.size_delta;
+  const delta = result.compressed_size_delta;
   const deltaText = delta === 0 ? 'the same size' : `${formatBytes(Math.abs(delta))} ${delta > 0 ? 'larger' : 'smaller'}`;
   return h(
     'div',
@@ -136,7 +136,7 @@ function side(name: string, facts: Comparison['a']): HTMLElement {
     h('span', { class: 'side-name' }, name),
     h('strong', { class: 'side-image' }, facts.image),
     h('span', { class: 'muted' }, facts.platform),
-    h('span', null, `${facts.layer_count} ${facts.layer_count === 1 ? 'layer' : 'layers'}, ${formatBytes(facts.size)}`),
+    h('span', null, `${facts.layer_count} ${facts.layer_count === 1 ? 'layer' : 'layers'}, ${formatBytes(facts.compressed_size)} compressed`),
     h('span', { class: 'digest muted', title: facts.digest }, shortDigest(facts.digest)),
   );
 }

@@ -32,11 +32,12 @@ export function filesTab(panel: HTMLElement, context: ViewContext): void {
   const route = context.nav.route as RouteOf<'platform'>;
   const target = { image: route.image, platform: route.platform || undefined };
   // Efficiency reads every layer's index once; the directory listings after it are answered from the server's cache.
+  // The bar shows the layer bytes streamed so far; leaving the tab cancels the download.
   fill(
     panel,
     context,
     'Reading the file index of each layer from the registry (no pull is counted)…',
-    () => context.host.callTool('docker_analyze_efficiency', { ...target, limit: WASTED_PATHS }),
+    ({ signal, progress }) => context.host.callTool('docker_analyze_efficiency', { ...target, limit: WASTED_PATHS }, { signal, onProgress: progress }),
     ({ structured }) => filesView(structured, target, context),
   );
 }

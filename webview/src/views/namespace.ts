@@ -32,7 +32,7 @@ function repositoryList(result: RepositoryList, context: ViewContext, goTo: (pag
     'ul',
     { class: 'list', 'aria-label': `Repositories of ${result.namespace}` },
     result.results.map((repository) => {
-      const name = repository.namespace === 'library' ? repository.name : `${repository.namespace}/${repository.name}`;
+      const name = repository.namespace === 'library' ? repository.repository : `${repository.namespace}/${repository.repository}`;
       return h(
         'li',
         null,
@@ -68,7 +68,7 @@ function repositoryList(result: RepositoryList, context: ViewContext, goTo: (pag
           h('span', null, `Page ${result.page}`),
           button({ label: 'Next page', icon: 'chevron-right', iconOnly: true, attributes: { disabled: !result.has_more }, onClick: () => goTo(result.page + 1) }),
         );
-  return h('div', null, h('p', { class: 'count' }, `${result.count} ${result.count === 1 ? 'repository' : 'repositories'}`), list, pager);
+  return h('div', null, h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`), list, pager);
 }
 
 /** The signed-in account's namespaces, on the search view's empty state: where your own repositories are. */

@@ -151,7 +151,7 @@ function layerList(analysis: LayerAnalysis, context: ViewContext, panel: HTMLEle
     h(
       'div',
       { class: 'layers-header' },
-      h('p', { class: 'count' }, `${analysis.layer_count} ${analysis.layer_count === 1 ? 'layer' : 'layers'}, ${formatBytes(analysis.total_size)} compressed`),
+      h('p', { class: 'count' }, `${analysis.layer_count} ${analysis.layer_count === 1 ? 'layer' : 'layers'}, ${formatBytes(analysis.compressed_size)} compressed`),
       toggle,
     ),
     h(
@@ -218,7 +218,7 @@ function configTab(inspected: ImageConfig, context: ViewContext): HTMLElement {
     ['Volumes', config.Volumes?.length ? config.Volumes.join(' ') : null],
     ['Stop signal', config.StopSignal],
     ['Health check', config.Healthcheck?.Test ? h('code', null, config.Healthcheck.Test.join(' ')) : null],
-    ['Layers', `${inspected.layers}, ${formatBytes(inspected.size)} compressed`],
+    ['Layers', `${inspected.layer_count}, ${formatBytes(inspected.compressed_size)} compressed; config ${formatBytes(inspected.config_size)}`],
   ];
   const env = config.Env ?? [];
   const labels = Object.entries(config.Labels ?? {});
@@ -351,7 +351,7 @@ function attestationsTab(result: Attestations): HTMLElement {
           'li',
           { class: 'statement' },
           h('span', { class: 'item-title' }, icon(statement.kind === 'sbom' ? 'list-tree' : statement.kind === 'provenance' ? 'tools' : 'file'), h('strong', null, statement.kind === 'sbom' ? 'SBOM' : statement.kind === 'provenance' ? 'Provenance' : 'Statement')),
-          h('span', { class: 'item-meta' }, h('code', null, statement.predicateType)),
+          h('span', { class: 'item-meta' }, h('code', null, statement.predicate_type)),
           h(
             'span',
             { class: 'item-meta' },

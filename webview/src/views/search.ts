@@ -1,6 +1,7 @@
 // Search Docker Hub as one types; or open an image reference typed directly (any registry).
 import type { RouteOf } from '../state';
 import { namespacesSection } from './namespace';
+import { signInsSection } from './signIns';
 import { compactCount, describeImage, type DescribedImage, type SearchResult } from '../../../server/src/contract';
 import { arrowNavigation, badge, button, emptyState, fill, h, icon, relativeTime, show, type ViewContext } from '../ui';
 
@@ -42,6 +43,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
           h('p', { class: 'hint' }, 'Or type a reference to open an image from any registry, e.g. nginx:1.27, bitnami/redis, or ghcr.io/owner/app:tag.'),
         ),
         namespacesSection(context),
+        signInsSection(context),
       );
       return;
     }
@@ -174,14 +176,14 @@ function resultList(result: SearchResult, context: ViewContext, refresh: () => v
           {
             type: 'button',
             class: 'list-item',
-            'data-repository': hit.name,
-            on: { click: () => context.nav.go({ view: 'repository', repository: hit.name, tagFilter: '', tagPage: 1, readmeOpen: false }) },
+            'data-repository': hit.image,
+            on: { click: () => context.nav.go({ view: 'repository', repository: hit.image, tagFilter: '', tagPage: 1, readmeOpen: false }) },
           },
           h(
             'span',
             { class: 'item-title' },
             icon('repo'),
-            h('span', { class: 'item-name' }, hit.name),
+            h('span', { class: 'item-name' }, hit.image),
             hit.is_official ? badge('Official', 'official', 'verified-filled') : null,
             hit.is_verified ? badge('Verified publisher', 'verified', 'verified') : null,
           ),

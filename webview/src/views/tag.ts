@@ -71,7 +71,7 @@ function tagBody({ manifest, hub }: TagFacts, route: RouteOf<'tag'>, context: Vi
     'div',
     { class: 'facts' },
     fact('Digest', h('span', { class: 'digest', title: manifest.digest }, shortDigest(manifest.digest)), copyButton(context, manifest.digest, 'digest')),
-    fact('Kind', manifest.kind === 'index' ? 'Multi-platform index' : 'Single-platform image', h('span', { class: 'muted' }, ` (${manifest.mediaType})`)),
+    fact('Kind', manifest.kind === 'index' ? 'Multi-platform index' : 'Single-platform image', h('span', { class: 'muted' }, ` (${manifest.media_type})`)),
     hub?.tag_last_pushed ? fact('Pushed', relativeTime(hub.tag_last_pushed)) : null,
     hub?.tag_last_pulled ? fact('Pulled', relativeTime(hub.tag_last_pulled)) : null,
   );
@@ -131,7 +131,7 @@ function platformsSection(manifest: Manifest, hub: TagDetails | undefined, route
 function singleImage(manifest: Manifest, route: RouteOf<'tag'>, context: ViewContext): HTMLElement {
   return section(
     'Image',
-    h('p', null, `One image, no index: ${manifest.layers?.length ?? 0} layers, ${formatBytes(manifest.total_size)} compressed.`),
+    h('p', null, `One image, no index: ${manifest.layers?.length ?? 0} layers, ${formatBytes(manifest.compressed_size)} compressed.`),
     button({
       label: 'Layers, config and Dockerfile',
       icon: 'layers',
