@@ -95,8 +95,9 @@ describe('context economy: lean tool definitions, only the tools that can work (
         const checked = validator.getValidator(tool.outputSchema!)(recorded[tool.name]);
         assert.ok(checked.valid, `${tool.name}: ${checked.errorMessage}`);
       }
-      const broken = structuredClone(recorded.docker_compare_images) as { b: { size: unknown } };
-      broken.b.size = 'large';
+      const broken = structuredClone(recorded.docker_compare_images) as { b: { layer_count: unknown } };
+      assert.equal(typeof broken.b.layer_count, 'number');
+      broken.b.layer_count = 'many';
       assert.equal(validator.getValidator(compare)(broken).valid, false, 'a wrong type inside a shared shape is caught');
     });
 
