@@ -25,12 +25,15 @@ function modelVisible(tool: Tool): number {
  * Budgets per tool definition, in bytes of JSON (issue 15): every listed tool costs every request a model makes. A
  * tool may need more than the average; none may grow past these without someone deciding so here.
  */
-const MODEL_VISIBLE_MAX = 900;
-const DEFINITION_MAX = 2800;
+const MODEL_VISIBLE_MAX = 820;
+const DEFINITION_MAX = 2500;
 /** Tools with many arguments or a large answer shape, each budgeted on its own. */
-const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 1300, docker_list_image_files: 1100, docker_analyze_efficiency: 1100 };
-const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 3000, docker_compare_images: 4450, docker_analyze_efficiency: 3000 };
-const MODEL_VISIBLE_AVERAGE_MAX = 600;
+const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 960 };
+const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 2550, docker_compare_images: 3650 };
+/** The bench's target is 600 (issue 15); the tools listed today need 470, and a new tool must not undo that. */
+const MODEL_VISIBLE_AVERAGE_MAX = 500;
+/** All tools listed with a login, model-visible (the bench's target, 12 KB) and whole. */
+const MODEL_VISIBLE_TOTAL_MAX = 12 * 1024;
 
 function alice(): Record<string, string> {
   const user = rig().users.find((u) => u.username === 'alice')!;
@@ -65,9 +68,10 @@ describe('context economy: lean tool definitions, only the tools that can work (
       assert.deepEqual(over, []);
     });
 
-    it(`model-visible bytes average at most ${MODEL_VISIBLE_AVERAGE_MAX} a tool`, () => {
-      const average = tools.reduce((sum, tool) => sum + modelVisible(tool), 0) / tools.length;
-      assert.ok(average <= MODEL_VISIBLE_AVERAGE_MAX, `average ${average.toFixed(0)} B`);
+    it(`model-visible bytes average at most ${MODEL_VISIBLE_AVERAGE_MAX} a tool, ${MODEL_VISIBLE_TOTAL_MAX} in all`, () => {
+      const total = tools.reduce((sum, tool) => sum + modelVisible(tool), 0);
+      assert.ok(total / tools.length <= MODEL_VISIBLE_AVERAGE_MAX, `average ${(total / tools.length).toFixed(0)} B`);
+      assert.ok(total <= MODEL_VISIBLE_TOTAL_MAX, `${total} B for ${tools.length} tools`);
     });
 
     it('the reference grammar is said once, in the instructions, not in every argument', async () => {
