@@ -63,7 +63,7 @@ export const compareImages = defineTool({
   input: {
     image_a: imageArg('Before'),
     image_b: imageArg('After'),
-    platform: platformArg.describe('os/arch[/variant], for both'),
+    platform: platformArg.describe('For both'),
     files: z.boolean().default(false).describe('Also compare files (downloads layers)'),
     max_download_bytes: budgetArg,
   },
