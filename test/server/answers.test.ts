@@ -377,6 +377,56 @@ describe('issue 14: answers an agent can act on', () => {
     });
   });
 
+  describe('what changed between 1.27.1 and 1.27.2', () => {
+    it('packages from both SBOMs: added, removed and changed versions', async () => {
+      const outcome = await call('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/arm64', packages: true });
+      const packages = success(outcome).packages;
+      assert.deepEqual(packages, {
+        package_count_a: 4,
+        package_count_b: 4,
+        added: [{ name: 'ca-certificates', type: 'apk', version: '20240226' }],
+        removed: [{ name: 'musl', type: 'apk', version: '1.2.4' }],
+        changed: [
+          { name: 'openssl', type: 'apk', version_a: '3.1.4', version_b: '3.1.5' },
+          { name: 'zlib', type: 'apk', version_a: '1.3', version_b: '1.3.1' },
+        ],
+        added_count: 1,
+        removed_count: 1,
+        changed_count: 2,
+        unchanged_count: 1,
+      });
+      assert.match(outcome.text, /Packages \(SBOM\): 4 → 4; 1 added, 1 removed, 2 changed, 1 unchanged\./);
+      assert.match(outcome.text, /- Changed: openssl 3\.1\.4 → 3\.1\.5; zlib 1\.3 → 1\.3\.1/);
+      assert.equal(success(outcome).vulnerabilities, null, 'not asked for');
+    });
+
+    it('with a login, the Docker Scout vulnerabilities fixed and introduced', async () => {
+      const scout = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const outcome = await scout.callTool('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', vulnerabilities: true });
+        const vulnerabilities = success(outcome).vulnerabilities;
+        assert.deepEqual(vulnerabilities.fixed.map((f: { id: string; package: string }) => `${f.id} ${f.package}`), ['CVE-2023-45853 zlib', 'CVE-2023-5678 openssl']);
+        assert.deepEqual(vulnerabilities.introduced, [{ id: 'CVE-2024-9143', severity: 'low', package: 'openssl', version: '3.1.5', fixed_version: '3.1.8' }]);
+        assert.equal(vulnerabilities.unchanged_count, 1);
+        assert.match(outcome.text, /Vulnerabilities \(Docker Scout\): 2 fixed, 1 introduced, 1 in both\./);
+        assert.match(outcome.text, /- Introduced: CVE-2024-9143 \(low, openssl 3\.1\.5, fixed in 3\.1\.8\)/);
+      } finally {
+        await scout.close();
+      }
+    });
+
+    it('says why when a side has no SBOM or Scout cannot be asked, and still compares the layers', async () => {
+      const outcome = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:list', packages: true, vulnerabilities: true });
+      const result = success(outcome);
+      assert.equal(result.packages, null);
+      assert.equal(result.vulnerabilities, null);
+      assert.equal(result.a.platform, 'linux/amd64');
+      assert.ok(result.only_in_b.count > 0);
+      assert.ok(result.notes.includes('Packages not compared: b (demo:list) has no SBOM attestation for linux/amd64.'), result.notes.join('\n'));
+      assert.ok(result.notes.some((note: string) => /^Vulnerabilities not compared: .*DOCKERHUB_USERNAME/.test(note)), result.notes.join('\n'));
+    });
+  });
+
   describe('small ones', () => {
     it('get_tag_details reports the manifest media type of a single-image tag, not the config type Hub gives', async () => {
       const result = success(await call('docker_get_tag_details', { image: 'demo:schema2' }));

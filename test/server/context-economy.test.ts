@@ -26,7 +26,7 @@ const MODEL_VISIBLE_MAX = 900;
 const DEFINITION_MAX = 2800;
 /** Tools with many arguments or a large answer shape, each budgeted on its own. */
 const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 1300, docker_list_image_files: 1100, docker_analyze_efficiency: 1100 };
-const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 3000, docker_compare_images: 4450, docker_analyze_efficiency: 3000 };
+const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 3000, docker_compare_images: 6600, docker_analyze_efficiency: 3000 };
 const MODEL_VISIBLE_AVERAGE_MAX = 600;
 
 function alice(): Record<string, string> {
