@@ -71,11 +71,16 @@ describe('issue 14: answers an agent can act on', () => {
       assert.equal(result.digest, pushed('library/demo', 'latest', 'linux/arm64/v8').digest);
     });
 
-    it('refuses a platform Docker would not understand as INVALID_INPUT naming the argument and the accepted forms', async () => {
+    it('refuses a platform Docker would not understand as INVALID_INPUT naming the argument, the accepted forms and what the image offers', async () => {
       for (const platform of ['arm65', 'linux', 'linux/arm64/v8/x', 'linux/amd64-v8']) {
         const text = failure(await call('docker_list_tags', { image: 'demo', platform }), 'INVALID_INPUT');
         assert.match(text, /argument "platform" is not a platform Docker understands.*linux\/arm64/, platform);
+        assert.match(text, /demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/, platform);
       }
+      const single = failure(await call('docker_inspect_image', { image: 'app:1', platform: 'x86' }), 'INVALID_INPUT');
+      assert.match(single, /app:1 offers: linux\/amd64\.$/);
+      const compared = failure(await call('docker_compare_images', { image_a: 'demo:list', image_b: 'demo:latest', platform: 'arm65' }), 'INVALID_INPUT');
+      assert.match(compared, /demo:list offers: linux\/amd64, linux\/arm64\/v8\.$/);
     });
 
     it('sorts by size for a platform: the smallest arm64 tag first', async () => {
