@@ -159,6 +159,16 @@ describe('issue 14: answers an agent can act on', () => {
       assert.doesNotMatch(unknown, /Did you mean/);
     });
 
+    it('points at docker_list_tags for a missing tag, never from docker_list_tags itself nor for a misspelt repository', async () => {
+      assert.match(failure(await call('docker_get_tag_details', { image: 'demo:nope' }), 'NOT_FOUND'), /tag "nope" .* not found.*; docker_list_tags lists the tags that exist\.$/);
+      assert.match(failure(await call('docker_inspect_image', { image: 'demo:nope' }), 'NOT_FOUND'), /; docker_list_tags lists the tags that exist\.$/);
+      const listing = failure(await call('docker_list_tags', { image: 'ghcr.io/owner/nothing-here' }), 'NOT_FOUND');
+      assert.doesNotMatch(listing, /docker_list_tags/);
+      const misspelt = failure(await call('docker_compare_images', { image_a: 'ngnix:1', image_b: 'demo:1.0' }), 'NOT_FOUND');
+      assert.match(misspelt, /Did you mean nginx\?/);
+      assert.doesNotMatch(misspelt, /docker_list_tags/);
+    });
+
     it('never calls an official (library/) repository possibly private', async () => {
       for (const [tool, image] of [['docker_get_image_details', 'nothing-here'], ['docker_get_tag_details', 'nothing-here:1'], ['docker_inspect_image', 'nothing-here']]) {
         const text = failure(await call(tool, { image }), 'NOT_FOUND');
