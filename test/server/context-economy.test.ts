@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { ConfigError, loadConfig } from '../../server/src/config';
 import { createLogger } from '../../server/src/log';
 import { README_URI_TEMPLATE } from '../../server/src/resources';
@@ -22,12 +25,15 @@ function modelVisible(tool: Tool): number {
  * Budgets per tool definition, in bytes of JSON (issue 15): every listed tool costs every request a model makes. A
  * tool may need more than the average; none may grow past these without someone deciding so here.
  */
-const MODEL_VISIBLE_MAX = 900;
-const DEFINITION_MAX = 2800;
+const MODEL_VISIBLE_MAX = 820;
+const DEFINITION_MAX = 2500;
 /** Tools with many arguments or a large answer shape, each budgeted on its own. */
-const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 1300, docker_list_image_files: 1100, docker_analyze_efficiency: 1100 };
-const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 3000, docker_compare_images: 6600, docker_analyze_efficiency: 3000 };
-const MODEL_VISIBLE_AVERAGE_MAX = 600;
+const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 960 };
+const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 2550, docker_compare_images: 5400 };
+/** The bench's target is 600 (issue 15); the tools listed today need 470, and a new tool must not undo that. */
+const MODEL_VISIBLE_AVERAGE_MAX = 500;
+/** All tools listed with a login, model-visible (the bench's target, 12 KB) and whole. */
+const MODEL_VISIBLE_TOTAL_MAX = 12 * 1024;
 
 function alice(): Record<string, string> {
   const user = rig().users.find((u) => u.username === 'alice')!;
@@ -62,9 +68,10 @@ describe('context economy: lean tool definitions, only the tools that can work (
       assert.deepEqual(over, []);
     });
 
-    it(`model-visible bytes average at most ${MODEL_VISIBLE_AVERAGE_MAX} a tool`, () => {
-      const average = tools.reduce((sum, tool) => sum + modelVisible(tool), 0) / tools.length;
-      assert.ok(average <= MODEL_VISIBLE_AVERAGE_MAX, `average ${average.toFixed(0)} B`);
+    it(`model-visible bytes average at most ${MODEL_VISIBLE_AVERAGE_MAX} a tool, ${MODEL_VISIBLE_TOTAL_MAX} in all`, () => {
+      const total = tools.reduce((sum, tool) => sum + modelVisible(tool), 0);
+      assert.ok(total / tools.length <= MODEL_VISIBLE_AVERAGE_MAX, `average ${(total / tools.length).toFixed(0)} B`);
+      assert.ok(total <= MODEL_VISIBLE_TOTAL_MAX, `${total} B for ${tools.length} tools`);
     });
 
     it('the reference grammar is said once, in the instructions, not in every argument', async () => {
@@ -78,6 +85,24 @@ describe('context economy: lean tool definitions, only the tools that can work (
         assert.equal((tool.annotations as Record<string, unknown>).title, undefined, `${tool.name}: title said once`);
         assert.ok(!JSON.stringify(tool.outputSchema).includes('"description":"'), `${tool.name}: no prose in the output schema`);
       }
+    });
+
+    it('a shape used twice in one output schema is written once, and real answers still validate as a client checks them', () => {
+      const compare = tools.find((tool) => tool.name === 'docker_compare_images')!.outputSchema!;
+      const sides = compare.properties as Record<string, unknown>;
+      assert.deepEqual(sides.b, sides.a, 'both sides refer to one shape');
+      assert.ok('$defs' in compare && JSON.stringify(sides.a).startsWith('{"$ref":"#/$defs/'), JSON.stringify(sides.a));
+      const recorded = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'api-examples.json'), 'utf8')) as { results: Record<string, unknown> }).results;
+      const validator = new AjvJsonSchemaValidator();
+      for (const tool of tools) {
+        assert.ok(recorded[tool.name], `${tool.name} has a result recorded from the rig`);
+        const checked = validator.getValidator(tool.outputSchema!)(recorded[tool.name]);
+        assert.ok(checked.valid, `${tool.name}: ${checked.errorMessage}`);
+      }
+      const broken = structuredClone(recorded.docker_compare_images) as { b: { layer_count: unknown } };
+      assert.equal(typeof broken.b.layer_count, 'number');
+      broken.b.layer_count = 'many';
+      assert.equal(validator.getValidator(compare)(broken).valid, false, 'a wrong type inside a shared shape is caught');
     });
 
     it('output schemas keep their structure: every output field of every tool is listed', () => {

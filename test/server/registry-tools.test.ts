@@ -29,7 +29,7 @@ describe('registry tools over MCP (in process, rig registry)', () => {
     for (const name of MY_TOOLS) {
       const tool = tools.find((t) => t.name === name);
       assert.ok(tool, name);
-      assert.ok(tool.title && tool.description && tool.description.length > 100, name);
+      assert.ok(tool.title && tool.description && tool.description.length > 60, name);
       assert.equal(tool.outputSchema?.type, 'object', name);
       assert.equal(typeof tool.annotations?.readOnlyHint, 'boolean', name);
     }
@@ -39,7 +39,8 @@ describe('registry tools over MCP (in process, rig registry)', () => {
       [false, false, true],
     );
     const manifest = tools.find((t) => t.name === 'docker_get_manifest')!;
-    assert.deepEqual([manifest.annotations?.readOnlyHint, manifest.annotations?.openWorldHint], [true, true]);
+    assert.equal(manifest.annotations?.readOnlyHint, true);
+    assert.notEqual(manifest.annotations?.openWorldHint, false, 'open world: said, or left to the spec default (true)');
   });
 
   describe('docker_get_manifest', () => {

@@ -17,13 +17,12 @@ export const analyzeEfficiency = defineTool({
   name: 'docker_analyze_efficiency',
   title: 'Analyze image efficiency',
   description:
-    'dive\'s efficiency score and wasted bytes, computed as dive does, from layers read in the registry without ' +
-    'pulling; the bytes a rebuild could save; top wasted paths with their layers; a CI verdict on thresholds.',
+    "dive's efficiency score and wasted bytes, without pulling: top wasted paths and their layers, bytes a rebuild could save, a CI verdict on thresholds.",
   input: {
     image: imageArg(),
     platform: platformArg,
-    lowest_efficiency: z.number().min(0).max(1).optional().describe('Fail below this score (dive: 0.9)'),
-    highest_wasted_bytes: z.number().int().min(0).max(2 ** 40).optional().describe('Fail above this many wasted bytes'),
+    lowest_efficiency: z.number().min(0).max(1).optional().describe('Fail below (dive: 0.9)'),
+    highest_wasted_bytes: z.number().int().min(0).max(2 ** 40).optional().describe('Fail above this'),
     limit: limitArg(100, 10),
     max_download_bytes: budgetArg,
   },

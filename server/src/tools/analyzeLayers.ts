@@ -23,12 +23,12 @@ export const analyzeLayers = defineTool({
   name: 'docker_analyze_layers',
   title: 'Analyze image layers',
   description:
-    'Layers of one platform with size, share of the total and the instruction that made each, plus totals. Use to see what makes an image big (sort "size").',
+    'Layers of one platform: size, share of the total, the instruction that made each. Use to see what makes an image big.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    sort: z.enum(['order', 'size']).default('order').describe('Bottom first, or largest first'),
-    limit: limitArg(500, 50).describe('Layers listed; totals cover all'),
+    sort: z.enum(['order', 'size']).default('order').describe('Bottom or largest first'),
+    limit: limitArg(500, 50).describe('Layers listed'),
   },
   output: {
     image: z.string(),

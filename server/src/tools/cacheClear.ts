@@ -5,7 +5,7 @@ export const cacheClear = defineTool({
   name: 'docker_cache_clear',
   title: 'Clear the cache',
   description:
-    'Empty this server\'s cache (memory, disk, its Redis entries) and statistics; needed only for a just-pushed tag. Returns what was dropped.',
+    "Empty this server's cache (memory, disk, Redis) and statistics; needed only for a just-pushed tag. Returns what was dropped.",
   input: {},
   output: {
     memory_entries: z.number().describe('Entries dropped from memory'),

@@ -34,9 +34,9 @@ export const checkRateLimit = defineTool({
   name: 'docker_check_rate_limit',
   title: 'Docker Hub pull rate limit',
   description:
-    'Docker Hub pull limit of this server: limit, remaining, window, what it is counted against. Costs no pull. Use before many reads or after RATE_LIMITED.',
+    "This server's Docker Hub pull limit: limit, remaining, window, counted against whom. Costs no pull.",
   input: {
-    image: imageArg(`Docker Hub image to probe (default ${RATE_LIMIT_PROBE_IMAGE})`).optional(),
+    image: imageArg(`Image to probe (default ${RATE_LIMIT_PROBE_IMAGE})`).optional(),
   },
   output: {
     image: z.string().describe('The image whose manifest was checked'),

@@ -95,14 +95,13 @@ export const compareImages = defineTool({
   name: 'docker_compare_images',
   title: 'Compare two images',
   description:
-    'What changed between two images (one platform): shared/unique layers, base depth, sizes (b − a), config; optional files, SBOM packages, Scout CVEs.',
+    'What changed between two images (one platform): shared/unique layers, base depth, sizes (b − a), config; optional files, packages, CVEs.',
   input: {
     image_a: imageArg('Before'),
     image_b: imageArg('After'),
     platform: platformArg.describe('For both'),
     files: z.boolean().default(false).describe('Also files (downloads)'),
-    packages: z.boolean().default(false).describe('Also SBOM packages'),
-    vulnerabilities: z.boolean().default(false).describe('Also Scout CVEs (Hub)'),
+    packages: z.boolean().default(false).describe('Also package and CVE changes'),
     max_download_bytes: budgetArg,
   },
   output: {
@@ -127,7 +126,7 @@ export const compareImages = defineTool({
     config_differences_total: z.number(),
     files: fileDifferences.nullable().describe('With files: true'),
     packages: packageDifferences.nullable().describe(`With packages: true and an SBOM on both; up to ${PACKAGES_LISTED} per list`),
-    vulnerabilities: vulnerabilityDifferences.nullable().describe(`With vulnerabilities: true; up to ${VULNERABILITIES_LISTED} per list`),
+    vulnerabilities: vulnerabilityDifferences.nullable().describe(`With packages: true, from Docker Scout; up to ${VULNERABILITIES_LISTED} per list`),
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
@@ -144,7 +143,7 @@ export const compareImages = defineTool({
     const vulnerabilityNotes: string[] = [];
     const [packages, vulnerabilities] = await Promise.all([
       args.packages ? comparePackages(services, [referenceA, a], [referenceB, b], packageNotes, signal) : null,
-      args.vulnerabilities ? compareVulnerabilities(services, [referenceA, a], [referenceB, b], vulnerabilityNotes, signal) : null,
+      args.packages ? compareVulnerabilities(services, [referenceA, a], [referenceB, b], vulnerabilityNotes, signal) : null,
     ]);
     const notes: string[] = [...packageNotes, ...vulnerabilityNotes];
     const comparison = compare({ layers: a.manifest.layers, config: a.config }, { layers: b.manifest.layers, config: b.config });
@@ -211,7 +210,7 @@ export const compareImages = defineTool({
     lines.push(...result.notes, ...tagAgeNote(a.image, a.resolved_at), ...tagAgeNote(b.image, b.resolved_at));
     return lines.join('\n');
   },
-  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', packages: true, vulnerabilities: true },
+  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', packages: true },
 });
 
 function sideOf(image: ResolvedImage, size: number) {

@@ -6,13 +6,13 @@ export const createRepository = defineTool({
   name: 'docker_create_repository',
   title: 'Create a Docker Hub repository',
   description:
-    'Create an empty Docker Hub repository in a namespace you may write to; ask the user for name and visibility first. An existing name is CONFLICT.',
+    'Create an empty Docker Hub repository; ask the user for name and visibility first. An existing name is CONFLICT.',
   input: {
     namespace: namespaceArg,
-    name: repositoryNameArg.describe('Repository name'),
+    name: repositoryNameArg,
     description: z.string().max(100).optional().describe('Short description'),
     full_description: z.string().max(25000).optional().describe('Overview, Markdown'),
-    is_private: z.boolean().default(false).describe('Private repository'),
+    is_private: z.boolean().default(false).describe('Private'),
   },
   output: {
     created: z.literal(true),

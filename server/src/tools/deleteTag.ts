@@ -8,10 +8,10 @@ export const deleteTag = defineTool({
   name: 'docker_delete_tag',
   title: 'Delete a Docker Hub tag',
   description:
-    'Delete one tag of a Docker Hub repository; cannot be undone. The user confirms the exact tag: asked through the client, or pass confirm set to the tag.',
+    'Delete a Docker Hub tag, for good. The user confirms the exact tag: asked through the client, or pass it as confirm.',
   input: {
-    image: hubRepositoryArg('Repository and tag, e.g. alice/app:old'),
-    confirm: z.string().max(128).optional().describe('The tag again, confirmed by the user'),
+    image: hubRepositoryArg('Repository and tag'),
+    confirm: z.string().max(128).optional().describe('The tag, as the user confirmed it'),
   },
   output: {
     deleted: z.boolean().describe('False when the user declined'),

@@ -16,18 +16,18 @@ export const estimatePullSize = defineTool({
   name: 'docker_estimate_pull_size',
   title: 'Estimate pull size',
   description:
-    'What docker pull downloads for one platform, minus layers already held (have: an image already pulled; have_digests). Use to compare candidates.',
+    'Bytes docker pull downloads for one platform, minus layers already held (have, have_digests). Use to compare candidates.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    have: imageArg('An image already pulled').optional(),
+    have: imageArg('Image already pulled').optional(),
     have_digests: z
       .array(
         z.string().refine(isDigest, 'must be a digest such as sha256:<64 hex digits>'),
       )
       .max(1000)
       .optional()
-      .describe('Layer digests already held'),
+      .describe('Layers already held'),
   },
   output: {
     image: z.string(),

@@ -18,8 +18,7 @@ export const findInImage = defineTool({
   name: 'docker_find_in_image',
   title: 'Find files in image layers',
   description:
-    'Which layers add, change or delete paths matching a glob (e.g. **/libssl*, /etc/os-release), oldest first, ' +
-    'read from the registry without pulling.',
+    'Layers that add, change or delete paths matching a glob (e.g. **/libssl*), oldest first, without pulling.',
   input: {
     image: imageArg(),
     platform: platformArg,

@@ -35,12 +35,12 @@ export const getAttestations = defineTool({
   name: 'docker_get_attestations',
   title: 'SBOM and provenance attestations',
   description:
-    'SBOM and provenance attestations of an image index: which platforms have them, one platform\'s SBOM packages (paged, filtered by name) and provenance builder, materials and build parameters.',
+    'SBOM and provenance of an image: platforms that have them, SBOM packages (paged, by name), builder, materials, build parameters.',
   input: {
     image: imageArg(),
     platform: platformArg,
     package: z.string().min(1).max(128).optional().describe('Package name contains'),
-    limit: limitArg(200, 50).describe('Packages per page'),
+    limit: limitArg(200, 50),
     page: pageArg,
   },
   output: {

@@ -16,7 +16,7 @@ export const getDockerfile = defineTool({
   name: 'docker_get_dockerfile',
   title: 'Reconstruct Dockerfile',
   description:
-    'Dockerfile reconstructed from the image history, FROM from the base labels; notes say what history lost (COPY sources, earlier stages).',
+    'Dockerfile reconstructed from the image history; notes say what history lost (COPY sources, earlier stages).',
   input: {
     image: imageArg(),
     platform: platformArg,

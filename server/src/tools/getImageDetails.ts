@@ -17,7 +17,7 @@ export const getImageDetails = defineTool({
   name: 'docker_get_image_details',
   title: 'Docker Hub repository details',
   description:
-    'Docker Hub repository overview: description, README (cut), official/verified/private flags, stars, pulls, categories, dates. Use before choosing an image.',
+    'A Docker Hub repository: description, README (cut), official/verified/private, stars, pulls, categories, dates.',
   input: {
     image: hubRepositoryArg(),
   },

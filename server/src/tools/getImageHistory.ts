@@ -21,7 +21,7 @@ export const getImageHistory = defineTool({
   name: 'docker_get_image_history',
   title: 'Image history',
   description:
-    'Build history like docker history: every step oldest first with its command and date, and the layer digest and size of steps that added files.',
+    'Build steps as docker history shows them, oldest first: command, date, and the layer each step added.',
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string(),

@@ -14,10 +14,10 @@ export const getManifest = defineTool({
   name: 'docker_get_manifest',
   title: 'Image manifest',
   description:
-    'Manifest of a reference. Index: platforms with digests and sizes, and which carry attestations. Image: config and layers with sizes. Use for digests, formats and layer sizes.',
+    "A reference's manifest: an index's platforms (digests, sizes, attestations) or an image's config and layers.",
   input: {
     image: imageArg(),
-    platform: platformArg.describe('os/arch[/variant]: that platform\'s manifest, not the index'),
+    platform: platformArg.describe("That platform's manifest, not the index"),
   },
   output: {
     image: z.string().describe('The reference as people write it'),

@@ -8,7 +8,7 @@ export const getStats = defineTool({
   name: 'docker_get_stats',
   title: 'Docker Hub repository statistics',
   description:
-    'Docker Hub popularity: exact pulls, stars, tag count, last update, registration date. Use to judge how used and maintained an image is.',
+    'Docker Hub popularity: exact pulls, stars, tag count, last update, registration date.',
   input: {
     image: hubRepositoryArg(),
   },

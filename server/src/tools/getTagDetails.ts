@@ -23,9 +23,9 @@ export const getTagDetails = defineTool({
   name: 'docker_get_tag_details',
   title: 'Docker Hub tag details',
   description:
-    'One Docker Hub tag: digest, media type, and per platform the digest, size, last push and pull. Use to see a tag\'s platforms or use.',
+    'One Docker Hub tag: digest, media type; per platform the digest, size, last push and pull.',
   input: {
-    image: hubRepositoryArg('Docker Hub image and tag'),
+    image: hubRepositoryArg('Image and tag'),
   },
   output: {
     image: z.string().describe('The tag as people write it, e.g. nginx:1.27'),

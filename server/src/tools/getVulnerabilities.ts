@@ -33,11 +33,11 @@ export const getVulnerabilities = defineTool({
   name: 'docker_get_vulnerabilities',
   title: 'Image vulnerabilities (Docker Scout)',
   description:
-    'Docker Scout vulnerabilities of one platform of a Docker Hub image: counts by severity, fixable count, most severe CVEs with package, versions, fix, CVSS.',
+    'Docker Scout CVEs of a Docker Hub image, one platform: counts by severity, fixable, the most severe with package, versions, fix, CVSS.',
   input: {
-    image: hubRepositoryArg('Docker Hub image'),
+    image: hubRepositoryArg(),
     platform: platformArg,
-    limit: limitArg(100, 10).describe('CVEs listed, most severe first'),
+    limit: limitArg(100, 10).describe('CVEs listed'),
   },
   output: {
     image: z.string().describe('The reference as people write it'),

@@ -15,7 +15,7 @@ export const budgetArg = z
   .min(0)
   .max(2 ** 40)
   .optional()
-  .describe('Layer download budget, bytes');
+  .describe('Download budget, bytes');
 
 export const coverageSchema = z.object({
   layer_count: z.number(),

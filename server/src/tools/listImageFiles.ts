@@ -25,12 +25,11 @@ export const listImageFiles = defineTool({
   name: 'docker_list_image_files',
   title: 'List image files',
   description:
-    'Files of one platform\'s merged filesystem (or one layer) read from the registry without pulling: a directory\'s ' +
-    'entries with sizes, or every path matching a glob. Each says the layer that last wrote it.',
+    "Files of one platform (merged, or one layer) without pulling: a directory's entries or the paths matching a glob, with sizes and the layer that wrote each.",
   input: {
     image: imageArg(),
     platform: platformArg,
-    path: z.string().max(1024).default('/').describe('Directory, or glob such as **/*.so'),
+    path: z.string().max(1024).default('/').describe('Directory or glob'),
     layer: z.number().int().min(0).max(1000).optional().describe('Only this layer\'s entries'),
     limit: limitArg(1000, 100),
     page: pageArg,

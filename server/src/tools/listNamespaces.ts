@@ -15,7 +15,7 @@ export const listNamespaces = defineTool({
   name: 'docker_list_namespaces',
   title: 'Your Docker Hub namespaces',
   description:
-    'Your Docker Hub namespaces: the personal one first, then organisations with your role. Use before listing or creating repositories.',
+    'Your Docker Hub namespaces: personal first, then organisations with your role.',
   input: {},
   output: {
     username: z.string().describe('The account the server is logged in as'),

@@ -22,7 +22,7 @@ export const listRepositories = defineTool({
   name: 'docker_list_repositories',
   title: 'Docker Hub repositories of a namespace',
   description:
-    'Repositories of a Docker Hub namespace (default yours), paged: name, description, private or public, stars, pulls, last update.',
+    'Repositories of a Docker Hub namespace (default yours), paged: name, description, visibility, stars, pulls, last update.',
   input: {
     namespace: namespaceArg.optional().describe('Default: yours'),
     limit: limitArg(100, 25),

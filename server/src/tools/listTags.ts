@@ -8,7 +8,7 @@ import { normalisePlatform, parsePlatform, platformMatches, platformString } fro
 import { DEFAULT_REGISTRY, familiarRepository, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, limitArg, pageArg, platformArg } from './schemas';
+import { imageArg, limitArg, pageArg, platformArg, textArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 /** Deepest tag a registry's tags/list is read to for one call (page × limit, or the whole list with a name filter). */
@@ -40,21 +40,18 @@ const tag = z.object({
 const VERSION_TAG = /^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
 
 const input = {
-  image: imageArg('Repository'),
+  image: imageArg(),
   limit: limitArg(100, 25),
   page: pageArg,
-  name: z.string().min(1).max(128).optional().describe('Tag name contains'),
-  platform: platformArg.describe('Sizes and digests of this platform (Hub)'),
-  architecture: z.string().min(1).max(32).optional().describe('CPU architecture, e.g. arm64 (Hub)'),
-  os: z.string().min(1).max(32).optional().describe('Operating system, e.g. windows (Hub)'),
+  name: textArg(128).optional().describe('Tag name contains'),
+  platform: platformArg.describe('Sizes and digests of this platform'),
+  architecture: textArg(32).optional().describe('e.g. arm64'),
+  os: textArg(32).optional().describe('e.g. windows'),
   sort: z.enum(['pushed', 'name', 'size']).default('pushed').describe('Newest, name/version, or smallest first'),
-  newer_than: z
-    .string()
-    .min(1)
-    .max(128)
+  newer_than: textArg(128)
     .refine((value) => VERSION_TAG.test(value), 'must be a version tag such as 1.27.1, 3.12 or 3.12-slim')
     .optional()
-    .describe('A version tag: only newer releases of its line'),
+    .describe('Only newer releases of this version tag\'s line'),
 };
 
 const output = {
@@ -95,7 +92,7 @@ export const listTags = defineTool({
   name: 'docker_list_tags',
   title: 'List image tags',
   description:
-    'Tags of a repository, paged. Hub: digest to pin, platforms, size, push date, other tags on the digest; filters, sort by size or name, newer releases of a version line (newer_than). Other registries: names.',
+    'Tags of a repository, paged. Docker Hub: digest to pin, platforms, size, push date; filters, sort, newer releases of a line. Elsewhere: names.',
   input,
   output,
   annotations: READ_ONLY,

@@ -5,32 +5,36 @@ import { referenceProblem } from '../registry/reference';
 
 /**
  * Argument schemas shared by tools, so every tool names and checks `image`, `platform`, `limit`… the same way. The
- * grammar of references and platforms is said once, in the server's instructions; an argument carries one phrase.
+ * grammar of references and platforms, and paging, are said once, in the server's instructions: an argument whose
+ * name says what it is carries no phrase, another one short phrase.
  */
-export const imageArg = (what = 'Image reference') =>
-  z
+export const imageArg = (what?: string) => {
+  const schema = z
     .string()
     // Checked here rather than as min/max, which every listed tool would repeat to the model.
     .superRefine((value, ctx) => {
       const problem = value.length > IMAGE_MAX ? `must be at most ${IMAGE_MAX} characters long` : referenceProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .describe(what);
+    });
+  return what ? schema.describe(what) : schema;
+};
 
 const IMAGE_MAX = 512;
 
-/** A Docker Hub repository; a tag, if given, is ignored. */
-export const hubRepositoryArg = (what = 'Docker Hub repository, e.g. bitnami/redis') => imageArg(what);
+/** A Docker Hub repository; a tag, if given, is ignored. The tool's description says it takes Docker Hub only. */
+export const hubRepositoryArg = (what?: string) => imageArg(what);
 
 export const platformArg = z
   .string()
-  .max(64)
+  // The length is checked here rather than as maxLength, which every listed tool would repeat to the model.
   .superRefine((value, ctx) => {
-    if (normalisePlatform(value) === undefined) ctx.addIssue({ code: 'custom', message: PLATFORM_RULE });
+    const problem = value.length > PLATFORM_MAX ? `must be at most ${PLATFORM_MAX} characters long` : normalisePlatform(value) === undefined ? PLATFORM_RULE : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .transform((value) => normalisePlatform(value)!)
-  .optional()
-  .describe('os/arch[/variant] or an architecture');
+  .optional();
+
+const PLATFORM_MAX = 64;
 
 const PLATFORM_RULE =
   'is not a platform Docker understands: write os/arch[/variant] or an architecture, as docker --platform takes it, e.g. linux/amd64, linux/arm64, arm64, linux/arm/v7';
@@ -67,14 +71,29 @@ export function layersPhrase(layerCount: number, compressed: number): string {
 }
 
 export const limitArg = (max: number, fallback: number) =>
-  z.number().int().min(1).max(max).default(fallback).describe('Results per page');
+  z.number().int().min(1).max(max).default(fallback);
 
-export const pageArg = z.number().int().min(1).max(10000).default(1).describe('Page, from 1');
+const PAGE_MAX = 10000;
+
+export const pageArg = z
+  .number()
+  .int()
+  .min(1)
+  // The bound is checked here rather than as maximum, which every paged tool would repeat to the model.
+  .refine((value) => value <= PAGE_MAX, `must be at most ${PAGE_MAX}`)
+  .default(1);
+
+/** A short text argument of 1 to `max` characters, its length checked here rather than repeated to the model. */
+export const textArg = (max: number) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = value.length === 0 ? 'must not be empty' : value.length > max ? `must be at most ${max} characters long` : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const namespaceArg = z
   .string()
   .refine((value) => /^[a-z0-9][a-z0-9_-]{1,254}$/.test(value), 'must be a Docker Hub namespace: lowercase letters, digits, "-" and "_"')
-  .describe('Docker Hub user or organisation');
+  .describe('User or organisation');
 
 /** A Docker Hub repository name within its namespace, as Hub accepts it; also keeps `..` and `/` out of Hub paths. */
 export const repositoryNameArg = z.string().superRefine((value, ctx) => {

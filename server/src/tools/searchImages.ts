@@ -24,13 +24,13 @@ export const searchImages = defineTool({
   name: 'docker_search_images',
   title: 'Search Docker Hub',
   description:
-    'Search Docker Hub repositories by keyword, exact name first: name, official/verified flags, stars, pulls, last update. Use to find an image.',
+    'Find Docker Hub repositories by keyword, exact name first: name, official/verified, stars, pulls, last update.',
   input: {
-    query: z.string().trim().min(1).max(200).describe('Search words'),
+    query: z.string().trim().min(1).max(200),
     limit: limitArg(100, 10),
     page: pageArg,
-    official_only: z.boolean().default(false).describe('Only official images'),
-    verified_only: z.boolean().default(false).describe('Only verified publishers'),
+    official_only: z.boolean().default(false),
+    verified_only: z.boolean().default(false),
   },
   output: {
     query: z.string(),

@@ -16,11 +16,11 @@ export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',
   title: 'Track base image updates',
   description:
-    'The base an image was built FROM (its labels or provenance, or a candidate given as base) and whether it has moved since: relation, digests then and now, shared layers. Use to decide on a rebuild.',
+    'The base an image was built FROM (labels, provenance, or base) and whether it has moved since: digests then and now, shared layers. Use to decide on a rebuild.',
   input: {
     image: imageArg(),
     platform: platformArg,
-    base: imageArg('Candidate base to check, instead of the labels').optional(),
+    base: imageArg('Candidate base, instead of the labels').optional(),
   },
   output: {
     image: z.string(),

@@ -9,13 +9,13 @@ export const updateRepository = defineTool({
   name: 'docker_update_repository',
   title: 'Update a Docker Hub repository',
   description:
-    'Change the short and/or full description of a Docker Hub repository you may write to (image, or namespace and name).',
+    'Change the short and/or full description of a Docker Hub repository (image, or namespace and name).',
   input: {
     image: hubRepositoryArg().optional(),
     namespace: namespaceArg.optional(),
-    name: repositoryNameArg.optional().describe('Repository name'),
-    description: z.string().max(100).optional().describe('New short description'),
-    full_description: z.string().max(25000).optional().describe('New overview, Markdown'),
+    name: repositoryNameArg.optional(),
+    description: z.string().max(100).optional().describe('Short description'),
+    full_description: z.string().max(25000).optional().describe('Overview, Markdown'),
   },
   output: {
     updated: z.literal(true),
