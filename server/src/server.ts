@@ -11,6 +11,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { withNextStep } from './tools/hints';
+import { withOfferedPlatforms } from './tools/platformOffer';
 import { SERVER_ICON, WRITE_TOOL_ICON } from './icons';
 import { availableTools, TOOLS, TOOLSET_OF } from './tools';
 import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tools/tool';
@@ -167,7 +168,8 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
-    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline), tool);
+    const suggested = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline);
+    const error = withNextStep(await withOfferedPlatforms(suggested, rawArgs, services.registry, deadline), tool);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

@@ -167,7 +167,9 @@ export class HubClient {
       (body) => withoutAttestations(parseReply(hubTagSchema, body, 'Docker Hub', what)),
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err, namespace);
+      const hinted = this.privateHint(err, namespace);
+      if (!(hinted instanceof DockerMcpError) || hinted.code !== 'NOT_FOUND') throw hinted;
+      throw new DockerMcpError('NOT_FOUND', hinted.message, { status: hinted.status, nextStep: 'list-tags' });
     });
   }
 
