@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ERROR_CODES } from '../../server/src/errors';
+import { parseReference, referenceProblem } from '../../server/src/registry/reference';
 import { TOOLS } from '../../server/src/tools';
 import type { FaultRecord } from '../rig/faultProxy';
 import { stress } from './hooks';
@@ -92,7 +93,9 @@ describe('input fuzzing (built server, one stdio connection)', function () {
     const problems: string[] = [];
     const byCode = new Map<string, number>();
     const started = Date.now();
-    await inPool(cases, IN_FLIGHT, async (testCase) => {
+    const upstreamRequests = () =>
+      Object.values(proxies).flatMap((proxy) => proxy.requests().map((record: FaultRecord) => ({ proxy: proxy.name, method: record.method, path: record.path })));
+    const callCase = async (testCase: GeneratedCase) => {
       const reply = await server.callTool(testCase.tool, testCase.args);
       row.tried++;
       const outcome = reply.rpcError ? `rpc ${reply.rpcError.code}` : reply.isError ? errorCode(reply) ?? 'malformed' : 'success';
@@ -109,15 +112,36 @@ describe('input fuzzing (built server, one stdio connection)', function () {
       }
       if (problem) problems.push(`${describeCase(testCase)} → ${problem}`);
       else row.passed++;
+    };
+    // An unknown platform is answered with the platforms its image offers (issue 14), and reading that image is
+    // the one upstream cost an invalid argument may have: those cases run last, and their reads are checked apart.
+    const offersPlatforms = (testCase: GeneratedCase) => testCase.culprit === 'platform';
+    await inPool(cases.filter((testCase) => !offersPlatforms(testCase)), IN_FLIGHT, callCase);
+    const upstream = upstreamRequests().map((request) => `${request.proxy} ${request.method} ${request.path.slice(0, 120)}`);
+    const platformCases = cases.filter(offersPlatforms);
+    await inPool(platformCases, IN_FLIGHT, callCase);
+    const namedRepositories = new Set(
+      platformCases.flatMap((testCase) =>
+        ['image', 'image_a', 'image_b'].flatMap((name) => {
+          const value = (testCase.args as Record<string, unknown>)[name];
+          return typeof value === 'string' && !referenceProblem(value) ? [parseReference(value).repository] : [];
+        }),
+      ),
+    );
+    const offerReads = upstreamRequests().slice(upstream.length);
+    const strayReads = offerReads.filter((request) => {
+      if (request.proxy === 'token' || request.proxy === 'cdn') return false;
+      const read = /^\/v2\/(.+)\/(manifests|blobs)\/[^/]+$/.exec(request.path);
+      return request.proxy !== 'registry' || (request.method !== 'GET' && request.method !== 'HEAD') || !read || !namedRepositories.has(read[1]);
     });
     const ms = Date.now() - started;
-    const upstream = Object.values(proxies).flatMap((proxy) => proxy.requests().map((record: FaultRecord) => `${proxy.name} ${record.method} ${record.path.slice(0, 120)}`));
     figure(row, `seed ${SEED}; ${cases.length} calls in ${(ms / 1000).toFixed(1)} s; outcomes ${[...byCode].map(([code, n]) => `${code} ${n}`).join(', ')}`);
-    figure(row, `${upstream.length} upstream requests; ${problems.length} problems; server ${server.alive ? 'up' : 'DOWN'}`);
+    figure(row, `${upstream.length} upstream requests (${offerReads.length} more to list the platforms ${platformCases.length} unknown-platform cases' images offer); ${problems.length} problems; server ${server.alive ? 'up' : 'DOWN'}`);
     assert.ok(server.alive, 'the server is still running');
     assert.deepEqual(server.strayLines, [], 'stdout carried only JSON-RPC');
     assert.deepEqual(problems.slice(0, 15), [], `${problems.length} of ${cases.length} cases misbehaved (seed ${SEED})`);
     assert.deepEqual(upstream.slice(0, 15), [], `${upstream.length} requests reached upstream from invalid arguments (seed ${SEED})`);
+    assert.deepEqual(strayReads.slice(0, 15), [], `an unknown platform read more than its own image's manifests and config (seed ${SEED})`);
     const healthy = await server.callTool('docker_get_manifest', { image: 'demo:1.0' });
     assert.equal(healthy.isError, false, `a valid call after the fuzzing succeeds: ${healthy.text.slice(0, 200)}`);
     assert.equal((await server.close()).code, 0);

@@ -106,6 +106,7 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   highest_wasted_bytes: 'byteCount',
   lowest_efficiency: 'fraction',
   files: 'boolean',
+  packages: 'boolean',
   confirm: 'confirm',
 };
 
