@@ -155,6 +155,7 @@ describe('issue 14: answers an agent can act on', () => {
         const text = failure(await call(tool, { image: 'ngnix' }), 'NOT_FOUND');
         assert.match(text, /Did you mean nginx\?/, tool);
       }
+      assert.match(failure(await call('docker_list_tags', { image: 'ngnix' }), 'NOT_FOUND'), /^NOT_FOUND: the tag list of repository library\/ngnix on Docker Hub was not found .*Did you mean nginx\?/);
       const unknown = failure(await call('docker_get_image_details', { image: 'library/zzqqxx' }), 'NOT_FOUND');
       assert.doesNotMatch(unknown, /Did you mean/);
     });
