@@ -77,6 +77,8 @@ describe('issue 14: answers an agent can act on', () => {
         assert.match(text, /argument "platform" is not a platform Docker understands.*linux\/arm64/, platform);
         assert.match(text, /demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/, platform);
       }
+      const architecture = failure(await call('docker_list_tags', { image: 'demo', architecture: 'arm65' }), 'INVALID_INPUT');
+      assert.match(architecture, /argument "architecture" .*demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/);
       const single = failure(await call('docker_inspect_image', { image: 'app:1', platform: 'x86' }), 'INVALID_INPUT');
       assert.match(single, /app:1 offers: linux\/amd64\.$/);
       const compared = failure(await call('docker_compare_images', { image_a: 'demo:list', image_b: 'demo:latest', platform: 'arm65' }), 'INVALID_INPUT');
