@@ -77,6 +77,8 @@ describe('issue 14: answers an agent can act on', () => {
         assert.match(text, /argument "platform" is not a platform Docker understands.*linux\/arm64/, platform);
         assert.match(text, /demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/, platform);
       }
+      const architecture = failure(await call('docker_list_tags', { image: 'demo', architecture: 'arm65' }), 'INVALID_INPUT');
+      assert.match(architecture, /argument "architecture" .*demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/);
       const single = failure(await call('docker_inspect_image', { image: 'app:1', platform: 'x86' }), 'INVALID_INPUT');
       assert.match(single, /app:1 offers: linux\/amd64\.$/);
       const compared = failure(await call('docker_compare_images', { image_a: 'demo:list', image_b: 'demo:latest', platform: 'arm65' }), 'INVALID_INPUT');
@@ -155,6 +157,7 @@ describe('issue 14: answers an agent can act on', () => {
         const text = failure(await call(tool, { image: 'ngnix' }), 'NOT_FOUND');
         assert.match(text, /Did you mean nginx\?/, tool);
       }
+      assert.match(failure(await call('docker_list_tags', { image: 'ngnix' }), 'NOT_FOUND'), /^NOT_FOUND: the tag list of repository library\/ngnix on Docker Hub was not found .*Did you mean nginx\?/);
       const unknown = failure(await call('docker_get_image_details', { image: 'library/zzqqxx' }), 'NOT_FOUND');
       assert.doesNotMatch(unknown, /Did you mean/);
     });

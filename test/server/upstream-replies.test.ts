@@ -146,7 +146,7 @@ describe('upstream replies are parsed, not cast (issue 14 item 5)', () => {
 
     it('a tag page whose results are not a list is UPSTREAM_ERROR, not "no tags"; a tag without a name too', async () => {
       const page = failure(await server.callTool('docker_list_tags', { image: 'acme/app' }), 'UPSTREAM_ERROR');
-      assert.match(page, /Docker Hub answered the tags of repository acme\/app on Docker Hub with a reply that cannot be read \(field results:/);
+      assert.match(page, /Docker Hub answered the tag list of repository acme\/app on Docker Hub with a reply that cannot be read \(field results:/);
       const tag = failure(await server.callTool('docker_get_tag_details', { image: 'acme/app:1' }), 'UPSTREAM_ERROR');
       assert.match(tag, /Docker Hub answered tag "1" of repository acme\/app on Docker Hub with a reply that cannot be read \(field name:/);
     });

@@ -146,7 +146,7 @@ export class HubClient {
     const what =
       request.page > 1
         ? `page ${request.page} of the tags of ${repoKey(namespace, name)} (past the last page, or no such repository)`
-        : `the tags of ${this.repositoryWhat(namespace, name)}`;
+        : `the tag list of ${this.repositoryWhat(namespace, name)}`;
     try {
       return await this.getJson<HubPage<HubTagFiltered>>('hubTags', path, what, signal, (body) => {
         const page = parseReply(hubPageSchema(hubTagSchema), body, 'Docker Hub', what);

@@ -5,10 +5,12 @@ import { parseReference, referenceProblem } from '../registry/reference';
 
 /** Image arguments a `platform` argument applies to. */
 const IMAGE_ARGUMENTS = ['image', 'image_a', 'image_b'];
+/** Arguments naming a platform (docker_list_tags also takes an architecture alone). */
+const PLATFORM_ARGUMENTS = ['platform', 'architecture'];
 const OFFER_DEADLINE_MS = 2000;
 
 /**
- * An INVALID_INPUT about `platform` gains the platforms the image offers (`demo:latest offers: linux/amd64,
+ * An INVALID_INPUT about `platform` (or `architecture`) gains the platforms the image offers (`demo:latest offers: linux/amd64,
  * linux/arm64/v8`), so the next call can name one of them. One manifest read, cached for that next call; any
  * failure leaves the error as it was.
  */
@@ -18,7 +20,8 @@ export async function withOfferedPlatforms(
   registry: RegistryClient,
   signal: AbortSignal,
 ): Promise<DockerMcpError> {
-  if (error.code !== 'INVALID_INPUT' || !error.message.startsWith('argument "platform" ') || !args || typeof args !== 'object') return error;
+  const aboutPlatform = PLATFORM_ARGUMENTS.some((name) => error.message.startsWith(`argument "${name}" `));
+  if (error.code !== 'INVALID_INPUT' || !aboutPlatform || !args || typeof args !== 'object') return error;
   const image = IMAGE_ARGUMENTS.map((name) => (args as Record<string, unknown>)[name]).find(
     (value): value is string => typeof value === 'string' && !referenceProblem(value),
   );
