@@ -9,7 +9,8 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY server/package.json server/package.json
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json esbuild.mjs ./
+COPY tsconfig.base.json esbuild.mjs ./
+COPY server/tsconfig.json server/tsconfig.json
 COPY server/src server/src
 RUN node esbuild.mjs server
 

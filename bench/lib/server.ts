@@ -5,7 +5,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Rig } from '../../test/rig';
 
 export const ROOT = join(__dirname, '..', '..');
-export const BUNDLE = join(ROOT, 'server', 'dist', 'index.js');
+/** The built server; BENCH_BUNDLE points bench/before.ts at another build (an earlier commit's) for "before" figures. */
+export const BUNDLE = process.env.BENCH_BUNDLE ?? join(ROOT, 'server', 'dist', 'index.js');
 
 export interface ToolResult {
   isError?: boolean;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
-import { errorCodeOf, verifyHubLogin, type HubLogin } from '../../server/src/contract';
-import { HOME } from '../../webview/src/state';
+import { describeImage, errorCodeOf, verifyHubLogin, type HubLogin } from '../../server/src/contract';
+import { HOME, routeForImage } from '../../webview/src/state';
 import { accessTokenFormProblem, accessTokenKind } from './accessToken';
 import type { AuthStatus } from './authStatus';
 import type { ExplorerViewProvider } from './explorerView';
@@ -26,10 +26,10 @@ const SHOW_LOG = 'Show Log';
 class UserFacingError extends Error {}
 
 export function registerCommands(deps: CommandDeps): vscode.Disposable {
-  const register = (id: string, run: () => Promise<unknown>) =>
-    vscode.commands.registerCommand(id, async () => {
+  const register = (id: string, run: (...args: unknown[]) => Promise<unknown>) =>
+    vscode.commands.registerCommand(id, async (...args: unknown[]) => {
       try {
-        await run();
+        await run(...args);
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         deps.log.error(`${id} failed: ${reason}`);
@@ -42,7 +42,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     register('dockerhubMcp.setToken', () => setAccessToken(deps)),
     register('dockerhubMcp.clearToken', () => clearAccessToken(deps)),
     register('dockerhubMcp.showAuthStatus', () => showAuthStatus(deps)),
-    register('dockerhubMcp.openExplorer', () => Promise.resolve(vscode.commands.executeCommand('dockerhubMcp.explorer.focus'))),
+    register('dockerhubMcp.openExplorer', (image) => openExplorer(deps, image)),
     register('dockerhubMcp.search', () => searchDockerHub(deps)),
     register('dockerhubMcp.clearCache', () => clearCache(deps)),
     register('dockerhubMcp.showServerLog', () => Promise.resolve(deps.log.show(true))),
@@ -53,6 +53,13 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     register('dockerhubMcp.explorer.showInExplorer', () => moveExplorer('workbench.view.explorer')),
     register('dockerhubMcp.explorer.showInOwnContainer', () => moveExplorer('workbench.view.extension.dockerHub')),
   );
+}
+
+/** Focuses the explorer; given an image (the editor's hover link passes one), opens it there. */
+async function openExplorer(deps: CommandDeps, image: unknown): Promise<void> {
+  const described = typeof image === 'string' ? describeImage(image) : undefined;
+  if (described) await deps.explorer.show(routeForImage(described));
+  else await vscode.commands.executeCommand('dockerhubMcp.explorer.focus');
 }
 
 /** Moves the view between the Explorer and its own container; VS Code remembers where a person put it. */

@@ -18,8 +18,8 @@ import { TOOLS } from '../src/tools';
 import type { ToolDefinition } from '../src/tools/tool';
 import { API_EXAMPLES_PATH } from './gen-api-docs';
 
-/** Tools that need a login (write and account tools), called as the rig's user alice. */
-const SIGNED_IN = new Set(['docker_get_vulnerabilities', 'docker_list_repositories', 'docker_list_namespaces', 'docker_create_repository', 'docker_update_repository', 'docker_delete_tag']);
+/** Tools that need a login (write and account tools, Scout data), called as the rig's user alice. */
+const SIGNED_IN = new Set(['docker_get_vulnerabilities', 'docker_compare_images', 'docker_list_repositories', 'docker_list_namespaces', 'docker_create_repository', 'docker_update_repository', 'docker_delete_tag']);
 /** Called last, in this order: each changes what the ones before it would see. */
 const LAST = ['docker_create_repository', 'docker_update_repository', 'docker_delete_tag', 'docker_cache_clear'];
 

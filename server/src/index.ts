@@ -5,7 +5,7 @@ import { redactSecrets } from './net/redact';
 import { createLogger } from './log';
 import { createMcpServer } from './server';
 import { closeServices, createServices } from './services';
-import { startHttpTransport, type HttpOptions } from './transport/http';
+import type { HttpOptions } from './transport/http';
 import { VERSION } from './version';
 
 const HELP = `dockerhub-mcp ${VERSION}: MCP server for Docker Hub and any OCI registry
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   });
 
   if (cli.transport === 'http') {
+    // Loaded only here: a stdio server (the usual case) never evaluates the HTTP transport and its web framework.
+    const { startHttpTransport } = await import('./transport/http');
     const http = await startHttpTransport(() => createMcpServer(services), config, cli.http, log).catch((err: Error) => {
       process.stderr.write(`dockerhub-mcp: ${err.message}\n`);
       process.exit(2);

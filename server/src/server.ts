@@ -1,4 +1,6 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import { ErrorCode, ListToolsRequestSchema, McpError, type CallToolRequest, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { DockerMcpError, toDockerMcpError } from './errors';
@@ -9,6 +11,7 @@ import { registerPrompts } from './prompts';
 import { registerResources } from './resources';
 import type { Services } from './services';
 import { withNextStep } from './tools/hints';
+import { withOfferedPlatforms } from './tools/platformOffer';
 import { SERVER_ICON, WRITE_TOOL_ICON } from './icons';
 import { availableTools, TOOLS, TOOLSET_OF } from './tools';
 import { outputSchemaOf, parseArguments, type ProgressReporter, type ToolAnnotations, type ToolContext, type ToolDefinition } from './tools/tool';
@@ -34,12 +37,25 @@ const INSTRUCTIONS = [
 export function createMcpServer(services: Services): McpServer {
   const server = new McpServer(
     { name: 'dockerhub-mcp', title: 'Docker Hub', version: VERSION, icons: [SERVER_ICON] },
-    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS },
+    { capabilities: { tools: { listChanged: true }, logging: {} }, instructions: INSTRUCTIONS, jsonSchemaValidator: new ValidatorOnFirstUse() },
   );
   registerTools(server, services);
   registerResources(server, services);
   registerPrompts(server, services);
   return server;
+}
+
+/**
+ * The SDK's JSON Schema validator (Ajv with its formats), built when an elicitation answer first needs checking
+ * rather than at start: Ajv compiles its meta-schemas and formats when built, work `initialize` never needs.
+ */
+class ValidatorOnFirstUse implements jsonSchemaValidator {
+  private validator: AjvJsonSchemaValidator | undefined;
+
+  getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+    this.validator ??= new AjvJsonSchemaValidator();
+    return this.validator.getValidator<T>(schema);
+  }
 }
 
 /**
@@ -152,7 +168,8 @@ export async function callTool(
     services.log.info('tool call', { tool: tool.name, ms: Date.now() - started });
     return { content: [{ type: 'text', text }], structuredContent: structured };
   } catch (err) {
-    const error = withNextStep(await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline), tool);
+    const suggested = await withRepositorySuggestion(toDockerMcpError(err), rawArgs, services.hub, deadline);
+    const error = withNextStep(await withOfferedPlatforms(suggested, rawArgs, services.registry, deadline), tool);
     if (error.code === 'UPSTREAM_ERROR' && !(err instanceof Error && err.name === 'DockerMcpError')) {
       services.log.error('tool failed unexpectedly', { tool: tool.name, error: err instanceof Error ? err.stack : String(err) });
     } else {

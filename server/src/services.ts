@@ -78,7 +78,7 @@ export function createServices(config: Config, log: Logger, options: ServiceOpti
   const hubAuth = new HubAuth({ config, http, log });
   const credentials = new RegistryCredentials({ config, log });
   const registryAuth = new RegistryAuth({ config, http, log, credentials, challenges });
-  const registry = new RegistryClient({ config, http, cache, log, auth: registryAuth });
+  const registry = new RegistryClient({ config, cache, log, auth: registryAuth });
   const hub = new HubClient({ config, http, cache, log, auth: hubAuth });
   const scout = new ScoutClient({ config, http, cache, log, auth: hubAuth });
   const layers = new LayerIndexStore({ registry, cache, log, cacheDir: options.noCache ? undefined : config.cacheDir });

@@ -280,11 +280,20 @@ function buildRelease(
   return buildIndex('oci', images, images.map((image) => buildAttestation(image, repository, tag, packages ? { packages } : {})));
 }
 
-function releasePackages(openssl: string, zlib: string): Array<{ name: string; version: string; license: string; purl: string }> {
+/** A release's SBOM: busybox always; openssl and zlib at these versions; musl only before, ca-certificates only after. */
+function releasePackages(
+  openssl: string,
+  zlib: string,
+  generation: 'before' | 'after',
+): Array<{ name: string; version: string; license: string; purl: string }> {
   return [
     { name: 'busybox', version: '1.36.1', license: 'GPL-2.0-only', purl: 'pkg:apk/alpine/busybox@1.36.1' },
+    ...(generation === 'before' ? [{ name: 'musl', version: '1.2.4', license: 'MIT', purl: 'pkg:apk/alpine/musl@1.2.4' }] : []),
     { name: 'openssl', version: openssl, license: 'Apache-2.0', purl: `pkg:apk/alpine/openssl@${openssl}` },
     ...(zlib ? [{ name: 'zlib', version: zlib, license: 'Zlib', purl: `pkg:apk/alpine/zlib@${zlib}` }] : []),
+    ...(generation === 'after'
+      ? [{ name: 'ca-certificates', version: '20240226', license: 'MPL-2.0 AND MIT', purl: 'pkg:apk/alpine/ca-certificates@20240226' }]
+      : []),
   ];
 }
 
@@ -297,8 +306,8 @@ function versionLinePushes(): CataloguePush[] {
     buildRelease(repository, tag, kib * 1024, packages);
   return [
     { repository: 'library/web', built: release('library/web', '1.26.3', 30), tags: ['1.26.3', '1.26'] },
-    { repository: 'library/web', built: release('library/web', '1.27.1', 31, releasePackages('3.1.4', '1.3')), tags: ['1.27.1'] },
-    { repository: 'library/web', built: release('library/web', '1.27.2', 32, releasePackages('3.1.5', '1.3.1')), tags: ['1.27.2'] },
+    { repository: 'library/web', built: release('library/web', '1.27.1', 31, releasePackages('3.1.4', '1.3', 'before')), tags: ['1.27.1'] },
+    { repository: 'library/web', built: release('library/web', '1.27.2', 32, releasePackages('3.1.5', '1.3.1', 'after')), tags: ['1.27.2'] },
     { repository: 'library/web', built: release('library/web', '1.27.3', 33), tags: ['1.27.3'] },
     { repository: 'library/web', built: release('library/web', '1.27.4', 34), tags: ['1.27.4', '1.27', 'latest'] },
     { repository: 'library/web', built: release('library/web', '1.27.4-alpine', 20), tags: ['1.27.4-alpine', '1.27-alpine'] },

@@ -71,11 +71,16 @@ describe('issue 14: answers an agent can act on', () => {
       assert.equal(result.digest, pushed('library/demo', 'latest', 'linux/arm64/v8').digest);
     });
 
-    it('refuses a platform Docker would not understand as INVALID_INPUT naming the argument and the accepted forms', async () => {
+    it('refuses a platform Docker would not understand as INVALID_INPUT naming the argument, the accepted forms and what the image offers', async () => {
       for (const platform of ['arm65', 'linux', 'linux/arm64/v8/x', 'linux/amd64-v8']) {
         const text = failure(await call('docker_list_tags', { image: 'demo', platform }), 'INVALID_INPUT');
         assert.match(text, /argument "platform" is not a platform Docker understands.*linux\/arm64/, platform);
+        assert.match(text, /demo:latest offers: linux\/amd64, linux\/arm64\/v8, linux\/arm\/v7\.$/, platform);
       }
+      const single = failure(await call('docker_inspect_image', { image: 'app:1', platform: 'x86' }), 'INVALID_INPUT');
+      assert.match(single, /app:1 offers: linux\/amd64\.$/);
+      const compared = failure(await call('docker_compare_images', { image_a: 'demo:list', image_b: 'demo:latest', platform: 'arm65' }), 'INVALID_INPUT');
+      assert.match(compared, /demo:list offers: linux\/amd64, linux\/arm64\/v8\.$/);
     });
 
     it('sorts by size for a platform: the smallest arm64 tag first', async () => {
@@ -152,6 +157,16 @@ describe('issue 14: answers an agent can act on', () => {
       }
       const unknown = failure(await call('docker_get_image_details', { image: 'library/zzqqxx' }), 'NOT_FOUND');
       assert.doesNotMatch(unknown, /Did you mean/);
+    });
+
+    it('points at docker_list_tags for a missing tag, never from docker_list_tags itself nor for a misspelt repository', async () => {
+      assert.match(failure(await call('docker_get_tag_details', { image: 'demo:nope' }), 'NOT_FOUND'), /tag "nope" .* not found.*; docker_list_tags lists the tags that exist\.$/);
+      assert.match(failure(await call('docker_inspect_image', { image: 'demo:nope' }), 'NOT_FOUND'), /; docker_list_tags lists the tags that exist\.$/);
+      const listing = failure(await call('docker_list_tags', { image: 'ghcr.io/owner/nothing-here' }), 'NOT_FOUND');
+      assert.doesNotMatch(listing, /docker_list_tags/);
+      const misspelt = failure(await call('docker_compare_images', { image_a: 'ngnix:1', image_b: 'demo:1.0' }), 'NOT_FOUND');
+      assert.match(misspelt, /Did you mean nginx\?/);
+      assert.doesNotMatch(misspelt, /docker_list_tags/);
     });
 
     it('never calls an official (library/) repository possibly private', async () => {
@@ -374,6 +389,57 @@ describe('issue 14: answers an agent can act on', () => {
       assert.equal(attestations.media_type, rig().images['library/demo'].latest.mediaType);
       assert.ok(attestations.statements.length > 0);
       for (const statement of attestations.statements) assert.match(statement.predicate_type, /^https:\/\//);
+    });
+  });
+
+  describe('what changed between 1.27.1 and 1.27.2', () => {
+    it('packages from both SBOMs: added, removed and changed versions', async () => {
+      const outcome = await call('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/arm64', packages: true });
+      const packages = success(outcome).packages;
+      assert.deepEqual(packages, {
+        package_count_a: 4,
+        package_count_b: 4,
+        added: [{ name: 'ca-certificates', type: 'apk', version: '20240226' }],
+        removed: [{ name: 'musl', type: 'apk', version: '1.2.4' }],
+        changed: [
+          { name: 'openssl', type: 'apk', version_a: '3.1.4', version_b: '3.1.5' },
+          { name: 'zlib', type: 'apk', version_a: '1.3', version_b: '1.3.1' },
+        ],
+        added_count: 1,
+        removed_count: 1,
+        changed_count: 2,
+        unchanged_count: 1,
+      });
+      assert.match(outcome.text, /Packages \(SBOM\): 4 → 4; 1 added, 1 removed, 2 changed, 1 unchanged\./);
+      assert.match(outcome.text, /- Changed: openssl 3\.1\.4 → 3\.1\.5; zlib 1\.3 → 1\.3\.1/);
+      assert.equal(success(outcome).vulnerabilities, null, 'no login: Scout cannot be asked');
+      assert.match(outcome.text, /Vulnerabilities not compared: .*DOCKERHUB_USERNAME/);
+    });
+
+    it('with a login, the Docker Scout vulnerabilities fixed and introduced', async () => {
+      const scout = await startInProcess({ DOCKERHUB_USERNAME: 'alice', DOCKERHUB_TOKEN: ALICE_DEFAULT_PAT });
+      try {
+        const outcome = await scout.callTool('docker_compare_images', { image_a: 'web:1.27.1', image_b: 'web:1.27.2', packages: true });
+        const vulnerabilities = success(outcome).vulnerabilities;
+        assert.deepEqual(vulnerabilities.fixed.map((f: { id: string; package: string }) => `${f.id} ${f.package}`), ['CVE-2023-45853 zlib', 'CVE-2023-5678 openssl']);
+        assert.deepEqual(vulnerabilities.introduced, [{ id: 'CVE-2024-9143', severity: 'low', package: 'openssl', version: '3.1.5', fixed_version: '3.1.8' }]);
+        assert.equal(vulnerabilities.unchanged_count, 1);
+        assert.match(outcome.text, /Vulnerabilities \(Docker Scout\): 2 fixed, 1 introduced, 1 in both\./);
+        assert.match(outcome.text, /- Introduced: CVE-2024-9143 \(low, openssl 3\.1\.5, fixed in 3\.1\.8\)/);
+      } finally {
+        await scout.close();
+      }
+    });
+
+    it('says why when a side has no SBOM or Scout cannot be asked, and still compares the layers', async () => {
+      const outcome = await call('docker_compare_images', { image_a: 'demo:latest', image_b: 'demo:list', packages: true });
+      const result = success(outcome);
+      assert.equal(result.packages, null);
+      assert.equal(result.vulnerabilities, null);
+      assert.equal(result.a.platform, 'linux/amd64');
+      assert.ok(result.only_in_b.count > 0);
+      assert.ok(result.notes.includes('Packages not compared: b (demo:list) has no SBOM attestation for linux/amd64.'), result.notes.join('\n'));
+      assert.ok(result.notes.some((note: string) => /^Vulnerabilities not compared: .*DOCKERHUB_USERNAME/.test(note)), result.notes.join('\n'));
     });
   });
 

@@ -29,7 +29,7 @@ const MODEL_VISIBLE_MAX = 820;
 const DEFINITION_MAX = 2500;
 /** Tools with many arguments or a large answer shape, each budgeted on its own. */
 const MODEL_VISIBLE_MAX_OF: Record<string, number> = { docker_list_tags: 960 };
-const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 2550, docker_compare_images: 3650 };
+const DEFINITION_MAX_OF: Record<string, number> = { docker_list_tags: 2550, docker_compare_images: 5400 };
 /** The bench's target is 600 (issue 15); the tools listed today need 470, and a new tool must not undo that. */
 const MODEL_VISIBLE_AVERAGE_MAX = 500;
 /** All tools listed with a login, model-visible (the bench's target, 12 KB) and whole. */

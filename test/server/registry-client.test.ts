@@ -149,7 +149,7 @@ describe('registry client against the rig registry', () => {
       const frozen = Date.now();
       // Our clock stands still, so the token still looks valid to us when the registry has let it expire.
       const auth = new RegistryAuth({ config, http, log: quiet, now: () => frozen });
-      const registry = new RegistryClient({ config, http, cache: new Cache({ maxBytes: 1 << 20, log: quiet }), log: quiet, auth });
+      const registry = new RegistryClient({ config, cache: new Cache({ maxBytes: 1 << 20, log: quiet }), log: quiet, auth });
       try {
         await registry.resolveDigest(ref('demo:latest'));
         await new Promise((resolve) => setTimeout(resolve, 2200));

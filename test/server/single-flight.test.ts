@@ -74,4 +74,61 @@ describe('SingleFlight', () => {
     assert.equal(job.signal()!.aborted, true);
     assert.equal(flights.size, 0);
   });
+
+  describe('batch', () => {
+    it('gives the work every part asked for before it took them, once each, and every caller its answer', async () => {
+      const batches = new SingleFlight<string, never, string>();
+      const taken: Array<readonly string[]> = [];
+      const work = async (_signal: AbortSignal, take: () => readonly string[]) => {
+        await tick();
+        const parts = take();
+        taken.push([...parts]);
+        return parts.join(',');
+      };
+      const answers = await Promise.all([batches.batch('k', 'a', work), batches.batch('k', 'b', work), batches.batch('k', 'a', work)]);
+      assert.deepEqual(taken, [['a', 'b']]);
+      assert.deepEqual(answers, ['a,b', 'a,b', 'a,b']);
+      assert.equal(batches.size, 0);
+    });
+
+    it('starts the next batch for a caller who comes after the parts were taken, while the first still runs', async () => {
+      const batches = new SingleFlight<string, never, string>();
+      const taken: Array<readonly string[]> = [];
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      const work = async (_signal: AbortSignal, take: () => readonly string[]) => {
+        const parts = [...take()];
+        taken.push(parts);
+        if (parts.includes('a')) await held;
+        return parts.join(',');
+      };
+      const first = batches.batch('k', 'a', work);
+      await tick();
+      const second = batches.batch('k', 'b', work);
+      assert.equal(await second, 'b');
+      release();
+      assert.equal(await first, 'a');
+      assert.deepEqual(taken, [['a'], ['b']]);
+    });
+
+    it('keeps the work running for the others when one caller gives up; aborts it when the last one does', async () => {
+      const batches = new SingleFlight<string, never, string>();
+      let workSignal: AbortSignal | undefined;
+      const work = (signal: AbortSignal) => {
+        workSignal = signal;
+        return new Promise<string>((_resolve, reject) => signal.addEventListener('abort', () => reject(new CancelledError()), { once: true }));
+      };
+      const one = new AbortController();
+      const two = new AbortController();
+      const first = batches.batch('k', 'a', work, one.signal);
+      const second = batches.batch('k', 'b', work, two.signal);
+      await tick();
+      one.abort();
+      await assert.rejects(first, CancelledError);
+      assert.equal(workSignal?.aborted, false, 'the other caller still waits');
+      two.abort();
+      await assert.rejects(second);
+      assert.equal(workSignal?.aborted, true);
+    });
+  });
 });

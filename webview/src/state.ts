@@ -1,5 +1,6 @@
 // The webview's view state: where the person is and how each view is set up. No fetched data lives here; a view
 // asks again after a reload and the server's cache answers.
+import type { DescribedImage } from '../../server/src/contract';
 import type { VsCodeApi } from './host';
 
 export type PlatformTab = 'layers' | 'files' | 'config' | 'dockerfile' | 'vulnerabilities' | 'attestations';
@@ -26,6 +27,12 @@ export interface SavedState {
 const BACK_LIMIT = 30;
 
 export const HOME: RouteOf<'search'> = { view: 'search', query: '', page: 1, officialOnly: false, verifiedOnly: false };
+
+/** An image reference opens its tag, or its repository when no tag or digest was written. */
+export function routeForImage(described: DescribedImage): Route {
+  if (described.tagWritten || described.reference.digest !== undefined) return { view: 'tag', image: described.reference.familiar };
+  return { view: 'repository', repository: described.repository, tagFilter: '', tagPage: 1, readmeOpen: false };
+}
 
 /** Holds the route and the way back, and saves both with setState so they survive hiding and reloading. */
 export class Navigation {

@@ -47,11 +47,6 @@ interface Attempt {
 }
 
 /** Token requests of one registry and identity that start together: one request for all their scopes. */
-interface TokenBatch {
-  scopes: string[];
-  promise: Promise<HeldToken | undefined>;
-}
-
 export const DOCKER_HUB_REGISTRY_URL = 'https://registry-1.docker.io';
 /** Docker Hub's registry sends its clients to this token service, and the PAT goes nowhere else. */
 export const DOCKER_HUB_CHALLENGE: Challenge = { scheme: 'bearer', realm: 'https://auth.docker.io/token', service: 'registry.docker.io' };
@@ -74,7 +69,7 @@ const MAX_MARGIN_SECONDS = 30;
 export class RegistryAuth {
   private readonly tokens = new Map<string, HeldToken>();
   private readonly pending = new SingleFlight<HeldToken | undefined>();
-  private readonly batches = new Map<string, TokenBatch>();
+  private readonly batches = new SingleFlight<HeldToken | undefined, never, string>();
   private readonly challenges = new Map<string, Challenge>();
   private readonly now: () => number;
 
@@ -207,19 +202,15 @@ export class RegistryAuth {
     origin: string,
     signal: AbortSignal,
   ): Promise<HeldToken | undefined> {
-    const key = `${credentialKey(identity)} ${target.registry}`;
-    let batch = this.batches.get(key);
-    if (!batch) {
-      const created: TokenBatch = { scopes: [], promise: Promise.resolve(undefined) };
-      created.promise = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.batches.delete(key);
-        return this.fetchToken(target.registry, created.scopes, challenge, identity, origin, signal);
-      });
-      this.batches.set(key, created);
-      batch = created;
-    }
-    if (!batch.scopes.includes(target.scope)) batch.scopes.push(target.scope);
-    return batch.promise;
+    return this.batches.batch(
+      `${credentialKey(identity)} ${target.registry}`,
+      target.scope,
+      async (shared, take) => {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return this.fetchToken(target.registry, [...take()], challenge, identity, origin, shared);
+      },
+      signal,
+    );
   }
 
   private async fetchToken(

@@ -5,18 +5,25 @@ import { DockerMcpError } from '../errors';
 import type { HttpClient } from '../net/client';
 import type { HttpMethod, HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
+import { parseReply } from '../upstreamReply';
 import { hubError } from './errors';
-import type {
-  HubBadge,
-  HubOrg,
-  HubPage,
-  HubRepository,
-  HubRepositoryListEntry,
-  HubSearchPage,
-  HubTag,
-  HubTagFiltered,
-  RepositoryCreation,
-  RepositoryUpdate,
+import {
+  hubOrgSchema,
+  hubPageSchema,
+  hubRepositoryListEntrySchema,
+  hubRepositorySchema,
+  hubSearchPageSchema,
+  hubTagSchema,
+  type HubBadge,
+  type HubOrg,
+  type HubPage,
+  type HubRepository,
+  type HubRepositoryListEntry,
+  type HubSearchPage,
+  type HubTag,
+  type HubTagFiltered,
+  type RepositoryCreation,
+  type RepositoryUpdate,
 } from './types';
 
 export interface HubClientDeps {
@@ -82,10 +89,7 @@ export class HubClient {
     });
     if (request.badges?.length) params.set('badges', request.badges.join(','));
     const what = `the Docker Hub search for "${request.query}"`;
-    return this.getJson<HubSearchPage>('hubSearch', `/api/search/v4?${params}`, what, signal, (body) => {
-      const page = body as Partial<HubSearchPage>;
-      return { total: typeof page.total === 'number' ? page.total : 0, results: Array.isArray(page.results) ? page.results : [] };
-    });
+    return this.getJson<HubSearchPage>('hubSearch', `/api/search/v4?${params}`, what, signal, (body) => parseReply(hubSearchPageSchema, body, 'Docker Hub', what));
   }
 
   /**
@@ -107,7 +111,7 @@ export class HubClient {
   async namespaceExists(namespace: string, signal?: AbortSignal): Promise<boolean> {
     for (const path of [`/v2/users/${seg(namespace)}`, `/v2/orgs/${seg(namespace)}`]) {
       try {
-        await this.getJson<unknown>('hubNamespace', path, `namespace "${namespace}" on Docker Hub`, signal);
+        await this.getJson<unknown>('hubNamespace', path, `namespace "${namespace}" on Docker Hub`, signal, () => true);
         return true;
       } catch (err) {
         if (!(err instanceof DockerMcpError) || err.code !== 'NOT_FOUND') throw err;
@@ -117,12 +121,13 @@ export class HubClient {
   }
 
   async getRepository(namespace: string, name: string, signal?: AbortSignal): Promise<HubRepository> {
+    const what = this.repositoryWhat(namespace, name);
     return this.getJson<HubRepository>(
       'hubRepository',
       `/v2/namespaces/${seg(namespace)}/repositories/${seg(name)}`,
-      this.repositoryWhat(namespace, name),
+      what,
       signal,
-      undefined,
+      (body) => parseReply(hubRepositorySchema, body, 'Docker Hub', what),
       repoKey(namespace, name),
     ).catch((err) => {
       throw this.privateHint(err, namespace);
@@ -144,7 +149,7 @@ export class HubClient {
         : `the tags of ${this.repositoryWhat(namespace, name)}`;
     try {
       return await this.getJson<HubPage<HubTagFiltered>>('hubTags', path, what, signal, (body) => {
-        const page = asPage<HubTag>(body);
+        const page = parseReply(hubPageSchema(hubTagSchema), body, 'Docker Hub', what);
         return { ...page, results: page.results.map(withoutAttestations) };
       }, repoKey(namespace, name));
     } catch (err) {
@@ -153,15 +158,18 @@ export class HubClient {
   }
 
   async getTag(namespace: string, name: string, tag: string, signal?: AbortSignal): Promise<HubTagFiltered> {
+    const what = `tag "${tag}" of ${this.repositoryWhat(namespace, name)}`;
     return this.getJson<HubTagFiltered>(
       'hubTags',
       `/v2/namespaces/${seg(namespace)}/repositories/${seg(name)}/tags/${seg(tag)}`,
-      `tag "${tag}" of ${this.repositoryWhat(namespace, name)}`,
+      what,
       signal,
-      (body) => withoutAttestations(body as HubTag),
+      (body) => withoutAttestations(parseReply(hubTagSchema, body, 'Docker Hub', what)),
       repoKey(namespace, name),
     ).catch((err) => {
-      throw this.privateHint(err, namespace);
+      const hinted = this.privateHint(err, namespace);
+      if (!(hinted instanceof DockerMcpError) || hinted.code !== 'NOT_FOUND') throw hinted;
+      throw new DockerMcpError('NOT_FOUND', hinted.message, { status: hinted.status, nextStep: 'list-tags' });
     });
   }
 
@@ -183,7 +191,7 @@ export class HubClient {
       `/v2/namespaces/${seg(namespace)}/repositories?${params}`,
       what,
       signal,
-      (body) => asPage<HubRepositoryListEntry>(body),
+      (body) => parseReply(hubPageSchema(hubRepositoryListEntrySchema), body, 'Docker Hub', what),
       `namespace:${namespace}`,
     ).catch((err) => {
       throw this.explainAnonymousPaging(err, request);
@@ -195,16 +203,13 @@ export class HubClient {
     this.deps.auth.requireCredentials('listing your namespaces');
     checkPage(request);
     const params = new URLSearchParams({ page: String(request.page), page_size: String(request.pageSize) });
-    return this.getJson<HubPage<HubOrg>>(
-      'hubNamespace',
-      `/v2/user/orgs?${params}`,
-      'the organisations of the logged-in user',
-      signal,
-      (body) => asPage<HubOrg>(body),
+    const what = 'the organisations of the logged-in user';
+    return this.getJson<HubPage<HubOrg>>('hubNamespace', `/v2/user/orgs?${params}`, what, signal, (body) =>
+      parseReply(hubPageSchema(hubOrgSchema), body, 'Docker Hub', what),
     );
   }
 
-  async createRepository(namespace: string, creation: RepositoryCreation, signal?: AbortSignal): Promise<HubRepository> {
+  async createRepository(namespace: string, creation: RepositoryCreation, signal?: AbortSignal): Promise<Partial<HubRepository>> {
     this.deps.auth.requireCredentials(`creating a repository in "${namespace}"`);
     const response = await this.send('POST', `/v2/namespaces/${seg(namespace)}/repositories`, signal, {
       namespace,
@@ -219,15 +224,15 @@ export class HubClient {
     }
     if (!ok(response)) throw hubError(response, `namespace "${namespace}" (creating repository "${creation.name}")`);
     this.changed(namespace, creation.name);
-    return parseBody<HubRepository>(response, 'the created repository');
+    return writtenRepository(response);
   }
 
-  async updateRepository(namespace: string, name: string, update: RepositoryUpdate, signal?: AbortSignal): Promise<HubRepository> {
+  async updateRepository(namespace: string, name: string, update: RepositoryUpdate, signal?: AbortSignal): Promise<Partial<HubRepository>> {
     this.deps.auth.requireCredentials(`updating ${repoKey(namespace, name)}`);
     const response = await this.send('PATCH', `/v2/namespaces/${seg(namespace)}/repositories/${seg(name)}`, signal, update);
     if (!ok(response)) throw hubError(response, `repository ${repoKey(namespace, name)}`);
     this.changed(namespace, name);
-    return parseBody<HubRepository>(response, 'the updated repository');
+    return writtenRepository(response);
   }
 
   /** Hub has no DELETE on the newer namespaces path; this is the route the Hub UI and Docker's hub-tool use. */
@@ -284,7 +289,7 @@ export class HubClient {
     path: string,
     what: string,
     signal: AbortSignal | undefined,
-    shape: (body: unknown) => T = (body) => body as T,
+    shape: (body: unknown) => T,
     generationKey?: string,
   ): Promise<T> {
     const who = this.deps.auth.hasCredentials ? `user:${this.deps.config.username}` : 'anonymous';
@@ -296,7 +301,7 @@ export class HubClient {
       async (shared) => {
         const response = await this.send('GET', path, shared);
         if (!ok(response)) throw hubError(response, what);
-        return shape(parseBody<unknown>(response, what));
+        return shape(parseBody(response, what));
       },
       signal,
     );
@@ -319,23 +324,25 @@ function ok(response: HttpResponse): boolean {
   return response.status >= 200 && response.status < 300;
 }
 
-function parseBody<T>(response: HttpResponse, what: string): T {
+function parseBody(response: HttpResponse, what: string): unknown {
   try {
-    return JSON.parse(response.body.toString('utf8')) as T;
+    return JSON.parse(response.body.toString('utf8'));
   } catch {
     throw new DockerMcpError('UPSTREAM_ERROR', `Docker Hub answered ${what} with a body that is not JSON; try again later.`);
   }
 }
 
-function asPage<T>(body: unknown): HubPage<T> {
-  const page = (body ?? {}) as Partial<HubPage<T>>;
-  const results = Array.isArray(page.results) ? page.results : [];
-  return {
-    count: typeof page.count === 'number' ? page.count : results.length,
-    next: page.next ?? null,
-    previous: page.previous ?? null,
-    results,
-  };
+/** What a write answers only fills in details: the write was done, so an odd reply costs those details, not the call. */
+const writtenRepositorySchema = hubRepositorySchema.partial().catch({});
+
+function writtenRepository(response: HttpResponse): Partial<HubRepository> {
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body.toString('utf8'));
+  } catch {
+    body = {};
+  }
+  return writtenRepositorySchema.parse(body);
 }
 
 /** Hub lists attestation manifests among a tag's images as `unknown/unknown`; they are not platforms. */

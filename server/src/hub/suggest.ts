@@ -32,9 +32,10 @@ export async function withRepositorySuggestion(
     try {
       const suggestion = await closestRepository(repository, hub, bounded);
       if (suggestion) {
+        // The repository is what is missing, not a tag: listing its tags would fail the same way.
         return new DockerMcpError('NOT_FOUND', `${error.message} Did you mean ${suggestion}? (a Docker Hub repository with a similar name)`, {
           status: error.status,
-          nextStep: error.nextStep,
+          nextStep: error.nextStep === 'list-tags' ? undefined : error.nextStep,
         });
       }
     } catch {

@@ -2,8 +2,7 @@ import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
 import { DockerMcpError, oneLine } from '../errors';
 import type { LayerEntry, LayerEntryType } from './types';
 
@@ -29,7 +28,9 @@ export async function readLayerEntries(
 ): Promise<TarHeaderSummary> {
   const entries: LayerEntry[] = [];
   let tarSize = 0;
-  const extract = tar.extract();
+  // Loaded by the first layer read, not at start: most sessions never list a layer's files.
+  const { extract: tarExtract } = (await import('tar-stream')).default;
+  const extract = tarExtract();
   // When another stage fails, pipeline destroys the parser with that error; tar-stream passes it on to the parser
   // and the entry being read, after pipeline stopped listening, which would crash the process without these.
   extract.on('error', () => undefined);
@@ -106,6 +107,7 @@ async function* zstdDecoded(source: AsyncIterable<Buffer>): AsyncGenerator<Buffe
   const TARGET_BURST = 1024 * 1024;
   let piece = MAX_PIECE;
   let produced: Uint8Array[] = [];
+  const { Decompress } = await import('fzstd');
   const decoder = new Decompress((data) => {
     produced.push(data);
   });

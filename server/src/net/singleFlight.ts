@@ -1,8 +1,10 @@
 import { deadlineOf, withDeadline } from './deadline';
 import { abortedError, CancelledError } from './errors';
 
-interface Flight<V, P> {
+interface Flight<V, P, J> {
   controller: AbortController;
+  /** What the callers of a batch brought, in order of arrival, until its work takes them. */
+  parts: J[];
   callers: number;
   /** Each waiting caller's progress listener; a caller's is removed when it is answered or gives up. */
   listeners: Set<(update: P) => void>;
@@ -16,8 +18,8 @@ interface Flight<V, P> {
  * deadline passed); the last one gets the aborted work's own error. Progress the work reports (`P`, e.g. bytes
  * read) reaches every caller still waiting, whichever of them started it.
  */
-export class SingleFlight<V, P = never> {
-  private readonly flights = new Map<string, Flight<V, P>>();
+export class SingleFlight<V, P = never, J = never> {
+  private readonly flights = new Map<string, Flight<V, P, J>>();
 
   run(
     key: string,
@@ -26,23 +28,43 @@ export class SingleFlight<V, P = never> {
     onProgress?: (update: P) => void,
   ): Promise<V> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
-    let flight = this.flights.get(key);
-    if (!flight) {
-      const controller = new AbortController();
-      withDeadline(controller.signal, deadlineOf(signal));
-      const created: Flight<V, P> = { controller, callers: 0, listeners: new Set(), promise: Promise.resolve(undefined as never) };
-      const progress = (update: P) => {
-        for (const listener of created.listeners) listener(update);
-      };
-      created.promise = Promise.resolve()
-        .then(() => work(controller.signal, progress))
-        .finally(() => {
-          if (this.flights.get(key) === created) this.flights.delete(key);
-        });
-      this.flights.set(key, created);
-      flight = created;
-    }
+    const flight = this.flights.get(key) ?? this.start(key, signal, (created) => work(created.controller.signal, (update) => {
+      for (const listener of created.listeners) listener(update);
+    }));
     return join(flight, signal, onProgress);
+  }
+
+  /**
+   * A batch: callers that ask for `key` before the work takes the parts join it with their `part` (e.g. one token
+   * request carrying every scope asked for in the same turn). `take()` closes the batch: callers after it start the
+   * next one, while those who joined wait for this work's answer.
+   */
+  batch(
+    key: string,
+    part: J,
+    work: (signal: AbortSignal, take: () => readonly J[]) => Promise<V>,
+    signal?: AbortSignal,
+  ): Promise<V> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    const flight = this.flights.get(key) ?? this.start(key, signal, (created) => work(created.controller.signal, () => {
+      if (this.flights.get(key) === created) this.flights.delete(key);
+      return created.parts;
+    }));
+    if (!flight.parts.includes(part)) flight.parts.push(part);
+    return join(flight, signal, undefined);
+  }
+
+  private start(key: string, signal: AbortSignal | undefined, work: (flight: Flight<V, P, J>) => Promise<V>): Flight<V, P, J> {
+    const controller = new AbortController();
+    withDeadline(controller.signal, deadlineOf(signal));
+    const created: Flight<V, P, J> = { controller, parts: [], callers: 0, listeners: new Set(), promise: Promise.resolve(undefined as never) };
+    created.promise = Promise.resolve()
+      .then(() => work(created))
+      .finally(() => {
+        if (this.flights.get(key) === created) this.flights.delete(key);
+      });
+    this.flights.set(key, created);
+    return created;
   }
 
   /** Keys with work in flight right now. */
@@ -51,7 +73,7 @@ export class SingleFlight<V, P = never> {
   }
 }
 
-function join<V, P>(flight: Flight<V, P>, signal: AbortSignal | undefined, onProgress: ((update: P) => void) | undefined): Promise<V> {
+function join<V, P, J>(flight: Flight<V, P, J>, signal: AbortSignal | undefined, onProgress: ((update: P) => void) | undefined): Promise<V> {
   flight.callers++;
   // A wrapper, so one listener function passed by two callers is still two listeners.
   const listener = onProgress && ((update: P) => onProgress(update));

@@ -1,7 +1,5 @@
 import type { LookupFunction } from 'node:net';
-// Only the dispatcher and `request` of undici: its index would also load fetch, WebSocket, mocks and caches.
-import Agent from 'undici/lib/dispatcher/agent.js';
-import undiciRequest from 'undici/lib/api/api-request.js';
+import type { Agent } from 'undici';
 import { DockerMcpError } from '../errors';
 import type { ByteBudget } from './budget';
 import type { Fetch, HttpResponse } from './fetch';
@@ -30,18 +28,15 @@ export interface Transport {
  * to its bound and within the process-wide byte budget. Only http and https URLs are sent anywhere.
  */
 export function undiciTransport(options: TransportOptions): Transport {
-  const agent = new Agent({
-    keepAliveTimeout: 10_000,
-    connections: 16,
-    bodyTimeout: options.idleTimeoutMs,
-    ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
-  });
+  let undici: Promise<Undici> | undefined;
   const fetch: Fetch = async (request) => {
     const url = new URL(request.url);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new DockerMcpError('UPSTREAM_ERROR', `refused a request to a ${url.protocol.replace(':', '') || 'schemeless'} URL; only http(s) is used.`);
     }
     options.counts.set(url.host, (options.counts.get(url.host) ?? 0) + 1);
+    undici ??= loadUndici(options);
+    const { agent, request: undiciRequest } = await undici;
     const res = await undiciRequest.call(agent, {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,
@@ -81,7 +76,30 @@ export function undiciTransport(options: TransportOptions): Transport {
     const response: HttpResponse = { status: res.statusCode, headers, body, url: request.url };
     return response;
   };
-  return { fetch, close: () => agent.destroy() };
+  return { fetch, close: async () => (undici ? (await undici).agent.destroy() : undefined) };
+}
+
+interface Undici {
+  agent: Agent;
+  request: (typeof import('undici/lib/api/api-request.js'))['default'];
+}
+
+/**
+ * undici is evaluated when the first request goes out, not at start (a server that only lists its tools never
+ * needs it); and only its dispatcher and `request`: its index would also load fetch, WebSocket, mocks and caches.
+ */
+async function loadUndici(options: TransportOptions): Promise<Undici> {
+  const [{ default: AgentClass }, { default: request }] = await Promise.all([
+    import('undici/lib/dispatcher/agent.js'),
+    import('undici/lib/api/api-request.js'),
+  ]);
+  const agent = new AgentClass({
+    keepAliveTimeout: 10_000,
+    connections: 16,
+    bodyTimeout: options.idleTimeoutMs,
+    ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
+  });
+  return { agent, request };
 }
 
 async function readBody(body: AsyncIterable<Buffer> & { destroy(): void }, maxBytes: number, host: string): Promise<Buffer> {

@@ -4,7 +4,7 @@ import { DockerMcpError } from '../errors';
 import { shortDigest } from '../format';
 import { verifyingDigest } from './blobStream';
 import type { RegistryEndpoints } from './endpoints';
-import { IMAGE_CONFIG_TYPES } from './manifest';
+import { IMAGE_CONFIG_TYPES, parseImageConfig } from './manifest';
 import { digestMatches } from './digest';
 import { familiarRepository } from './reference';
 import type { ImageConfig, ImageManifest, ImageReference } from './types';
@@ -28,11 +28,7 @@ export class Blobs {
       );
     }
     const bytes = await this.getBlob(reference, manifest.config.digest, CONFIG_MAX_BYTES, signal);
-    try {
-      return JSON.parse(bytes.toString('utf8')) as ImageConfig;
-    } catch {
-      throw new DockerMcpError('UPSTREAM_ERROR', `the image config of ${reference.familiar} is not JSON.`);
-    }
+    return parseImageConfig(bytes, reference);
   }
 
   /**

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import type { RegistryAuth } from '../auth/registryAuth';
 import type { Cache } from '../cache/cache';
 import type { Config } from '../config';
-import type { HttpClient } from '../net/client';
 import type { Logger } from '../log';
 import { Attestations } from './attestations';
 import { Blobs } from './blobs';
@@ -26,7 +25,6 @@ export type { ReadOptions } from './manifests';
 
 export interface RegistryClientDeps {
   config: Config;
-  http: HttpClient;
   cache: Cache;
   log: Logger;
   auth: RegistryAuth;

@@ -6,10 +6,13 @@ import type { HttpClient } from '../net/client';
 import { errorFromResponse } from '../net/errors';
 import type { HttpResponse } from '../net/fetch';
 import type { Logger } from '../log';
+import { parseReply } from '../upstreamReply';
 import {
+  graphQlResponseSchema,
   IMAGE_VULNERABILITIES_QUERY,
+  imageVulnerabilitiesDataSchema,
   type CvssSeverity,
-  type GraphQlResponse,
+  type GraphQlError,
   type ImageVulnerabilitiesData,
   type SbomState,
   type ScoutPackageNode,
@@ -116,31 +119,37 @@ export class ScoutClient {
         { status: 401 },
       );
     }
-    let parsed: GraphQlResponse<ImageVulnerabilitiesData> | undefined;
+    let json: unknown;
     try {
-      parsed = JSON.parse(response.body.toString('utf8')) as GraphQlResponse<ImageVulnerabilitiesData>;
+      json = JSON.parse(response.body.toString('utf8'));
     } catch {
-      parsed = undefined;
+      json = undefined;
     }
+    const envelope = graphQlResponseSchema.safeParse(json);
+    const parsed = envelope.success ? envelope.data : undefined;
     const firstError = parsed?.errors?.[0];
     // A 400 with GraphQL errors means Scout did not take our query: that is ours to fix, not the caller's input.
     if (response.status === 400 && firstError) throw graphQlError(firstError, what, this.deps.config.username);
     if (response.status < 200 || response.status >= 300) {
       throw errorFromResponse(response, what, firstError?.message);
     }
-    if (!parsed || typeof parsed !== 'object') {
-      throw new DockerMcpError('UPSTREAM_ERROR', `Docker Scout sent an answer that is not JSON for ${what}; try again later.`);
+    if (!parsed) {
+      throw new DockerMcpError('UPSTREAM_ERROR', `Docker Scout sent an answer that is not a JSON object for ${what}; try again later.`);
     }
-    if (firstError && !parsed.data?.imageSummariesByDigest) throw graphQlError(firstError, what, this.deps.config.username);
+    if (firstError && !hasSummaries(parsed.data)) throw graphQlError(firstError, what, this.deps.config.username);
     if (firstError) this.deps.log.warn('Docker Scout answered with partial errors', { error: oneLine(firstError.message ?? '') });
-    if (!parsed.data || !Array.isArray(parsed.data.imageSummariesByDigest)) {
+    if (parsed.data === undefined || parsed.data === null) {
       throw new DockerMcpError('UPSTREAM_ERROR', `Docker Scout answered without image summaries for ${what}; try again later.`);
     }
-    return parsed.data;
+    return parseReply(imageVulnerabilitiesDataSchema, parsed.data, 'Docker Scout', what);
   }
 }
 
-function graphQlError(error: { message?: string; extensions?: { code?: string } }, what: string, username?: string): DockerMcpError {
+function hasSummaries(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && Array.isArray((data as { imageSummariesByDigest?: unknown }).imageSummariesByDigest);
+}
+
+function graphQlError(error: GraphQlError, what: string, username?: string): DockerMcpError {
   const detail = oneLine(error.message ?? 'no message', 160);
   switch (error.extensions?.code) {
     case 'UNAUTHENTICATED':

@@ -1,10 +1,14 @@
 import { z } from 'zod';
+import { sbomPackages, type SbomPackage } from '../analysis/attestationContent';
+import { packageChanges, vulnerabilityChanges } from '../analysis/changes';
 import { compareImages as compare, type UniqueLayer } from '../analysis/compare';
+import { DockerMcpError } from '../errors';
 import { digestsPhrase, imageIdentity, oneLineInstruction, platformPhrase } from '../analysis/imageIdentity';
 import { formatBytes } from '../format';
 import { platformString } from '../registry/platform';
-import { parseReference } from '../registry/reference';
+import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import type { ImageReference, ResolvedImage } from '../registry/types';
+import type { ScoutFinding } from '../scout/client';
 import type { Services } from '../services';
 import { diffTrees, lookup, mergeLayers, totals, type FileNode } from '../analysis/files';
 import { budgetArg, coverageOf, coveragePhrase, coverageSchema, indexedLayers, throttled } from './layerFiles';
@@ -17,6 +21,38 @@ const DIFFERENCES_LISTED = 100;
 const INSTRUCTION_MAX = 200;
 const FILE_CHANGES_LISTED = 100;
 const DIRECTORIES_LISTED = 20;
+const PACKAGES_LISTED = 50;
+const VULNERABILITIES_LISTED = 25;
+/** In the text answer; structuredContent lists up to the counts above. */
+const CHANGES_IN_TEXT = 15;
+
+const packageVersion = z.object({ name: z.string(), type: z.string().nullable(), version: z.string().nullable() });
+const packageDifferences = z.object({
+  package_count_a: z.number(),
+  package_count_b: z.number(),
+  added: z.array(packageVersion),
+  removed: z.array(packageVersion),
+  changed: z.array(z.object({ name: z.string(), type: z.string().nullable(), version_a: z.string().nullable(), version_b: z.string().nullable() })),
+  added_count: z.number(),
+  removed_count: z.number(),
+  changed_count: z.number(),
+  unchanged_count: z.number(),
+});
+
+const finding = z.object({
+  id: z.string(),
+  severity: z.string(),
+  package: z.string(),
+  version: z.string().describe('Installed version'),
+  fixed_version: z.string().nullable(),
+});
+const vulnerabilityDifferences = z.object({
+  fixed: z.array(finding).describe('In a, not in b'),
+  introduced: z.array(finding).describe('In b, not in a'),
+  fixed_count: z.number(),
+  introduced_count: z.number(),
+  unchanged_count: z.number(),
+});
 
 const fileDifferences = z.object({
   total: z.number(),
@@ -59,12 +95,13 @@ export const compareImages = defineTool({
   name: 'docker_compare_images',
   title: 'Compare two images',
   description:
-    'Compare two images for one platform: shared and unique layers, common base depth, sizes and difference (b − a), config changes.',
+    'What changed between two images (one platform): shared/unique layers, base depth, sizes (b − a), config; optional files, packages, CVEs.',
   input: {
     image_a: imageArg('Before'),
     image_b: imageArg('After'),
     platform: platformArg.describe('For both'),
-    files: z.boolean().default(false).describe('Also compare files (downloads layers)'),
+    files: z.boolean().default(false).describe('Also files (downloads)'),
+    packages: z.boolean().default(false).describe('Also package and CVE changes'),
     max_download_bytes: budgetArg,
   },
   output: {
@@ -88,6 +125,8 @@ export const compareImages = defineTool({
       .describe(`Up to ${DIFFERENCES_LISTED} differences`),
     config_differences_total: z.number(),
     files: fileDifferences.nullable().describe('With files: true'),
+    packages: packageDifferences.nullable().describe(`With packages: true and an SBOM on both; up to ${PACKAGES_LISTED} per list`),
+    vulnerabilities: vulnerabilityDifferences.nullable().describe(`With packages: true, from Docker Scout; up to ${VULNERABILITIES_LISTED} per list`),
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
@@ -99,8 +138,15 @@ export const compareImages = defineTool({
       services.registry.getImage(referenceA, args.platform, signal),
       services.registry.getImage(referenceB, args.platform, signal),
     ]);
+    // Each gathers its own notes, so their order does not depend on which upstream answers first.
+    const packageNotes: string[] = [];
+    const vulnerabilityNotes: string[] = [];
+    const [packages, vulnerabilities] = await Promise.all([
+      args.packages ? comparePackages(services, [referenceA, a], [referenceB, b], packageNotes, signal) : null,
+      args.packages ? compareVulnerabilities(services, [referenceA, a], [referenceB, b], vulnerabilityNotes, signal) : null,
+    ]);
+    const notes: string[] = [...packageNotes, ...vulnerabilityNotes];
     const comparison = compare({ layers: a.manifest.layers, config: a.config }, { layers: b.manifest.layers, config: b.config });
-    const notes: string[] = [];
     if (platformString(a.platform) !== platformString(b.platform)) {
       notes.push(`The images are for different platforms (${platformString(a.platform)} and ${platformString(b.platform)}): give platform to compare like with like.`);
     }
@@ -121,6 +167,8 @@ export const compareImages = defineTool({
         .map((difference) => ({ field: difference.field, key: difference.key ?? null, a: difference.a, b: difference.b })),
       config_differences_total: comparison.configDifferences.length,
       files: args.files ? await compareFiles(services, [referenceA, a], [referenceB, b], args.max_download_bytes, signal, progress) : null,
+      packages,
+      vulnerabilities,
       notes,
     };
   },
@@ -157,10 +205,12 @@ export const compareImages = defineTool({
       lines.push(...files.directories.slice(0, 5).map((d) => `- /${d.path}: ${d.changes} change(s), ${signedBytes(d.size_delta)}`));
       lines.push(`a: ${coveragePhrase(files.coverage_a)}`, `b: ${coveragePhrase(files.coverage_b)}`);
     }
+    if (result.packages) lines.push(...packageLines(result.packages));
+    if (result.vulnerabilities) lines.push(...vulnerabilityLines(result.vulnerabilities));
     lines.push(...result.notes, ...tagAgeNote(a.image, a.resolved_at), ...tagAgeNote(b.image, b.resolved_at));
     return lines.join('\n');
   },
-  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', files: true },
+  example: { image_a: 'web:1.27.1', image_b: 'web:1.27.2', platform: 'linux/amd64', packages: true },
 });
 
 function sideOf(image: ResolvedImage, size: number) {
@@ -237,4 +287,109 @@ async function compareFiles(
 function sizeIn(tree: FileNode, path: string): number {
   const node = lookup(tree, path);
   return node ? totals(node).size : 0;
+}
+
+type Side = [ImageReference, ResolvedImage];
+
+/** The SBOM packages of one side's platform; a note and undefined when it has none to read. */
+async function sbomOf(services: Services, [reference, image]: Side, name: string, signal: AbortSignal): Promise<{ packages?: SbomPackage[]; note?: string }> {
+  const report = await services.registry.getAttestations(reference, platformString(image.platform), signal);
+  const sbom = report.statements.find((statement) => statement.kind === 'sbom');
+  if (!sbom) {
+    return {
+      note:
+        report.kind === 'image'
+          ? `Packages not compared: ${name} (${image.reference.familiar}) is a single manifest, and SBOMs are attached to an index; compare the tags instead.`
+          : `Packages not compared: ${name} (${image.reference.familiar}) has no SBOM attestation for ${platformString(image.platform)}.`,
+    };
+  }
+  const packages = sbomPackages(await services.registry.getStatementPredicate(reference, sbom, signal));
+  return packages ? { packages } : { note: `Packages not compared: the SBOM of ${name} (${image.reference.familiar}) is neither SPDX nor CycloneDX.` };
+}
+
+async function comparePackages(services: Services, a: Side, b: Side, notes: string[], signal: AbortSignal): Promise<z.input<typeof packageDifferences> | null> {
+  const [sideA, sideB] = await Promise.all([sbomOf(services, a, 'a', signal), sbomOf(services, b, 'b', signal)]);
+  for (const side of [sideA, sideB]) if (side.note) notes.push(side.note);
+  const before = sideA.packages;
+  const after = sideB.packages;
+  if (!before || !after) return null;
+  const changes = packageChanges(before, after);
+  return {
+    package_count_a: before.length,
+    package_count_b: after.length,
+    added: changes.added.slice(0, PACKAGES_LISTED),
+    removed: changes.removed.slice(0, PACKAGES_LISTED),
+    changed: changes.changed.slice(0, PACKAGES_LISTED).map((c) => ({ name: c.name, type: c.type, version_a: c.versionA, version_b: c.versionB })),
+    added_count: changes.added.length,
+    removed_count: changes.removed.length,
+    changed_count: changes.changed.length,
+    unchanged_count: changes.unchanged,
+  };
+}
+
+/** Scout's findings for both platform manifests; a note instead when Scout cannot be asked (not Docker Hub, no login). */
+async function compareVulnerabilities(
+  services: Services,
+  [referenceA, a]: Side,
+  [referenceB, b]: Side,
+  notes: string[],
+  signal: AbortSignal,
+): Promise<z.input<typeof vulnerabilityDifferences> | null> {
+  const elsewhere = [referenceA, referenceB].find((reference) => reference.registry !== DEFAULT_REGISTRY);
+  if (elsewhere) {
+    notes.push(`Vulnerabilities not compared: Docker Scout has data for Docker Hub images only, and ${elsewhere.familiar} is on ${elsewhere.registry}.`);
+    return null;
+  }
+  try {
+    services.scout.requireLogin();
+    const [before, after] = await Promise.all([
+      services.scout.vulnerabilities(a.digest, { image: a.reference.familiar, signal }),
+      services.scout.vulnerabilities(b.digest, { image: b.reference.familiar, signal }),
+    ]);
+    const changes = vulnerabilityChanges(before.findings, after.findings);
+    const listed = (findings: ScoutFinding[]) =>
+      findings.slice(0, VULNERABILITIES_LISTED).map((f) => ({ id: f.id, severity: f.severity, package: f.package, version: f.installedVersion, fixed_version: f.fixedVersion ?? null }));
+    return {
+      fixed: listed(changes.fixed),
+      introduced: listed(changes.introduced),
+      fixed_count: changes.fixed.length,
+      introduced_count: changes.introduced.length,
+      unchanged_count: changes.unchanged,
+    };
+  } catch (err) {
+    if (!(err instanceof DockerMcpError) || signal.aborted) throw err;
+    notes.push(`Vulnerabilities not compared: ${err.message}`);
+    return null;
+  }
+}
+
+function packageLines(packages: z.output<typeof packageDifferences>): string[] {
+  const version = (entry: { name: string; version: string | null }) => `${entry.name} ${entry.version ?? '(no version)'}`;
+  const lines = [
+    `Packages (SBOM): ${packages.package_count_a} → ${packages.package_count_b}; ${packages.added_count} added, ` +
+      `${packages.removed_count} removed, ${packages.changed_count} changed, ${packages.unchanged_count} unchanged.`,
+  ];
+  const section = (label: string, entries: string[], total: number) => {
+    if (total === 0) return;
+    lines.push(`${label}: ${entries.slice(0, CHANGES_IN_TEXT).join('; ')}${total > Math.min(entries.length, CHANGES_IN_TEXT) ? `; … ${total - Math.min(entries.length, CHANGES_IN_TEXT)} more` : ''}`);
+  };
+  section('- Changed', packages.changed.map((c) => `${c.name} ${c.version_a ?? '?'} → ${c.version_b ?? '?'}`), packages.changed_count);
+  section('- Added', packages.added.map(version), packages.added_count);
+  section('- Removed', packages.removed.map(version), packages.removed_count);
+  return lines;
+}
+
+function vulnerabilityLines(vulnerabilities: z.output<typeof vulnerabilityDifferences>): string[] {
+  const lines = [
+    `Vulnerabilities (Docker Scout): ${vulnerabilities.fixed_count} fixed, ${vulnerabilities.introduced_count} introduced, ` +
+      `${vulnerabilities.unchanged_count} in both.`,
+  ];
+  const section = (label: string, entries: z.output<typeof finding>[], total: number) => {
+    if (total === 0) return;
+    const shown = entries.slice(0, CHANGES_IN_TEXT).map((f) => `${f.id} (${f.severity}, ${f.package} ${f.version}${f.fixed_version ? `, fixed in ${f.fixed_version}` : ''})`);
+    lines.push(`${label}: ${shown.join('; ')}${total > shown.length ? `; … ${total - shown.length} more` : ''}`);
+  };
+  section('- Fixed', vulnerabilities.fixed, vulnerabilities.fixed_count);
+  section('- Introduced', vulnerabilities.introduced, vulnerabilities.introduced_count);
+  return lines;
 }

@@ -11,7 +11,9 @@ export interface FailedTool {
 
 /** What to try next, in tools' words: the clients below say only what happened. */
 const NEXT_STEPS: Record<NextStep, (message: string, tool: FailedTool) => string> = {
-  'list-tags': (message) => `${withoutStop(message)}; docker_list_tags lists the tags that exist.`,
+  // Never the tool that just failed: from docker_list_tags itself the pointer would go in a circle.
+  'list-tags': (message, tool) =>
+    tool.name === 'docker_list_tags' ? message : `${withoutStop(message)}; docker_list_tags lists the tags that exist.`,
   'docker-hub-only': (message, tool) =>
     // A write elsewhere has no counterpart among this server's tools: pointing at read tools would mislead.
     tool.annotations.readOnlyHint

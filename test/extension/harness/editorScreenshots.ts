@@ -1,6 +1,6 @@
 // Pictures of the editor features for the Marketplace page (docs/images/), taken in the workbench as a person sees
 // it: a Dockerfile's hover, and the quick fix of a pin its tag moved away from. Each step fails when what it
-// pictures is not on screen.
+// pictures is not on screen. Between them, the hover's explorer link is followed.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -52,6 +52,17 @@ export async function takeEditorScreenshots(
       await page.locator('.monaco-hover', { hasText: 'index digest' }).filter({ visible: true }).waitFor({ timeout: 15_000 });
       await page.screenshot({ path: join(IMAGES, 'editor-hover.png') });
       await page.keyboard.press('Escape');
+    });
+
+    await check('the hover’s “Open in the Docker Hub explorer” link opens that tag in the explorer', async () => {
+      await goTo(2, 32);
+      await workbench.runCommand('Show or Focus Hover');
+      const hover = page.locator('.monaco-hover', { hasText: 'index digest' }).filter({ visible: true });
+      await hover.getByRole('link', { name: 'Open in the Docker Hub explorer' }).click({ timeout: 15_000 });
+      const explorer = await workbench.webviewFrame('#view > .view', 20_000);
+      await explorer.locator('h2.view-title', { hasText: 'demo:1.0' }).waitFor({ timeout: 20_000 });
+      await workbench.runCommand('View: Show Explorer');
+      await page.locator('.monaco-editor .view-line', { hasText: 'demo:1.0' }).click();
     });
 
     await check('the moved pin offers its quick fix (docs/images/editor-quick-fix.png)', async () => {

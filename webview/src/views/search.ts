@@ -1,5 +1,5 @@
 // Search Docker Hub as one types; or open an image reference typed directly (any registry).
-import type { RouteOf } from '../state';
+import { routeForImage, type RouteOf } from '../state';
 import { namespacesSection } from './namespace';
 import { signInsSection } from './signIns';
 import { compactCount, describeImage, type DescribedImage, type SearchResult } from '../../../server/src/contract';
@@ -131,10 +131,8 @@ function isSearchable(described: DescribedImage): boolean {
   return described.onDockerHub && !described.tagWritten && described.reference.digest === undefined;
 }
 
-/** An image reference opens its tag (or its repository, when no tag or digest was written). */
 export function openImage(described: DescribedImage, context: ViewContext): void {
-  if (described.tagWritten || described.reference.digest !== undefined) context.nav.go({ view: 'tag', image: described.reference.familiar });
-  else context.nav.go({ view: 'repository', repository: described.repository, tagFilter: '', tagPage: 1, readmeOpen: false });
+  context.nav.go(routeForImage(described));
 }
 
 function showOpenReference(slot: HTMLElement, reference: DescribedImage | undefined, context: ViewContext): void {

@@ -72,7 +72,7 @@ function signInRow(entry: RegistryIdentity, context: ViewContext): HTMLElement {
 const VS_CODE_STORE = 'VS Code secret storage';
 
 /** The server names a source for every reader of its answers; in VS Code it is said the way its users set it. */
-export function sourceWords(source: string | null): string {
+function sourceWords(source: string | null): string {
   if (!source) return '';
   if (source === VS_CODE_STORE) return 'VS Code';
   // In the extension the Hub token only ever comes from Set Access Token.
