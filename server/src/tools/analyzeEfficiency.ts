@@ -17,7 +17,7 @@ export const analyzeEfficiency = defineTool({
   name: 'docker_analyze_efficiency',
   title: 'Analyze image efficiency',
   description:
-    "dive's efficiency score and wasted bytes, without pulling: top wasted paths and their layers, bytes a rebuild could save, a CI verdict on thresholds.",
+    "dive's efficiency score and wasted bytes without pulling: top wasted paths with their layers, what a rebuild could save, a CI verdict.",
   input: {
     image: imageArg(),
     platform: platformArg,

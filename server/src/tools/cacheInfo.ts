@@ -18,7 +18,7 @@ export const cacheInfo = defineTool({
   name: 'docker_cache_info',
   title: 'Cache statistics',
   description:
-    "This server's cache: entries and bytes in memory and on disk, hit rates, requests per host, last rate-limit headers.",
+    "This server's cache: entries and bytes in memory and on disk, hit rates, requests per host, rate-limit headers.",
   input: {},
   output: {
     max_bytes: z.number().describe('Bound of the memory cache'),

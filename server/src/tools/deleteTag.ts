@@ -11,7 +11,7 @@ export const deleteTag = defineTool({
     'Delete a Docker Hub tag, for good. The user confirms the exact tag: asked through the client, or pass it as confirm.',
   input: {
     image: hubRepositoryArg('Repository and tag'),
-    confirm: z.string().max(128).optional().describe('The tag, as the user confirmed it'),
+    confirm: z.string().max(128).optional().describe('The tag, confirmed by the user'),
   },
   output: {
     deleted: z.boolean().describe('False when the user declined'),

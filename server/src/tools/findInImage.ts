@@ -22,7 +22,7 @@ export const findInImage = defineTool({
   input: {
     image: imageArg(),
     platform: platformArg,
-    pattern: z.string().min(1).max(1024).describe('Glob; without "/" it matches names at any depth'),
+    pattern: z.string().min(1).max(1024).describe('Glob; without "/" it matches at any depth'),
     limit: limitArg(1000, 100),
     max_download_bytes: budgetArg,
   },

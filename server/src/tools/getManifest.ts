@@ -17,7 +17,7 @@ export const getManifest = defineTool({
     "A reference's manifest: an index's platforms (digests, sizes, attestations) or an image's config and layers.",
   input: {
     image: imageArg(),
-    platform: platformArg.describe("That platform's manifest, not the index"),
+    platform: platformArg.describe("Its manifest, not the index's"),
   },
   output: {
     image: z.string().describe('The reference as people write it'),

@@ -11,7 +11,7 @@ export const inspectImage = defineTool({
   name: 'docker_inspect_image',
   title: 'Inspect image config',
   description:
-    'Image config without pulling, as docker image inspect: env, entrypoint, cmd, ports, volumes, labels, user, workdir, created, size.',
+    'Image config without pulling (docker image inspect): env, entrypoint, cmd, ports, volumes, labels, user, workdir, created, size.',
   input: { image: imageArg(), platform: platformArg },
   output: {
     image: z.string().describe('The reference as people write it'),

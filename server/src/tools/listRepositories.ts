@@ -27,7 +27,7 @@ export const listRepositories = defineTool({
     namespace: namespaceArg.optional().describe('Default: yours'),
     limit: limitArg(100, 25),
     page: pageArg,
-    ordering: z.enum(ORDERINGS).optional().describe('Sort order; "-" reverses'),
+    ordering: z.enum(ORDERINGS).optional().describe('"-" reverses'),
   },
   output: {
     namespace: z.string(),

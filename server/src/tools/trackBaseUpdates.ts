@@ -16,7 +16,7 @@ export const trackBaseUpdates = defineTool({
   name: 'docker_track_base_updates',
   title: 'Track base image updates',
   description:
-    'The base an image was built FROM (labels, provenance, or base) and whether it has moved since: digests then and now, shared layers. Use to decide on a rebuild.',
+    'Whether the base an image was built FROM (labels, provenance, or base) has moved since: digests then and now, shared layers. Use to decide on a rebuild.',
   input: {
     image: imageArg(),
     platform: platformArg,
