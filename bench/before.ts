@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     rows.push(...(await coldStart(rig)));
-    rows.push(await rssAfterStart(rig));
+    rows.push(...(await rssAfterStart(rig)));
     if (!process.argv.includes('--startup')) rows.push(...(await benchRoundTrips(rig)));
   } finally {
     await rig.stop();
