@@ -113,9 +113,9 @@ describe('input fuzzing (built server, one stdio connection)', function () {
       if (problem) problems.push(`${describeCase(testCase)} → ${problem}`);
       else row.passed++;
     };
-    // An unknown platform is answered with the platforms its image offers (issue 14), and reading that image is
-    // the one upstream cost an invalid argument may have: those cases run last, and their reads are checked apart.
-    const offersPlatforms = (testCase: GeneratedCase) => testCase.culprit === 'platform';
+    // An unknown platform or architecture is answered with the platforms its image offers (issue 14), and reading
+    // that image is the one upstream cost an invalid argument may have: those cases run last, their reads checked apart.
+    const offersPlatforms = (testCase: GeneratedCase) => ['platform', 'architecture'].includes(testCase.culprit);
     await inPool(cases.filter((testCase) => !offersPlatforms(testCase)), IN_FLIGHT, callCase);
     const upstream = upstreamRequests().map((request) => `${request.proxy} ${request.method} ${request.path.slice(0, 120)}`);
     const platformCases = cases.filter(offersPlatforms);
