@@ -61,7 +61,7 @@ export type CvssSeverity = (typeof SEVERITIES)[number];
  */
 const sbomState = z.enum(SBOM_STATES).catch('NONE');
 
-const severityCountsSchema = z.object({
+export const severityCountsSchema = z.object({
   critical: z.number(),
   high: z.number(),
   medium: z.number(),

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity } from '../analysis/imageIdentity';
 import { instructionOf } from '../analysis/instructions';
 import { pairLayers } from '../analysis/layers';
 import { formatBytes } from '../format';
-import { describePlatformChoice, platformString } from '../registry/platform';
+import { describePlatformChoice } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import { imageArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
@@ -59,11 +59,7 @@ export const getImageHistory = defineTool({
       return out;
     });
     return {
-      image: image.reference.familiar,
-      digest: image.digest,
-      pin_digest: pinDigest(image),
-      platform: platformString(image.platform),
-      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
+      ...imageIdentity(image),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       history: entries,

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity } from '../analysis/imageIdentity';
 import { DockerMcpError } from '../errors';
-import { describePlatformChoice, platformString } from '../registry/platform';
+import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
+import { severityCountsSchema } from '../scout/query';
 import { hubRepositoryArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -18,15 +19,6 @@ const vulnerability = z.object({
   installed_version: z.string(),
   fixed_version: z.string().nullable().describe('First version with the fix; null when none is known'),
   url: z.string().describe('Scout page of the vulnerability'),
-});
-
-const counts = z.object({
-  critical: z.number(),
-  high: z.number(),
-  medium: z.number(),
-  low: z.number(),
-  unspecified: z.number(),
-  total: z.number(),
 });
 
 export const getVulnerabilities = defineTool({
@@ -48,7 +40,7 @@ export const getVulnerabilities = defineTool({
     platform_choice: z.enum(['requested', 'default', 'first', 'only']),
     available_platforms: z.array(z.string()),
     sbom_state: z.string().describe('Scout\'s indexing state of the image (INDEXED)'),
-    counts: counts.describe('Vulnerabilities by severity, as Docker Scout counts them'),
+    counts: severityCountsSchema.describe('Vulnerabilities by severity, as Docker Scout counts them'),
     fixable: z.number().describe('Vulnerabilities, over all packages, that have a fixed version'),
     package_count: z.number().describe('Packages Scout found in the image'),
     vulnerable_package_count: z.number(),
@@ -74,11 +66,7 @@ export const getVulnerabilities = defineTool({
     ]);
     const listed = report.findings.slice(0, args.limit);
     return {
-      image: reference.familiar,
-      digest: image.digest,
-      pin_digest: pinDigest(image),
-      platform: platformString(image.platform),
-      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
+      ...imageIdentity(image),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       sbom_state: report.sbomState,

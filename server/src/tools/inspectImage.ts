@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { digestsPhrase, pinDigest } from '../analysis/imageIdentity';
+import { digestsPhrase, imageIdentity } from '../analysis/imageIdentity';
 import { compressedSize } from '../analysis/layers';
 import { formatBytes } from '../format';
-import { describePlatformChoice, platformString } from '../registry/platform';
+import { describePlatformChoice } from '../registry/platform';
 import { parseReference } from '../registry/reference';
 import { compressedSizeOutput, configSizeOutput, imageArg, layersPhrase, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
@@ -65,12 +65,8 @@ export const inspectImage = defineTool({
     if (source.StopSignal) config.StopSignal = source.StopSignal;
     if (source.Healthcheck) config.Healthcheck = source.Healthcheck;
     return {
-      image: image.reference.familiar,
-      digest: image.digest,
-      pin_digest: pinDigest(image),
+      ...imageIdentity(image),
       ...(image.indexDigest ? { index_digest: image.indexDigest } : {}),
-      platform: platformString(image.platform),
-      ...(image.resolvedAt ? { resolved_at: image.resolvedAt } : {}),
       platform_choice: image.platformChoice,
       available_platforms: image.availablePlatforms,
       ...(image.config.created ? { created: image.config.created } : {}),
