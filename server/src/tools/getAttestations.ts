@@ -7,7 +7,8 @@ import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, limitArg, pageArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { imageArg, limitArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const statement = z.object({
@@ -41,7 +42,7 @@ export const getAttestations = defineTool({
     platform: platformArg,
     package: z.string().min(1).max(128).optional().describe('Package name contains'),
     limit: limitArg(200, 50),
-    page: pageArg,
+    cursor: cursorArg,
   },
   output: {
     image: z.string(),
@@ -58,7 +59,8 @@ export const getAttestations = defineTool({
     statements: z.array(statement),
     packages: z.array(sbomPackage).describe('SBOM packages of the platform, this page, filtered by `package`'),
     packages_total: z.number().nullable().describe('SBOM packages matching the filter; null without a readable SBOM'),
-    has_more: z.boolean(),
+    page: z.number(),
+    next_cursor: nextCursorOutput,
     materials: z
       .array(z.object({ uri: z.string(), digest: z.string().nullable() }))
       .describe('Provenance: build inputs (base images, frontends, sources) with the digest they resolved to'),
@@ -89,7 +91,7 @@ export const getAttestations = defineTool({
     const packages = sbom ? sbomPackages(await services.registry.getStatementPredicate(reference, sbom, signal)) : undefined;
     const provenancePredicate = provenance ? await services.registry.getStatementPredicate(reference, provenance, signal) : undefined;
     const matching = (packages ?? []).filter((item) => !args.package || item.name.toLowerCase().includes(args.package.toLowerCase()));
-    const start = (args.page - 1) * args.limit;
+    const { offset: start } = startOf('docker_get_attestations', args);
     return {
       image: report.reference.familiar,
       digest: report.digest,
@@ -104,7 +106,8 @@ export const getAttestations = defineTool({
       statements,
       packages: matching.slice(start, start + args.limit),
       packages_total: packages ? matching.length : null,
-      has_more: start + args.limit < matching.length,
+      page: pageNumber(start, args.limit),
+      next_cursor: start + args.limit < matching.length ? cursorAt('docker_get_attestations', args, { offset: start + args.limit }) : null,
       materials: provenancePredicate ? provenanceMaterials(provenancePredicate) : [],
       build_parameters: provenancePredicate ? buildParameters(provenancePredicate) : {},
       listed_by: report.kind === 'image' ? await indexesListing(reference, report.digest, services, signal) : [],
@@ -147,7 +150,8 @@ export const getAttestations = defineTool({
     }
     if (result.platform && result.statements.length === 0) lines.push(`- none for ${result.platform}`);
     if (result.packages_total !== null) {
-      lines.push(`Packages (${result.packages_total}${result.has_more ? `, ${result.packages.length} shown; more on the next page` : ''}):`);
+      const paged = result.page > 1 || result.next_cursor !== null;
+      lines.push(`Packages (${result.packages_total}${paged ? `, page ${result.page}: ${result.packages.length} shown${nextPagePhrase(result.next_cursor)}` : ''}):`);
       lines.push(...result.packages.map((item) => `- ${item.name} ${item.version ?? '?'} (${[item.type, item.license].filter(Boolean).join(', ') || 'no type or licence'})`));
     }
     if (result.materials.length > 0) lines.push('Build inputs:', ...result.materials.map((m) => `- ${m.uri}${m.digest ? ` @ ${m.digest}` : ''}`));

@@ -5,7 +5,8 @@ import { DockerMcpError } from '../errors';
 import { formatBytes, shortDigest } from '../format';
 import type { LayerEntry } from '../layers/types';
 import { budgetArg, coveragePhrase, coverageSchema, readImageFiles } from './layerFiles';
-import { imageArg, limitArg, pageArg, platformArg } from './schemas';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
 const entrySchema = z.object({
@@ -32,7 +33,7 @@ export const listImageFiles = defineTool({
     path: z.string().max(1024).default('/').describe('Directory or glob'),
     layer: z.number().int().min(0).max(1000).optional().describe('Only this layer\'s entries'),
     limit: limitArg(1000, 100),
-    page: pageArg,
+    cursor: cursorArg,
     max_download_bytes: budgetArg,
   },
   output: {
@@ -44,13 +45,14 @@ export const listImageFiles = defineTool({
     entries: z.array(entrySchema),
     total: z.number().describe('Entries matching, over all pages'),
     page: z.number(),
-    next_page: z.number().nullable(),
+    next_cursor: nextCursorOutput,
     coverage: coverageSchema,
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
   readsLayers: true,
   async handler(args, services, signal, progress) {
+    const { offset: start } = startOf('docker_list_image_files', args);
     const files = await readImageFiles(services, args, signal, progress);
     const layerCount = files.coverage.layer_count;
     if (args.layer !== undefined && args.layer >= layerCount) {
@@ -81,15 +83,14 @@ export const listImageFiles = defineTool({
       }
     }
     if (!args.platform && files.resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(files.resolved)}.`);
-    const start = (args.page - 1) * args.limit;
     return {
       ...files.identity,
       path: args.path,
       layer: args.layer ?? null,
       entries: all.slice(start, start + args.limit),
       total: all.length,
-      page: args.page,
-      next_page: start + args.limit < all.length ? args.page + 1 : null,
+      page: pageNumber(start, args.limit),
+      next_cursor: start + args.limit < all.length ? cursorAt('docker_list_image_files', args, { offset: start + args.limit }) : null,
       coverage: files.coverage,
       notes,
     };
@@ -98,7 +99,7 @@ export const listImageFiles = defineTool({
     const where = result.layer === null ? 'merged filesystem' : `layer ${result.layer}`;
     const lines = [
       `${result.image} (${result.platform}, ${shortDigest(result.digest)}…), ${where}, ${result.path}: ${result.total} entr${result.total === 1 ? 'y' : 'ies'}` +
-        `${result.next_page ? ` (page ${result.page}; next: page ${result.next_page})` : ''}.`,
+        `${result.page > 1 || result.next_cursor ? `, page ${result.page}` : ''}${nextPagePhrase(result.next_cursor)}.`,
     ];
     for (const entry of result.entries) {
       const size = entry.type === 'dir' ? `${formatBytes(entry.size)} in ${entry.files} files` : formatBytes(entry.size);

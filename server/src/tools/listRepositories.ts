@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { DockerMcpError, invalidInput } from '../errors';
 import { compactCount, day } from '../format';
-import { limitArg, namespaceArg, pageArg } from './schemas';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { limitArg, namespaceArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 import { quoted } from '../untrusted';
 
@@ -26,7 +27,7 @@ export const listRepositories = defineTool({
   input: {
     namespace: namespaceArg.optional().describe('Default: yours'),
     limit: limitArg(100, 25),
-    page: pageArg,
+    cursor: cursorArg,
     ordering: z.enum(ORDERINGS).optional().describe('"-" reverses'),
   },
   output: {
@@ -34,7 +35,7 @@ export const listRepositories = defineTool({
     page: z.number(),
     limit: z.number(),
     total: z.number().describe('Repositories in the namespace visible to this login'),
-    has_more: z.boolean(),
+    next_cursor: nextCursorOutput,
     authenticated: z.boolean().describe('Whether the request was made with a login (private repositories visible)'),
     results: z.array(repository),
   },
@@ -44,22 +45,21 @@ export const listRepositories = defineTool({
     if (!namespace) {
       throw invalidInput('namespace', 'is required when no Docker Hub login is configured (e.g. library, bitnami)');
     }
-    const page = await services.hub.listRepositories(
-      namespace,
-      { page: args.page, pageSize: args.limit, ordering: args.ordering },
-      signal,
-    );
-    if (args.page === 1 && page.count === 0 && !(await services.hub.namespaceExists(namespace, signal))) {
+    const start = startOf('docker_list_repositories', args);
+    const pageNo = pageNumber(start.offset, args.limit);
+    const page = await services.hub.listRepositories(namespace, { page: pageNo, pageSize: args.limit, ordering: args.ordering }, signal);
+    if (pageNo === 1 && page.count === 0 && !(await services.hub.namespaceExists(namespace, signal))) {
       throw new DockerMcpError('NOT_FOUND', `namespace "${namespace}" does not exist on Docker Hub; check the spelling (docker_list_namespaces shows your own).`, {
         status: 404,
       });
     }
     return {
       namespace,
-      page: args.page,
+      page: pageNo,
       limit: args.limit,
       total: page.count,
-      has_more: Boolean(page.next) || args.page * args.limit < page.count,
+      next_cursor:
+        page.next || start.offset + args.limit < page.count ? cursorAt('docker_list_repositories', args, { offset: start.offset + args.limit }) : null,
       authenticated: services.hubAuth.hasCredentials,
       results: page.results.map((entry) => ({
         repository: entry.name,
@@ -76,7 +76,7 @@ export const listRepositories = defineTool({
   summarize(result) {
     const header =
       `${result.namespace}: ${result.total} ${result.total === 1 ? 'repository' : 'repositories'}${result.authenticated ? '' : ' (public only: no login)'}; ` +
-      `page ${result.page}, ${result.results.length} shown${result.has_more ? ', more on the next page' : ''}.`;
+      `page ${result.page}, ${result.results.length} shown${nextPagePhrase(result.next_cursor)}.`;
     const lines = result.results.map(
       (entry) =>
         `- ${entry.namespace}/${entry.repository}${entry.is_private ? ' [private]' : ''}: ★${entry.star_count ?? '?'}, ` +

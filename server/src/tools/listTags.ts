@@ -8,10 +8,11 @@ import { normalisePlatform, parsePlatform, platformMatches, platformString } fro
 import { DEFAULT_REGISTRY, familiarRepository, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { imageArg, limitArg, pageArg, platformArg, textArg } from './schemas';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf, type Position } from './cursor';
+import { imageArg, limitArg, platformArg, textArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
-/** Deepest tag a registry's tags/list is read to for one call (page × limit, or the whole list with a name filter). */
+/** Tags of a registry's tags/list read to filter, sort or follow a version line in one call. */
 const REGISTRY_TAGS_MAX = 1000;
 /** Docker Hub tags read for one sorted or version-line answer: five pages of 100, newest first. */
 const HUB_PAGE_SIZE = 100;
@@ -37,12 +38,14 @@ const tag = z.object({
   tag_last_pushed: z.string().nullable(),
 });
 
+const TOOL = 'docker_list_tags';
+
 const VERSION_TAG = /^v?\d{1,9}(\.\d{1,9})*(-[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
 
 const input = {
   image: imageArg(),
   limit: limitArg(100, 25),
-  page: pageArg,
+  cursor: cursorArg,
   name: textArg(128).optional().describe('Tag name contains'),
   platform: platformArg.describe('Sizes and digests of this platform'),
   architecture: textArg(32).optional().describe('e.g. arm64'),
@@ -63,7 +66,7 @@ const output = {
   page: z.number(),
   limit: z.number(),
   count: z.number().nullable().describe('Tags matching the filters in the whole repository, when known'),
-  has_more: z.boolean(),
+  next_cursor: nextCursorOutput,
   digests: z.array(digestGroup).describe('Each digest the listed tags point at, once (Docker Hub only)'),
   tags: z.array(tag),
   version_line: z
@@ -86,10 +89,14 @@ type DigestGroup = z.input<typeof digestGroup>;
 /** A tag as read, before the answer names each digest once. */
 type ReadTag = DigestGroup & { name: string; tag_last_pushed: string | null };
 /** The part of an answer that differs between Docker Hub, other registries and the ways of reading. */
-type Listing = Pick<Result, 'image' | 'registry' | 'source' | 'platform' | 'count' | 'has_more' | 'version_line' | 'notes'> & { tags: ReadTag[] };
+type Listing = Pick<Result, 'image' | 'registry' | 'source' | 'platform' | 'count' | 'version_line' | 'notes'> & {
+  tags: ReadTag[];
+  /** Where the next page starts; null on the last page. */
+  next: Position | null;
+};
 
 export const listTags = defineTool({
-  name: 'docker_list_tags',
+  name: TOOL,
   title: 'List image tags',
   description:
     'Tags of a repository, paged. Docker Hub: digest to pin, platforms, size, push date; filters, sort, newer releases of a line. Elsewhere: names.',
@@ -98,8 +105,10 @@ export const listTags = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
-    const listing = reference.registry === DEFAULT_REGISTRY ? await hubTags(args, services, signal) : await registryTags(reference, args, services, signal);
-    return answer(listing, args);
+    const start = startOf(TOOL, args);
+    const listing =
+      reference.registry === DEFAULT_REGISTRY ? await hubTags(args, start, services, signal) : await registryTags(reference, args, start, services, signal);
+    return answer(listing, args, start);
   },
   summarize(result, args) {
     const filters = [args.name && !args.newer_than && `name~${args.name}`, result.platform && `platform ${result.platform}`]
@@ -119,7 +128,7 @@ export const listTags = defineTool({
     } else {
       lines.push(
         `${result.image}: ${result.count === null ? 'unknown number of tags' : plural(result.count, 'tag')}${filters ? ` matching ${filters}` : ''}${order}; page ${result.page}, ` +
-          `${result.tags.length} shown${result.has_more ? ', more on the next page' : ''}.`,
+          `${result.tags.length} shown${nextPagePhrase(result.next_cursor)}.`,
       );
     }
     // A digest's facts are written on the first of its tags; the others name that tag.
@@ -188,7 +197,7 @@ function platformFilter(args: Args): PlatformFilter | undefined {
  * Docker Hub's tags: one page as Hub pages them, or, to sort or follow a version line, up to HUB_PAGES_MAX pages of the
  * newest tags read and paged here.
  */
-async function hubTags(args: Args, services: Services, signal: AbortSignal): Promise<Listing> {
+async function hubTags(args: Args, start: Position, services: Services, signal: AbortSignal): Promise<Listing> {
   const hub = hubImageName(args.image, 'docker_list_tags');
   const filter = platformFilter(args);
   const notes: string[] = [];
@@ -212,10 +221,10 @@ async function hubTags(args: Args, services: Services, signal: AbortSignal): Pro
     }
     if (!complete) notes.push(`Only the newest ${entries.length} of ${total} tags were read to sort them.`);
   } else {
-    const read = await services.hub.listTags(hub.namespace, hub.name, { page: args.page, pageSize: args.limit, ...request }, signal);
+    const read = await services.hub.listTags(hub.namespace, hub.name, { page: pageNumber(start.offset, args.limit), pageSize: args.limit, ...request }, signal);
     entries = read.results;
     total = read.count;
-    complete = !read.next && args.page * args.limit >= read.count;
+    complete = !read.next && start.offset + args.limit >= read.count;
   }
   const readTags = entries.flatMap((entry) => {
     const shown = readTag(entry, filter);
@@ -224,7 +233,8 @@ async function hubTags(args: Args, services: Services, signal: AbortSignal): Pro
   const listed = { image: hub.familiar, registry: DEFAULT_REGISTRY, source: 'hub' as const, platform: filter?.text ?? null, notes };
   if (!readAll) {
     // Filters Hub did not apply were applied to this page here, so the total is then not known.
-    return { ...listed, count: readTags.length < entries.length ? null : total, has_more: !complete, tags: readTags, version_line: null };
+    const next = complete ? null : { offset: start.offset + args.limit };
+    return { ...listed, count: readTags.length < entries.length ? null : total, next, tags: readTags, version_line: null };
   }
   let selected = readTags;
   let versionLineResult: Result['version_line'] = null;
@@ -240,19 +250,19 @@ async function hubTags(args: Args, services: Services, signal: AbortSignal): Pro
   } else if (args.sort !== 'pushed') {
     selected = sortTags(readTags, args.sort);
   }
-  const page = pageOf(selected, args);
-  return { ...listed, count: complete ? selected.length : null, has_more: page.has_more, tags: page.tags, version_line: versionLineResult };
+  const page = pageOf(selected, start, args.limit);
+  return { ...listed, count: complete ? selected.length : null, next: page.next, tags: page.tags, version_line: versionLineResult };
 }
 
 /** The page asked for, of tags read and ordered here. */
-function pageOf(tags: ReadTag[], args: Args): { tags: ReadTag[]; has_more: boolean } {
-  const start = (args.page - 1) * args.limit;
-  return { tags: tags.slice(start, start + args.limit), has_more: start + args.limit < tags.length };
+function pageOf(tags: ReadTag[], start: Position, limit: number): { tags: ReadTag[]; next: Position | null } {
+  const end = start.offset + limit;
+  return { tags: tags.slice(start.offset, end), next: end < tags.length ? { offset: end } : null };
 }
 
 /** The answer: each digest the page's tags point at listed once, in the order its first tag appears. */
-function answer(listing: Listing, args: Args): Result {
-  const { tags, ...rest } = listing;
+function answer(listing: Listing, args: Args, start: Position): Result {
+  const { tags, next, ...rest } = listing;
   const digests: DigestGroup[] = [];
   const indexOf = new Map<string, number>();
   const rows = tags.map((entry) => {
@@ -266,7 +276,8 @@ function answer(listing: Listing, args: Args): Result {
     }
     return { name: entry.name, digest_index: index, tag_last_pushed: entry.tag_last_pushed };
   });
-  return { ...rest, sort: args.sort, page: args.page, limit: args.limit, digests, tags: rows };
+  const next_cursor = next ? cursorAt(TOOL, args, next) : null;
+  return { ...rest, sort: args.sort, page: pageNumber(start.offset, args.limit), limit: args.limit, next_cursor, digests, tags: rows };
 }
 
 /** A tag as read: with a platform filter, that platform's digest and size; undefined when it lacks the platform. */
@@ -308,10 +319,11 @@ function plural(count: number, noun: string): string {
 }
 
 /**
- * Tags from the registry's own tags/list, which pages by cursor: page N is read as the first N × limit names (or
- * the whole list, up to REGISTRY_TAGS_MAX, when filtering by name) and cut here.
+ * Tags from the registry's own tags/list, which pages by the last tag read: a page is one request continuing after the
+ * previous page's last tag. To filter by name, sort or follow a version line, up to REGISTRY_TAGS_MAX names are read
+ * and paged here.
  */
-async function registryTags(reference: ImageReference, args: Args, services: Services, signal: AbortSignal): Promise<Listing> {
+async function registryTags(reference: ImageReference, args: Args, start: Position, services: Services, signal: AbortSignal): Promise<Listing> {
   if (args.architecture || args.os || args.platform || args.sort === 'size') {
     throw new DockerMcpError(
       'UNSUPPORTED',
@@ -320,14 +332,9 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
     );
   }
   const readAll = Boolean(args.name || args.newer_than || args.sort === 'name');
-  const wanted = readAll ? REGISTRY_TAGS_MAX : args.page * args.limit;
-  if (wanted > REGISTRY_TAGS_MAX) {
-    throw new DockerMcpError(
-      'INVALID_INPUT',
-      `argument "page" reaches past the first ${REGISTRY_TAGS_MAX} tags read from ${reference.registry} in one call; use the name filter to narrow the list.`,
-    );
-  }
-  const listing = await services.registry.listTags(reference, { limit: wanted }, signal);
+  const listing = readAll
+    ? await services.registry.listTags(reference, { limit: REGISTRY_TAGS_MAX }, signal)
+    : await services.registry.listTags(reference, { limit: args.limit, ...(start.last === undefined ? {} : { last: start.last }) }, signal);
   const complete = listing.next === undefined;
   const notes: string[] = [];
   let entries: ReadTag[] = (args.name && !args.newer_than ? listing.tags.filter((name) => name.includes(args.name!)) : listing.tags).map((name) => ({
@@ -349,14 +356,16 @@ async function registryTags(reference: ImageReference, args: Args, services: Ser
     entries = sortTags(entries, 'name');
   }
   if (!complete && readAll) notes.push(`Only the first ${listing.tags.length} tags were read.`);
-  const page = pageOf(entries, args);
+  const page = readAll
+    ? pageOf(entries, start, args.limit)
+    : { tags: entries, next: listing.next === undefined ? null : { offset: start.offset + args.limit, last: listing.next } };
   return {
     image: familiarRepository(reference),
     registry: reference.registry,
     source: 'registry',
     platform: null,
-    count: complete ? entries.length : null,
-    has_more: page.has_more || !complete,
+    count: complete ? (readAll ? entries.length : start.offset + entries.length) : null,
+    next: page.next,
     tags: page.tags,
     version_line: versionLineResult,
     notes,

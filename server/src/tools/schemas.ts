@@ -73,16 +73,6 @@ export function layersPhrase(layerCount: number, compressed: number): string {
 export const limitArg = (max: number, fallback: number) =>
   z.number().int().min(1).max(max).default(fallback);
 
-const PAGE_MAX = 10000;
-
-export const pageArg = z
-  .number()
-  .int()
-  .min(1)
-  // The bound is checked here rather than as maximum, which every paged tool would repeat to the model.
-  .refine((value) => value <= PAGE_MAX, `must be at most ${PAGE_MAX}`)
-  .default(1);
-
 /** A short text argument of 1 to `max` characters, its length checked here rather than repeated to the model. */
 export const textArg = (max: number) =>
   z.string().superRefine((value, ctx) => {

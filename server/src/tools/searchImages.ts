@@ -3,7 +3,8 @@ import { searchHitRepository, OFFICIAL_NAMESPACE } from '../hub/client';
 import { compactCount, day } from '../format';
 import type { HubBadge } from '../hub/types';
 import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
-import { limitArg, pageArg } from './schemas';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { limitArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 import { quoted } from '../untrusted';
 
@@ -28,7 +29,7 @@ export const searchImages = defineTool({
   input: {
     query: z.string().trim().min(1).max(200),
     limit: limitArg(100, 10),
-    page: pageArg,
+    cursor: cursorArg,
     official_only: z.boolean().default(false),
     verified_only: z.boolean().default(false),
   },
@@ -37,7 +38,7 @@ export const searchImages = defineTool({
     page: z.number(),
     limit: z.number(),
     total: z.number().describe('Hits for the query (with the filters)'),
-    has_more: z.boolean(),
+    next_cursor: nextCursorOutput,
     results: z.array(hit),
   },
   annotations: READ_ONLY,
@@ -45,7 +46,9 @@ export const searchImages = defineTool({
     const badges: Exclude<HubBadge, 'none'>[] = [];
     if (args.official_only) badges.push('official');
     if (args.verified_only) badges.push('verified_publisher');
-    const page = await services.hub.search({ query: args.query, page: args.page, pageSize: args.limit, badges }, signal);
+    const start = startOf('docker_search_images', args);
+    const pageNo = pageNumber(start.offset, args.limit);
+    const page = await services.hub.search({ query: args.query, page: pageNo, pageSize: args.limit, badges }, signal);
     const exact = exactRepository(args.query);
     const results = page.results
       .map((result) => {
@@ -71,17 +74,17 @@ export const searchImages = defineTool({
     results.sort((a, b) => Number(b.exact_match) - Number(a.exact_match));
     return {
       query: args.query,
-      page: args.page,
+      page: pageNo,
       limit: args.limit,
       total: page.total,
-      has_more: args.page * args.limit < page.total,
+      next_cursor: start.offset + args.limit < page.total ? cursorAt('docker_search_images', args, { offset: start.offset + args.limit }) : null,
       results,
     };
   },
   summarize(result) {
     const header =
       `${result.total} ${result.total === 1 ? 'repository matches' : 'repositories match'} "${result.query}"; page ${result.page}, ${result.results.length} shown` +
-      `${result.has_more ? ', more on the next page' : ''}.`;
+      `${nextPagePhrase(result.next_cursor)}.`;
     const lines = result.results.map((entry, index) => {
       const flags = [
         entry.is_official && 'official',
