@@ -11,7 +11,7 @@ export type Route =
   | { view: 'repository'; repository: string; tagFilter: string; tagPage: number; readmeOpen: boolean }
   | { view: 'tag'; image: string }
   | { view: 'platform'; image: string; platform: string; tab: PlatformTab; largestFirst: boolean }
-  | { view: 'compare'; imageA: string; imageB: string; platform: string }
+  | { view: 'compare'; imageA: string; imageB: string; platform: string; packages?: boolean }
   | { view: 'cache' }
   | { view: 'namespace'; namespace: string; page: number };
 
@@ -102,7 +102,7 @@ export function isRoute(value: unknown): value is Route {
     case 'platform':
       return text('image') && text('platform') && PLATFORM_TABS.includes(route.tab as PlatformTab);
     case 'compare':
-      return text('imageA') && text('imageB') && text('platform');
+      return text('imageA') && text('imageB') && text('platform') && (route.packages === undefined || typeof route.packages === 'boolean');
     case 'cache':
       return true;
     case 'namespace':

@@ -1,5 +1,5 @@
-// Two tags or images side by side: the layers they share, the layers only one has, the size difference, and what
-// their configs set differently.
+// Two tags or images side by side: the layers they share, the layers only one has, the size difference, what their
+// configs set differently and, when asked, the packages and vulnerabilities that changed.
 import type { RouteOf } from '../state';
 import { formatBytes, shortDigest, type Comparison } from '../../../server/src/contract';
 import { button, emptyState, fill, h, icon, section, show, type ViewContext } from '../ui';
@@ -8,12 +8,15 @@ export function compareView(route: RouteOf<'compare'>, context: ViewContext): HT
   const imageA = field('compare-a', 'First image (before)', route.imageA, 'e.g. app:1.0');
   const imageB = field('compare-b', 'Second image (after)', route.imageB, 'e.g. app:2.0 or ghcr.io/owner/app:2');
   const platform = field('compare-platform', 'Platform (optional)', route.platform, 'linux/amd64 when present');
+  const packagesInput = h('input', { type: 'checkbox', id: 'compare-packages', checked: route.packages === true });
+  const packages = h('label', { class: 'checkbox', for: 'compare-packages' }, packagesInput, 'Packages and vulnerabilities (reads both SBOMs)');
   const result = h('div', { class: 'comparison', id: 'comparison' });
 
   const compare = () => {
     const a = imageA.input.value.trim();
     const b = imageB.input.value.trim();
-    context.nav.update('compare', { imageA: a, imageB: b, platform: platform.input.value.trim() });
+    const withPackages = packagesInput.checked;
+    context.nav.update('compare', { imageA: a, imageB: b, platform: platform.input.value.trim(), packages: withPackages });
     if (!a || !b) {
       show(result, emptyState('Name two images to compare, e.g. app:1.0 and app:2.0, or two repositories such as base:1 and app:latest.'));
       (a ? imageB : imageA).input.focus();
@@ -23,7 +26,13 @@ export function compareView(route: RouteOf<'compare'>, context: ViewContext): HT
       result,
       context,
       `Comparing ${a} with ${b}…`,
-      () => context.host.callTool('docker_compare_images', { image_a: a, image_b: b, platform: platform.input.value.trim() || undefined }),
+      () =>
+        context.host.callTool('docker_compare_images', {
+          image_a: a,
+          image_b: b,
+          platform: platform.input.value.trim() || undefined,
+          ...(withPackages ? { packages: true } : {}),
+        }),
       ({ structured }) => {
         context.announce(`Compared: ${structured.shared_layers.count} shared layers`);
         return comparison(structured);
@@ -54,6 +63,7 @@ export function compareView(route: RouteOf<'compare'>, context: ViewContext): HT
     }),
     imageB.label,
     platform.label,
+    packages,
     button({ label: 'Compare', icon: 'diff', onClick: compare, attributes: { class: 'button compare-button' } }),
   );
 
@@ -99,6 +109,8 @@ function comparison(result: Comparison): HTMLElement {
     ),
     uniqueSection(`Only in A (${result.a.image})`, result.only_in_a),
     uniqueSection(`Only in B (${result.b.image})`, result.only_in_b),
+    result.packages ? packageSection(result.packages) : null,
+    result.vulnerabilities ? vulnerabilitySection(result.vulnerabilities) : null,
     section(
       'Config differences',
       result.config_differences.length === 0
@@ -160,5 +172,75 @@ function uniqueSection(title: string, unique: Comparison['only_in_a']): HTMLElem
         )
       : null,
     unique.count > unique.layers.length ? h('p', { class: 'hint' }, `${unique.count - unique.layers.length} more not listed.`) : null,
+  );
+}
+
+function packageSection(packages: NonNullable<Comparison['packages']>): HTMLElement {
+  const counts =
+    `${packages.added_count} added, ${packages.removed_count} removed, ${packages.changed_count} changed, ${packages.unchanged_count} unchanged ` +
+    `(A has ${packages.package_count_a}, B has ${packages.package_count_b}).`;
+  const rows = [
+    ...packages.changed.map((item) => ({ name: item.name, change: 'changed', a: item.version_a, b: item.version_b })),
+    ...packages.added.map((item) => ({ name: item.name, change: 'added', a: null, b: item.version })),
+    ...packages.removed.map((item) => ({ name: item.name, change: 'removed', a: item.version, b: null })),
+  ];
+  const listed = packages.changed.length + packages.added.length + packages.removed.length;
+  const total = packages.changed_count + packages.added_count + packages.removed_count;
+  return section(
+    'Package changes',
+    h('p', { class: 'count' }, counts),
+    rows.length > 0
+      ? h(
+          'table',
+          { class: 'differences package-changes' },
+          h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Package'), h('th', { scope: 'col' }, 'A'), h('th', { scope: 'col' }, 'B'))),
+          h(
+            'tbody',
+            null,
+            rows.map((row) =>
+              h(
+                'tr',
+                { 'data-change': row.change },
+                h('th', { scope: 'row' }, row.name),
+                h('td', null, row.a === null ? h('span', { class: 'muted' }, row.change === 'added' ? 'not there' : '?') : h('code', null, row.a)),
+                h('td', null, row.b === null ? h('span', { class: 'muted' }, row.change === 'removed' ? 'not there' : '?') : h('code', null, row.b)),
+              ),
+            ),
+          ),
+        )
+      : null,
+    total > listed ? h('p', { class: 'hint' }, `${total - listed} more changes are not listed.`) : null,
+  );
+}
+
+function vulnerabilitySection(vulnerabilities: NonNullable<Comparison['vulnerabilities']>): HTMLElement {
+  const list = (title: string, entries: NonNullable<Comparison['vulnerabilities']>['fixed'], count: number) =>
+    h(
+      'div',
+      { class: 'vulnerability-change', 'aria-label': title },
+      h('h4', null, `${title}: ${count}`),
+      entries.length > 0
+        ? h(
+            'ul',
+            { class: 'vulnerability-changes' },
+            entries.map((entry) =>
+              h(
+                'li',
+                null,
+                h('span', { class: `severity-label severity-${entry.severity.toLowerCase()}` }, entry.severity),
+                ' ',
+                h('code', null, entry.id),
+                ` in ${entry.package} ${entry.version}${entry.fixed_version ? `, fixed in ${entry.fixed_version}` : ''}`,
+              ),
+            ),
+          )
+        : null,
+      count > entries.length ? h('p', { class: 'hint' }, `${count - entries.length} more not listed.`) : null,
+    );
+  return section(
+    'Vulnerability changes',
+    list('Fixed in B', vulnerabilities.fixed, vulnerabilities.fixed_count),
+    list('Introduced in B', vulnerabilities.introduced, vulnerabilities.introduced_count),
+    h('p', { class: 'muted' }, `${vulnerabilities.unchanged_count} unchanged.`),
   );
 }
