@@ -170,6 +170,18 @@ describe('layer file tools against real layers in the rig registry', function ()
     }
     assert.deepEqual(paths, whole.entries.map((entry: any) => entry.path));
     assert.ok(whole.total > 6, 'several pages were walked');
+
+    const allChanges = success(await call('docker_find_in_image', { image: 'layered:1', pattern: '**', limit: 1000 }));
+    const changes: string[] = [];
+    let next: string | null = null;
+    do {
+      const answer = success(await call('docker_find_in_image', { image: 'layered:1', pattern: '**', limit: 4, ...(next ? { cursor: next } : {}) }));
+      assert.equal(answer.total, allChanges.total);
+      changes.push(...answer.changes.map((found: any) => `${found.layer} ${found.change} ${found.path}`));
+      next = answer.next_cursor;
+    } while (next);
+    assert.deepEqual(changes, allChanges.changes.map((found: any) => `${found.layer} ${found.change} ${found.path}`));
+    assert.ok(allChanges.total > 8, 'several pages of changes were walked');
   });
 
   it('lists one directory with sizes of what is beneath, and one layer with its whiteouts and opaque marker', async () => {

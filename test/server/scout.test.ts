@@ -105,7 +105,21 @@ describe('docker_get_vulnerabilities (Docker Scout)', () => {
     const text = (await s.callTool('docker_get_vulnerabilities', { image: 'app:1', limit: 3 })).text;
     assert.match(text, new RegExp(`${result.counts.critical} critical, ${result.counts.high} high`));
     assert.match(text, new RegExp(expectedTop.sourceId));
-    assert.match(text, /raise limit/);
+    assert.match(text, new RegExp(`and ${all.length - 3} more; next page: cursor "${result.next_cursor}"`));
+
+    // The rest, a page at a time by cursor: every finding once, the order kept across pages.
+    const ids = result.top_vulnerabilities.map((v: { id: string }) => v.id);
+    let cursor: string | null = result.next_cursor;
+    for (let page = 2; cursor; page++) {
+      const next = success(await s.callTool('docker_get_vulnerabilities', { image: 'app:1', limit: 3, cursor }));
+      assert.equal(next.page, page);
+      assert.equal(next.more, Math.max(0, all.length - page * 3));
+      ids.push(...next.top_vulnerabilities.map((v: { id: string }) => v.id));
+      cursor = next.next_cursor;
+    }
+    const whole = success(await s.callTool('docker_get_vulnerabilities', { image: 'app:1', limit: 100 }));
+    assert.deepEqual(ids, whole.top_vulnerabilities.map((v: { id: string }) => v.id));
+    assert.equal(ids.length, all.length);
   });
 
   it('keeps a missing CVSS score and a missing fix as null rather than inventing them', async () => {

@@ -3,6 +3,7 @@ import { globMatcher, mergeLayers, type PathChange } from '../analysis/files';
 import { platformPhrase } from '../analysis/imageIdentity';
 import { formatBytes, shortDigest } from '../format';
 import { budgetArg, coveragePhrase, coverageSchema, readImageFiles } from './layerFiles';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
 import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -24,6 +25,7 @@ export const findInImage = defineTool({
     platform: platformArg,
     pattern: z.string().min(1).max(1024).describe('Glob; without "/" it matches at any depth'),
     limit: limitArg(1000, 100),
+    cursor: cursorArg,
     max_download_bytes: budgetArg,
   },
   output: {
@@ -33,13 +35,15 @@ export const findInImage = defineTool({
     pattern: z.string(),
     changes: z.array(change),
     total: z.number(),
-    truncated: z.boolean(),
+    page: z.number(),
+    next_cursor: nextCursorOutput,
     coverage: coverageSchema,
     notes: z.array(z.string()),
   },
   annotations: READ_ONLY,
   readsLayers: true,
   async handler(args, services, signal, progress) {
+    const { offset: start } = startOf('docker_find_in_image', args);
     const files = await readImageFiles(services, args, signal, progress);
     const matches = globMatcher(args.pattern);
     const changes: PathChange[] = [];
@@ -49,9 +53,10 @@ export const findInImage = defineTool({
     return {
       ...files.identity,
       pattern: args.pattern,
-      changes: changes.slice(0, args.limit),
+      changes: changes.slice(start, start + args.limit),
       total: changes.length,
-      truncated: changes.length > args.limit,
+      page: pageNumber(start, args.limit),
+      next_cursor: start + args.limit < changes.length ? cursorAt('docker_find_in_image', args, { offset: start + args.limit }) : null,
       coverage: files.coverage,
       notes,
     };
@@ -59,7 +64,7 @@ export const findInImage = defineTool({
   summarize(result) {
     const lines = [
       `${result.image} (${result.platform}, ${shortDigest(result.digest)}…): ${result.total} change(s) to paths matching ${result.pattern}` +
-        `${result.truncated ? ` (first ${result.changes.length})` : ''}.`,
+        `${result.page > 1 || result.next_cursor ? `, page ${result.page}: ${result.changes.length} shown` : ''}${nextPagePhrase(result.next_cursor)}.`,
     ];
     for (const found of result.changes) {
       lines.push(`- layer ${found.layer}: ${found.change} ${found.path} (${found.type}, ${formatBytes(found.size)})`);

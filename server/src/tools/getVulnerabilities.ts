@@ -5,6 +5,7 @@ import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
 import { severityCountsSchema } from '../scout/query';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
 import { hubRepositoryArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -30,6 +31,7 @@ export const getVulnerabilities = defineTool({
     image: hubRepositoryArg(),
     platform: platformArg,
     limit: limitArg(100, 10).describe('CVEs listed'),
+    cursor: cursorArg,
   },
   output: {
     image: z.string().describe('The reference as people write it'),
@@ -44,12 +46,15 @@ export const getVulnerabilities = defineTool({
     fixable: z.number().describe('Vulnerabilities, over all packages, that have a fixed version'),
     package_count: z.number().describe('Packages Scout found in the image'),
     vulnerable_package_count: z.number(),
-    top_vulnerabilities: z.array(vulnerability).describe('Most severe first (severity, then CVSS score)'),
-    more: z.number().describe('Vulnerabilities not listed because of `limit`'),
+    top_vulnerabilities: z.array(vulnerability).describe('Most severe first (severity, then CVSS score); this page'),
+    more: z.number().describe('Vulnerabilities after this page'),
+    page: z.number(),
+    next_cursor: nextCursorOutput,
   },
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
+    const { offset: start } = startOf('docker_get_vulnerabilities', args);
     if (reference.registry !== DEFAULT_REGISTRY) {
       throw new DockerMcpError(
         'UNSUPPORTED',
@@ -64,7 +69,8 @@ export const getVulnerabilities = defineTool({
       services.scout.vulnerabilities(manifest.digest, { image: reference.familiar, signal }),
       manifest.indexDigest ? manifest : services.registry.getImage(reference, args.platform, signal),
     ]);
-    const listed = report.findings.slice(0, args.limit);
+    const end = start + args.limit;
+    const listed = report.findings.slice(start, end);
     return {
       ...imageIdentity(image),
       platform_choice: image.platformChoice,
@@ -75,7 +81,9 @@ export const getVulnerabilities = defineTool({
       package_count: report.packageCount,
       vulnerable_package_count: report.vulnerablePackageCount,
       top_vulnerabilities: listed.map(toOutput),
-      more: report.findings.length - listed.length,
+      more: Math.max(0, report.findings.length - end),
+      page: pageNumber(start, args.limit),
+      next_cursor: end < report.findings.length ? cursorAt('docker_get_vulnerabilities', args, { offset: end }) : null,
     };
   },
   summarize(result) {
@@ -86,16 +94,16 @@ export const getVulnerabilities = defineTool({
         `${result.fixable} with a fix, in ${result.vulnerable_package_count} of ${result.package_count} packages).`,
     ];
     if (result.top_vulnerabilities.length === 0) {
-      lines.push('Docker Scout lists no vulnerable package.');
+      lines.push(result.page > 1 ? `Page ${result.page} lists none: there are no more.` : 'Docker Scout lists no vulnerable package.');
       return lines.join('\n');
     }
-    lines.push('Most severe:');
+    lines.push(result.page > 1 ? `Most severe, page ${result.page}:` : 'Most severe:');
     for (const v of result.top_vulnerabilities) {
       const score = v.cvss_score === null ? '' : ` ${v.cvss_score}`;
       const fix = v.fixed_version === null ? 'no fix yet' : `fixed in ${v.fixed_version}`;
       lines.push(`- ${v.id} ${v.severity}${score}: ${v.package} ${v.installed_version}, ${fix}`);
     }
-    if (result.more > 0) lines.push(`…and ${result.more} more (raise limit to see them).`);
+    if (result.more > 0) lines.push(`…and ${result.more} more${nextPagePhrase(result.next_cursor)}.`);
     return lines.join('\n');
   },
   example: { image: 'demo:1.0', platform: 'linux/arm64', limit: 5 },
