@@ -333,7 +333,7 @@ describe('explorer webview over the real server', function () {
   }
 
   it('starts a listing again at its first page when the server no longer takes a saved cursor', async function () {
-    const environment = await serverEnvironment(rig());
+    const environment = await serverEnvironment(rig(), { login: true });
     cleanup = environment.cleanup;
     const stale = Buffer.from(JSON.stringify([0, 'from-an-older-server', 20])).toString('base64url');
     explorer = await openExplorer({
@@ -341,10 +341,21 @@ describe('explorer webview over the real server', function () {
       initialState: { version: 1, route: { view: 'repository', repository: 'many', tagFilter: '', tagCursors: [stale], readmeOpen: false }, back: [] },
     });
     const { page } = explorer;
+    const savedRoute = () => (explorer!.savedState() as { route: Record<string, unknown> }).route;
     await page.locator('.tags .pager span').filter({ hasText: /^Page 1$/ }).waitFor();
     assert.equal(await page.locator('.tags .list-item').count(), 20);
     assert.equal(await page.locator('.state.error').count(), 0, 'no error is left on the view');
-    assert.deepEqual((explorer.savedState() as { route: { tagCursors: string[] } }).route.tagCursors, []);
+    assert.deepEqual(savedRoute().tagCursors, []);
+
+    // One page each: the saved cursor was sent, refused, and dropped.
+    await explorer.send({ type: 'navigate', route: { view: 'search', query: 'demo', cursors: [stale], officialOnly: false, verifiedOnly: false } });
+    await page.locator('#search-results .list-item[data-repository="demo"]').waitFor();
+    assert.equal(await page.locator('.state.error').count(), 0);
+    assert.deepEqual(savedRoute(), { view: 'search', query: 'demo', cursors: [], officialOnly: false, verifiedOnly: false });
+    await explorer.send({ type: 'navigate', route: { view: 'namespace', namespace: 'alice', cursors: [stale] } });
+    await page.locator('.view-namespace .list-item').first().waitFor();
+    assert.equal(await page.locator('.state.error').count(), 0);
+    assert.deepEqual(savedRoute(), { view: 'namespace', namespace: 'alice', cursors: [] });
   });
 
   it('says what to do when the server answers with an error (not found, rate limited)', async function () {
