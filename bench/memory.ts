@@ -50,10 +50,12 @@ async function rssOfBareNode(): Promise<number> {
 
 /** Every (name, limit, page) is its own Hub answer and its own cache entry: far more than the bound holds. */
 async function fillRound(server: RunningServer, name: string | undefined): Promise<void> {
-  for (let page = 1; page <= 2; page++) {
-    for (let limit = 1; limit <= 100; limit++) {
-      await server.call('docker_list_tags', { image: 'many', limit, page, ...(name ? { name } : {}) });
-    }
+  for (let limit = 1; limit <= 100; limit++) {
+    const args = { image: 'many', limit, ...(name ? { name } : {}) };
+    const first = await server.call('docker_list_tags', args);
+    const cursor = (first.structuredContent as { next_cursor?: string | null } | undefined)?.next_cursor;
+    if (!cursor) throw new Error(`docker_list_tags ${JSON.stringify(args)} gave no second page`);
+    await server.call('docker_list_tags', { ...args, cursor });
   }
 }
 

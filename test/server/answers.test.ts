@@ -303,9 +303,11 @@ describe('issue 14: answers an agent can act on', () => {
 
       const filtered = success(await call('docker_get_attestations', { image: 'svc:1', package: 'SSL' }));
       assert.deepEqual(filtered.packages.map((p: { name: string }) => p.name), ['openssl']);
-      const second = success(await call('docker_get_attestations', { image: 'svc:1', limit: 2, page: 2 }));
+      const first = success(await call('docker_get_attestations', { image: 'svc:1', limit: 2 }));
+      const second = success(await call('docker_get_attestations', { image: 'svc:1', limit: 2, cursor: first.next_cursor }));
       assert.equal(second.packages.length, 2);
-      assert.equal(second.has_more, true);
+      assert.equal(second.page, 2);
+      assert.equal(typeof second.next_cursor, 'string');
       assert.notDeepEqual(second.packages, result.packages.slice(0, 2));
     });
   });
@@ -454,8 +456,8 @@ describe('issue 14: answers an agent can act on', () => {
     });
 
     it('search numbering continues across pages; the open_source badge is kept', async () => {
-      const first = await call('docker_search_images', { query: 'nginx', limit: 2, page: 1 });
-      const second = await call('docker_search_images', { query: 'nginx', limit: 2, page: 2 });
+      const first = await call('docker_search_images', { query: 'nginx', limit: 2 });
+      const second = await call('docker_search_images', { query: 'nginx', limit: 2, cursor: success(first).next_cursor });
       assert.match(first.text, /\n1\. /);
       assert.match(second.text, /\n3\. .*\n4\. /);
       assert.doesNotMatch(second.text, /\n1\. /);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { cursorAt } from '../../server/src/tools/cursor';
 import { FULL_DESCRIPTION_MAX } from '../../server/src/tools/getImageDetails';
 import { startHubEmulator, type HubEmulator } from '../rig/hub/emulator';
 import { ALICE_DEFAULT_PAT, MANY_TAG_COUNT } from '../rig/images';
@@ -104,16 +105,18 @@ describe('Docker Hub tools', () => {
       assert.deepEqual(verified.results.map((r: { image: string }) => r.image).sort(), ['webco/nginx-exporter', 'webco/nginx-proxy']);
       const official = success(await s.callTool('docker_search_images', { query: 'app', official_only: true }));
       assert.ok(official.results.length >= 2 && official.results.every((r: { is_official: boolean }) => r.is_official));
-      const second = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 2, page: 2 }));
+      const first = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 2 }));
+      const second = success(await s.callTool('docker_search_images', { query: 'nginx', limit: 2, cursor: first.next_cursor }));
       assert.equal(second.results.length, 2);
       assert.equal(second.page, 2);
+      assert.notDeepEqual(second.results, first.results);
     });
 
     it('refuses a bad argument and a page beyond what Hub serves', async () => {
       const s = await server();
       failure(await s.callTool('docker_search_images', { query: '' }), 'INVALID_INPUT');
       failure(await s.callTool('docker_search_images', { query: 'nginx', limit: 101 }), 'INVALID_INPUT');
-      failure(await s.callTool('docker_search_images', { query: 'nginx', limit: 100, page: 30 }), 'INVALID_INPUT');
+      failure(await s.callTool('docker_search_images', { query: 'nginx', cursor: 'page 30' }), 'INVALID_INPUT');
       assert.equal(emulator.requests().length, 0);
     });
 
@@ -176,11 +179,13 @@ describe('Docker Hub tools', () => {
   describe('docker_list_tags', () => {
     it('pages Hub tags with digests and platforms, attestations left out', async () => {
       const s = await server();
-      const page = success(await s.callTool('docker_list_tags', { image: 'many', limit: 10, page: 2 }));
+      const first = success(await s.callTool('docker_list_tags', { image: 'many', limit: 10 }));
+      const page = success(await s.callTool('docker_list_tags', { image: 'many', limit: 10, cursor: first.next_cursor }));
       assert.equal(page.source, 'hub');
       assert.equal(page.count, MANY_TAG_COUNT);
       assert.equal(page.tags.length, 10);
-      assert.equal(page.has_more, true);
+      assert.equal(page.page, 2);
+      assert.equal(typeof page.next_cursor, 'string');
       const hundred = await s.callTool('docker_list_tags', { image: 'many', limit: 100 });
       const all = success(hundred);
       assert.equal(all.tags.length, 100);
@@ -215,7 +220,11 @@ describe('Docker Hub tools', () => {
     });
 
     it('explains Hub’s refusal of deep anonymous paging', async () => {
-      const text = failure(await (await server()).callTool('docker_list_tags', { image: 'many', limit: 100, page: 11 }), 'FORBIDDEN');
+      // Like Hub, the emulator refuses anonymous offsets from 1000 on. `many` has fewer tags, so its cursors never go
+      // there: this is the cursor page 11 of 100 of a larger repository would carry.
+      const args = { image: 'many', limit: 100, sort: 'pushed' };
+      const cursor = cursorAt('docker_list_tags', args, { offset: 1000 });
+      const text = failure(await (await server()).callTool('docker_list_tags', { ...args, cursor }), 'FORBIDDEN');
       assert.match(text, /DOCKERHUB_TOKEN/);
     });
   });
@@ -260,9 +269,12 @@ describe('Docker Hub tools', () => {
 
     it('pages with a bound', async () => {
       const s = await server();
-      const page = success(await s.callTool('docker_list_repositories', { namespace: 'library', limit: 2, page: 2, ordering: 'name' }));
+      const first = success(await s.callTool('docker_list_repositories', { namespace: 'library', limit: 2, ordering: 'name' }));
+      const page = success(await s.callTool('docker_list_repositories', { namespace: 'library', limit: 2, ordering: 'name', cursor: first.next_cursor }));
       assert.equal(page.results.length, 2);
-      assert.equal(page.has_more, true);
+      assert.equal(page.page, 2);
+      assert.ok(page.results[0].repository > first.results[1].repository, 'page 2 continues page 1 in name order');
+      assert.equal(typeof page.next_cursor, 'string');
       failure(await s.callTool('docker_list_repositories', { namespace: 'library', limit: 500 }), 'INVALID_INPUT');
     });
   });

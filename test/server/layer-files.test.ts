@@ -155,6 +155,23 @@ describe('layer file tools against real layers in the rig registry', function ()
     assert.match(result.coverage ? (await call('docker_list_image_files', { image: 'layered:1', path: '/etc' })).text : '', /etc\/app\.conf .*layer 2/);
   });
 
+  it('pages the same entries by cursor, each once, until next_cursor is null', async () => {
+    const whole = success(await call('docker_list_image_files', { image: 'layered:1', path: '**', limit: 1000 }));
+    const paths: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 1; page <= whole.total; page++) {
+      const outcome = await call('docker_list_image_files', { image: 'layered:1', path: '**', limit: 3, ...(cursor ? { cursor } : {}) });
+      const answer = success(outcome);
+      assert.equal(answer.page, page);
+      paths.push(...answer.entries.map((entry: any) => entry.path));
+      cursor = answer.next_cursor ?? undefined;
+      if (cursor) assert.ok(outcome.text.includes(`cursor "${cursor}"`), 'the text gives the cursor too');
+      else break;
+    }
+    assert.deepEqual(paths, whole.entries.map((entry: any) => entry.path));
+    assert.ok(whole.total > 6, 'several pages were walked');
+  });
+
   it('lists one directory with sizes of what is beneath, and one layer with its whiteouts and opaque marker', async () => {
     const expected = expectedTree(LAYERED_SPECS);
     const root = success(await call('docker_list_image_files', { image: 'layered:1' }));

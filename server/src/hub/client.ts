@@ -362,12 +362,12 @@ function checkPage(request: PageRequest, maxResults?: number): void {
     throw new DockerMcpError('INVALID_INPUT', `page size must be between 1 and ${HUB_MAX_PAGE_SIZE} (Docker Hub's limit).`);
   }
   if (!Number.isInteger(request.page) || request.page < 1) {
-    throw new DockerMcpError('INVALID_INPUT', 'argument "page" must be 1 or more.');
+    throw new DockerMcpError('INVALID_INPUT', `page ${request.page} does not exist: pages count from 1.`);
   }
   if (maxResults !== undefined && request.page * request.pageSize > maxResults) {
     throw new DockerMcpError(
       'INVALID_INPUT',
-      `argument "page" goes past the ${maxResults} results Docker Hub serves for one search; refine the query instead.`,
+      `page ${request.page} of ${request.pageSize} goes past the ${maxResults} results Docker Hub serves for one search; refine the query instead.`,
     );
   }
 }

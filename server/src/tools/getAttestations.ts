@@ -72,6 +72,7 @@ export const getAttestations = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
+    const { offset: start } = startOf('docker_get_attestations', args);
     const report = await services.registry.getAttestations(reference, args.platform, signal);
     const statements = report.statements.map((s) => ({
       predicate_type: s.predicateType,
@@ -91,7 +92,6 @@ export const getAttestations = defineTool({
     const packages = sbom ? sbomPackages(await services.registry.getStatementPredicate(reference, sbom, signal)) : undefined;
     const provenancePredicate = provenance ? await services.registry.getStatementPredicate(reference, provenance, signal) : undefined;
     const matching = (packages ?? []).filter((item) => !args.package || item.name.toLowerCase().includes(args.package.toLowerCase()));
-    const { offset: start } = startOf('docker_get_attestations', args);
     return {
       image: report.reference.familiar,
       digest: report.digest,

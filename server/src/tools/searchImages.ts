@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { searchHitRepository, OFFICIAL_NAMESPACE } from '../hub/client';
+import { HUB_SEARCH_MAX_RESULTS, searchHitRepository, OFFICIAL_NAMESPACE } from '../hub/client';
 import { compactCount, day } from '../format';
 import type { HubBadge } from '../hub/types';
 import { referenceProblem, parseReference, familiarRepository, DEFAULT_REGISTRY } from '../registry/reference';
@@ -77,14 +77,15 @@ export const searchImages = defineTool({
       page: pageNo,
       limit: args.limit,
       total: page.total,
-      next_cursor: start.offset + args.limit < page.total ? cursorAt('docker_search_images', args, { offset: start.offset + args.limit }) : null,
+      next_cursor: hasNextPage(start.offset + args.limit, args.limit, page.total) ? cursorAt('docker_search_images', args, { offset: start.offset + args.limit }) : null,
       results,
     };
   },
   summarize(result) {
     const header =
       `${result.total} ${result.total === 1 ? 'repository matches' : 'repositories match'} "${result.query}"; page ${result.page}, ${result.results.length} shown` +
-      `${nextPagePhrase(result.next_cursor)}.`;
+      `${nextPagePhrase(result.next_cursor)}` +
+      `${!result.next_cursor && result.page * result.limit < result.total ? `; Docker Hub serves no more than ${HUB_SEARCH_MAX_RESULTS} results: refine the query` : ''}.`;
     const lines = result.results.map((entry, index) => {
       const flags = [
         entry.is_official && 'official',
@@ -102,6 +103,11 @@ export const searchImages = defineTool({
   },
   example: { query: 'nginx', limit: 5 },
 });
+
+/** A page starting at `offset` has results, and Docker Hub serves it (it stops at HUB_SEARCH_MAX_RESULTS). */
+function hasNextPage(offset: number, limit: number, total: number): boolean {
+  return offset < total && offset + limit <= HUB_SEARCH_MAX_RESULTS;
+}
 
 /** `nginx` → library/nginx; a query that is not a Hub repository name has no exact match. */
 function exactRepository(query: string): string | undefined {

@@ -52,7 +52,7 @@ export type ArgKind =
   | 'image'
   | 'platform'
   | 'limit'
-  | 'page'
+  | 'cursor'
   | 'query'
   | 'namespace'
   | 'repositoryName'
@@ -81,7 +81,7 @@ export const ARG_KINDS: Record<string, ArgKind> = {
   base: 'image',
   platform: 'platform',
   limit: 'limit',
-  page: 'page',
+  cursor: 'cursor',
   query: 'query',
   namespace: 'namespace',
   name: 'repositoryName',
@@ -203,8 +203,9 @@ export class ArgumentFuzzer extends Fuzzer {
         return this.pick(['linux/amd64', 'linux/arm64', 'linux/arm/v7']);
       case 'limit':
         return 1 + this.int(10);
-      case 'page':
-        return 1 + this.int(3);
+      case 'cursor':
+        // A cursor is only valid for the arguments it was given with: a call starts without one.
+        return undefined;
       case 'query':
         return this.pick(['nginx', 'demo', 'python alpine']);
       case 'namespace':
@@ -247,7 +248,7 @@ export class ArgumentFuzzer extends Fuzzer {
   /** A value of `kind` that is invalid whatever else the call says. */
   invalid(kind: ArgKind, limitMax: number): { value: unknown; how: string } {
     if (this.chance(0.2)) {
-      const numeric = ['limit', 'page', 'layerIndex', 'byteCount', 'fraction'].includes(kind);
+      const numeric = ['limit', 'layerIndex', 'byteCount', 'fraction'].includes(kind);
       const sameType = kind === 'boolean' ? 'boolean' : numeric ? 'number' : undefined;
       const emptyListIsValid = kind === 'digests';
       const value = this.pick(
@@ -267,11 +268,24 @@ export class ArgumentFuzzer extends Fuzzer {
         const char = this.pick([...NEVER_VALID, '-', '.', 'A', ':']);
         return { value: this.insertInto(this.pick(['linux/amd64', 'linux/arm/v7']), char), how: `platform with ${JSON.stringify(char)}` };
       }
-      case 'limit':
-      case 'page': {
-        const max = kind === 'limit' ? limitMax : 10_000;
+      case 'limit': {
+        const max = limitMax;
         const value = this.pick([0, -1, -0.5, -1e9, max + 1, max * 1000, 1e308, Number.MAX_SAFE_INTEGER + 2, 1.5, 2 ** 31, -(2 ** 31), '10', '1', '']);
         return { value, how: `${kind} ${JSON.stringify(value)}` };
+      }
+      case 'cursor': {
+        const value = this.pick([
+          '',
+          '2',
+          'page=2',
+          'c'.repeat(513 + this.int(10_000)),
+          // Well formed, but for no listing these arguments make, or past every bound.
+          Buffer.from(JSON.stringify([1, 'AAAAAAAAAAA', 10])).toString('base64url'),
+          Buffer.from(JSON.stringify([1, 'AAAAAAAAAAA', -10])).toString('base64url'),
+          Buffer.from(JSON.stringify([2, 'AAAAAAAAAAA', 10])).toString('base64url'),
+          Buffer.from('{"__proto__":{"x":1}}').toString('base64url'),
+        ]);
+        return { value, how: `cursor ${JSON.stringify(value.slice(0, 40))}` };
       }
       case 'query':
         return this.pick([
