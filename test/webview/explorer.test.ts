@@ -289,30 +289,90 @@ describe('explorer webview over the real server', function () {
     assert.equal(await page.locator('#search-input').inputValue(), 'demo');
   });
 
-  it('pages through tags and filters them by name', async function () {
-    const environment = await serverEnvironment(rig());
+  // Docker Hub's tag API, and a registry's tag list, whose cursor also carries the last tag read.
+  for (const repository of ['many', 'ghcr.io/library/many']) {
+    it(`pages through the tags of ${repository} by cursor, back, forth and across a reload, and filters them by name`, async function () {
+      const environment = await serverEnvironment(rig());
+      cleanup = environment.cleanup;
+      explorer = await openExplorer({
+        serverEnv: environment.env,
+        initialState: { version: 1, route: { view: 'repository', repository, tagFilter: '', tagCursors: [], readmeOpen: false }, back: [] },
+      });
+      const { page } = explorer;
+      const shownTags = () => page.locator('.tags .list-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-tag')));
+      const previous = page.locator('button[aria-label="Previous page of tags"]');
+      const next = page.locator('button[aria-label="Next page of tags"]');
+      const onPage = async (number: number) => {
+        await page.locator('.tags .pager span').filter({ hasText: new RegExp(`^Page ${number}$`) }).waitFor();
+        assert.equal(await previous.isDisabled(), number === 1, `Previous is ${number === 1 ? 'off' : 'on'} on page ${number}`);
+        assert.equal(await next.isDisabled(), false, `Next is on on page ${number}`);
+        return shownTags();
+      };
+      const savedCursors = () => (explorer!.savedState() as { route: { tagCursors: string[] } }).route.tagCursors;
+      const allTags = Object.keys(rig().images['library/many']);
+
+      const first = await onPage(1);
+      if (repository === 'many') assert.equal(await text(page, '.tags .count'), `${allTags.length} tags`);
+      assert.equal(first.length, 20);
+      await next.click();
+      const second = await onPage(2);
+      assert.equal(second.length, 20);
+      assert.deepEqual(second.filter((tag) => first.includes(tag)), [], 'page 2 shows other tags');
+      assert.ok(second.every((tag) => allTags.includes(tag!)));
+      await previous.click();
+      assert.deepEqual(await onPage(1), first, 'Previous shows page 1 again');
+      assert.deepEqual(savedCursors(), [], 'the first page has no cursor');
+      await next.click();
+      assert.deepEqual(await onPage(2), second, 'Next again shows the same page 2');
+      assert.equal(savedCursors().length, 1);
+      await next.click();
+      const third = await onPage(3);
+      assert.deepEqual(third.filter((tag) => first.includes(tag) || second.includes(tag)), [], 'page 3 shows other tags');
+
+      await previous.click();
+      await onPage(2);
+      await explorer.reload();
+      assert.deepEqual(await onPage(2), second, 'a reload shows the same page');
+      await previous.click();
+      assert.deepEqual(await onPage(1), first, 'the way back survives a reload');
+      await next.click();
+      await onPage(2);
+
+      await page.locator('.view-repository input[type="search"]').fill('tag-24');
+      await page.waitForFunction(() => document.querySelectorAll('.tags .list-item').length === 10);
+      assert.deepEqual((await shownTags()).sort(), Array.from({ length: 10 }, (_, index) => `tag-24${index}`));
+      assert.equal(await page.locator('.tags .pager').count(), 0, 'a new filter starts at its first page, which holds every match');
+      assert.deepEqual(savedCursors(), []);
+      await explorer.reload();
+      await page.locator('.tags .list-item[data-tag="tag-240"]').waitFor();
+      assert.equal(await page.locator('.view-repository input[type="search"]').inputValue(), 'tag-24', 'the filter survives a reload');
+    });
+  }
+
+  it('starts a listing again at its first page when the server no longer takes a saved cursor', async function () {
+    const environment = await serverEnvironment(rig(), { login: true });
     cleanup = environment.cleanup;
+    const stale = Buffer.from(JSON.stringify([0, 'from-an-older-server', 20])).toString('base64url');
     explorer = await openExplorer({
       serverEnv: environment.env,
-      initialState: { version: 1, route: { view: 'repository', repository: 'many', tagFilter: '', tagPage: 1, readmeOpen: false }, back: [] },
+      initialState: { version: 1, route: { view: 'repository', repository: 'many', tagFilter: '', tagCursors: [stale], readmeOpen: false }, back: [] },
     });
     const { page } = explorer;
-    const shownTags = () => page.locator('.tags .list-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-tag')));
-    await page.locator('.tags .list-item').first().waitFor();
-    assert.equal(await text(page, '.tags .count'), `${Object.keys(rig().images['library/many']).length} tags`);
-    const first = await shownTags();
-    assert.equal(first.length, 20);
-    await page.locator('button[aria-label="Next page of tags"]').click();
-    await page.locator('.tags .pager', { hasText: 'Page 2' }).waitFor();
-    const second = await shownTags();
-    assert.equal(second.length, 20);
-    assert.deepEqual(second.filter((tag) => first.includes(tag)), [], 'page 2 shows other tags');
-    await page.locator('.view-repository input[type="search"]').fill('tag-24');
-    await page.waitForFunction(() => document.querySelectorAll('.tags .list-item').length === 10);
-    assert.deepEqual((await shownTags()).sort(), Array.from({ length: 10 }, (_, index) => `tag-24${index}`));
-    await explorer.reload();
-    await page.locator('.tags .list-item[data-tag="tag-240"]').waitFor();
-    assert.equal(await page.locator('.view-repository input[type="search"]').inputValue(), 'tag-24', 'the filter survives a reload');
+    const savedRoute = () => (explorer!.savedState() as { route: Record<string, unknown> }).route;
+    await page.locator('.tags .pager span').filter({ hasText: /^Page 1$/ }).waitFor();
+    assert.equal(await page.locator('.tags .list-item').count(), 20);
+    assert.equal(await page.locator('.state.error').count(), 0, 'no error is left on the view');
+    assert.deepEqual(savedRoute().tagCursors, []);
+
+    // One page each: the saved cursor was sent, refused, and dropped.
+    await explorer.send({ type: 'navigate', route: { view: 'search', query: 'demo', cursors: [stale], officialOnly: false, verifiedOnly: false } });
+    await page.locator('#search-results .list-item[data-repository="demo"]').waitFor();
+    assert.equal(await page.locator('.state.error').count(), 0);
+    assert.deepEqual(savedRoute(), { view: 'search', query: 'demo', cursors: [], officialOnly: false, verifiedOnly: false });
+    await explorer.send({ type: 'navigate', route: { view: 'namespace', namespace: 'alice', cursors: [stale] } });
+    await page.locator('.view-namespace .list-item').first().waitFor();
+    assert.equal(await page.locator('.state.error').count(), 0);
+    assert.deepEqual(savedRoute(), { view: 'namespace', namespace: 'alice', cursors: [] });
   });
 
   it('says what to do when the server answers with an error (not found, rate limited)', async function () {

@@ -74,7 +74,7 @@ describe('explorer webview: a hostile README', function () {
     cleanup = environment.cleanup;
     explorer = await openExplorer({
       serverEnv: environment.env,
-      initialState: { version: 1, route: { view: 'repository', repository: 'alice/hostile', tagFilter: '', tagPage: 1, readmeOpen: true }, back: [] },
+      initialState: { version: 1, route: { view: 'repository', repository: 'alice/hostile', tagFilter: '', tagCursors: [], readmeOpen: true }, back: [] },
     });
     const { page, actions } = explorer;
     const dialogs: string[] = [];

@@ -7,13 +7,13 @@ export type PlatformTab = 'layers' | 'files' | 'config' | 'dockerfile' | 'vulner
 export const PLATFORM_TABS: PlatformTab[] = ['layers', 'files', 'config', 'dockerfile', 'vulnerabilities', 'attestations'];
 
 export type Route =
-  | { view: 'search'; query: string; page: number; officialOnly: boolean; verifiedOnly: boolean }
-  | { view: 'repository'; repository: string; tagFilter: string; tagPage: number; readmeOpen: boolean }
+  | { view: 'search'; query: string; cursors: string[]; officialOnly: boolean; verifiedOnly: boolean }
+  | { view: 'repository'; repository: string; tagFilter: string; tagCursors: string[]; readmeOpen: boolean }
   | { view: 'tag'; image: string }
   | { view: 'platform'; image: string; platform: string; tab: PlatformTab; largestFirst: boolean }
   | { view: 'compare'; imageA: string; imageB: string; platform: string; packages?: boolean }
   | { view: 'cache' }
-  | { view: 'namespace'; namespace: string; page: number };
+  | { view: 'namespace'; namespace: string; cursors: string[] };
 
 export type ViewName = Route['view'];
 export type RouteOf<V extends ViewName> = Extract<Route, { view: V }>;
@@ -26,12 +26,12 @@ export interface SavedState {
 
 const BACK_LIMIT = 30;
 
-export const HOME: RouteOf<'search'> = { view: 'search', query: '', page: 1, officialOnly: false, verifiedOnly: false };
+export const HOME: RouteOf<'search'> = { view: 'search', query: '', cursors: [], officialOnly: false, verifiedOnly: false };
 
 /** An image reference opens its tag, or its repository when no tag or digest was written. */
 export function routeForImage(described: DescribedImage): Route {
   if (described.tagWritten || described.reference.digest !== undefined) return { view: 'tag', image: described.reference.familiar };
-  return { view: 'repository', repository: described.repository, tagFilter: '', tagPage: 1, readmeOpen: false };
+  return { view: 'repository', repository: described.repository, tagFilter: '', tagCursors: [], readmeOpen: false };
 }
 
 /** Holds the route and the way back, and saves both with setState so they survive hiding and reloading. */
@@ -92,11 +92,15 @@ export function isRoute(value: unknown): value is Route {
   if (typeof value !== 'object' || value === null) return false;
   const route = value as Record<string, unknown>;
   const text = (key: string) => typeof route[key] === 'string';
+  const cursors = (key: string) => {
+    const value = route[key];
+    return Array.isArray(value) && value.every((cursor) => typeof cursor === 'string');
+  };
   switch (route.view) {
     case 'search':
-      return text('query') && typeof route.page === 'number';
+      return text('query') && cursors('cursors');
     case 'repository':
-      return text('repository') && text('tagFilter') && typeof route.tagPage === 'number';
+      return text('repository') && text('tagFilter') && cursors('tagCursors');
     case 'tag':
       return text('image');
     case 'platform':
@@ -106,7 +110,7 @@ export function isRoute(value: unknown): value is Route {
     case 'cache':
       return true;
     case 'namespace':
-      return text('namespace') && typeof route.page === 'number';
+      return text('namespace') && cursors('cursors');
     default:
       return false;
   }

@@ -1,30 +1,39 @@
 // The repositories of one Docker Hub namespace (yours, an organisation's, or anyone's public ones), a page at a time.
 import { compactCount, type Namespaces, type RepositoryList } from '../../../server/src/contract';
+import { pageAt, pager } from '../paging';
 import type { RouteOf } from '../state';
 import { HostError } from '../host';
-import { arrowNavigation, badge, button, emptyState, errorCode, fill, h, icon, relativeTime, section, type ViewContext } from '../ui';
+import { arrowNavigation, badge, emptyState, errorCode, fill, h, icon, relativeTime, section, type ViewContext } from '../ui';
 
 const PAGE_SIZE = 25;
 
 export function namespaceView(route: RouteOf<'namespace'>, context: ViewContext): HTMLElement {
   const body = h('div', { class: 'results' });
-  const load = (page: number) =>
+  const cursors = () => (context.nav.route as RouteOf<'namespace'>).cursors;
+  const load = () =>
     fill(
       body,
       context,
       `Reading the repositories of ${route.namespace}…`,
-      () => context.host.callTool('docker_list_repositories', { namespace: route.namespace, page, limit: PAGE_SIZE }),
-      ({ structured }) => repositoryList(structured, context, (next) => {
-        context.nav.update('namespace', { page: next });
-        load(next);
-      }),
+      ({ signal }) =>
+        pageAt(
+          cursors(),
+          signal,
+          (cursor) => context.host.callTool('docker_list_repositories', { namespace: route.namespace, cursor, limit: PAGE_SIZE }),
+          () => context.nav.update('namespace', { cursors: [] }),
+        ),
+      ({ structured }) =>
+        repositoryList(structured, cursors(), context, (next) => {
+          context.nav.update('namespace', { cursors: next });
+          load();
+        }),
       `the repositories of ${route.namespace}`,
     );
-  load(route.page);
+  load();
   return h('div', { class: 'view view-namespace' }, h('h2', { class: 'view-title', tabindex: '-1' }, icon('organization'), route.namespace), body);
 }
 
-function repositoryList(result: RepositoryList, context: ViewContext, goTo: (page: number) => void): HTMLElement {
+function repositoryList(result: RepositoryList, cursors: string[], context: ViewContext, goTo: (cursors: string[]) => void): HTMLElement {
   if (result.results.length === 0) {
     return emptyState(`${result.namespace} has no repositories${result.authenticated ? '' : ' you can see without signing in'}.`);
   }
@@ -42,7 +51,7 @@ function repositoryList(result: RepositoryList, context: ViewContext, goTo: (pag
             type: 'button',
             class: 'list-item',
             'data-repository': name,
-            on: { click: () => context.nav.go({ view: 'repository', repository: name, tagFilter: '', tagPage: 1, readmeOpen: false }) },
+            on: { click: () => context.nav.go({ view: 'repository', repository: name, tagFilter: '', tagCursors: [], readmeOpen: false }) },
           },
           h('span', { class: 'item-title' }, icon('repo'), h('span', { class: 'item-name' }, name), repository.is_private ? badge('Private', 'private', 'lock') : null),
           repository.description ? h('span', { class: 'item-description' }, repository.description) : null,
@@ -58,17 +67,13 @@ function repositoryList(result: RepositoryList, context: ViewContext, goTo: (pag
     }),
   );
   arrowNavigation(list, '.list-item');
-  const pager =
-    result.page === 1 && !result.has_more
-      ? null
-      : h(
-          'nav',
-          { class: 'pager', 'aria-label': 'Repository pages' },
-          button({ label: 'Previous page', icon: 'chevron-left', iconOnly: true, attributes: { disabled: result.page <= 1 }, onClick: () => goTo(result.page - 1) }),
-          h('span', null, `Page ${result.page}`),
-          button({ label: 'Next page', icon: 'chevron-right', iconOnly: true, attributes: { disabled: !result.has_more }, onClick: () => goTo(result.page + 1) }),
-        );
-  return h('div', null, h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`), list, pager);
+  return h(
+    'div',
+    null,
+    h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`),
+    list,
+    pager({ label: 'Repository pages', cursors, page: result.page, nextCursor: result.next_cursor, goTo }),
+  );
 }
 
 /** The signed-in account's namespaces, on the search view's empty state: where your own repositories are. */
@@ -103,7 +108,7 @@ function namespaceList(result: Namespaces, context: ViewContext): HTMLElement {
             type: 'button',
             class: 'list-item',
             'data-namespace': entry.namespace,
-            on: { click: () => context.nav.go({ view: 'namespace', namespace: entry.namespace, page: 1 }) },
+            on: { click: () => context.nav.go({ view: 'namespace', namespace: entry.namespace, cursors: [] }) },
           },
           h(
             'span',

@@ -1,11 +1,11 @@
 // A repository: what Docker Hub says about it (README rendered sanitised) and its tags, filtered and paged.
 import { renderMarkdown } from '../markdown';
+import { pageAt, pager } from '../paging';
 import type { RouteOf } from '../state';
 import { compactCount, describeImage, formatBytes, type RepositoryDetails, type TagPage } from '../../../server/src/contract';
 import {
   arrowNavigation,
   badge,
-  button,
   commandLine,
   copyButton,
   emptyState,
@@ -97,12 +97,18 @@ function tagsSection(route: RouteOf<'repository'>, context: ViewContext): HTMLEl
   const list = h('div', { class: 'tags' });
   const current = () => context.nav.route as RouteOf<'repository'>;
   const refresh = () => {
-    const { tagFilter, tagPage } = current();
+    const { tagFilter, tagCursors } = current();
     fill(
       list,
       context,
       tagFilter ? `Reading tags matching "${tagFilter}"…` : 'Reading tags…',
-      () => context.host.callTool('docker_list_tags', { image: route.repository, page: tagPage, limit: TAGS_PER_PAGE, name: tagFilter.trim() || undefined }),
+      ({ signal }) =>
+        pageAt(
+          tagCursors,
+          signal,
+          (cursor) => context.host.callTool('docker_list_tags', { image: route.repository, cursor, limit: TAGS_PER_PAGE, name: tagFilter.trim() || undefined }),
+          () => context.nav.update('repository', { tagCursors: [] }),
+        ),
       ({ structured }) => tagList(structured, route, context, refresh),
     );
   };
@@ -110,7 +116,7 @@ function tagsSection(route: RouteOf<'repository'>, context: ViewContext): HTMLEl
   filter.addEventListener('input', () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      context.nav.update('repository', { tagFilter: filter.value, tagPage: 1 });
+      context.nav.update('repository', { tagFilter: filter.value, tagCursors: [] });
       refresh();
     }, FILTER_DEBOUNCE_MS);
   });
@@ -157,25 +163,23 @@ function tagList(page: TagPage, route: RouteOf<'repository'>, context: ViewConte
     }),
   );
   arrowNavigation(list, '.list-item');
-  const goTo = (tagPage: number) => {
-    context.nav.update('repository', { tagPage });
-    refresh();
-  };
   const total = page.count !== null ? `${page.count} ${page.count === 1 ? 'tag' : 'tags'}` : 'tags';
   return h(
     'div',
     null,
     h('p', { class: 'count' }, `${total}${page.source === 'registry' ? ` from ${page.registry} (names only)` : ''}`),
     list,
-    page.page > 1 || page.has_more
-      ? h(
-          'nav',
-          { class: 'pager', 'aria-label': 'Tag pages' },
-          button({ label: 'Previous page of tags', icon: 'chevron-left', iconOnly: true, attributes: { disabled: page.page <= 1 }, onClick: () => goTo(page.page - 1) }),
-          h('span', null, `Page ${page.page}`),
-          button({ label: 'Next page of tags', icon: 'chevron-right', iconOnly: true, attributes: { disabled: !page.has_more }, onClick: () => goTo(page.page + 1) }),
-        )
-      : null,
+    pager({
+      label: 'Tag pages',
+      of: 'of tags',
+      cursors: (context.nav.route as RouteOf<'repository'>).tagCursors,
+      page: page.page,
+      nextCursor: page.next_cursor,
+      goTo: (tagCursors) => {
+        context.nav.update('repository', { tagCursors });
+        refresh();
+      },
+    }),
   );
 }
 

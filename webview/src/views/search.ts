@@ -1,4 +1,5 @@
 // Search Docker Hub as one types; or open an image reference typed directly (any registry).
+import { pageAt, pager } from '../paging';
 import { routeForImage, type RouteOf } from '../state';
 import { namespacesSection } from './namespace';
 import { signInsSection } from './signIns';
@@ -27,7 +28,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
 
   const current = () => nav.route as RouteOf<'search'>;
   const refresh = () => {
-    const { query, page, officialOnly, verifiedOnly } = current();
+    const { query, cursors, officialOnly, verifiedOnly } = current();
     const reference = openableReference(query);
     showOpenReference(openReference, reference, context);
     if (reference && !isSearchable(reference)) {
@@ -51,14 +52,20 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
       results,
       context,
       `Searching Docker Hub for "${query.trim()}"…`,
-      () =>
-        context.host.callTool('docker_search_images', {
-          query: query.trim(),
-          page,
-          limit: PAGE_SIZE,
-          official_only: officialOnly,
-          verified_only: verifiedOnly,
-        }),
+      ({ signal }) =>
+        pageAt(
+          cursors,
+          signal,
+          (cursor) =>
+            context.host.callTool('docker_search_images', {
+              query: query.trim(),
+              cursor,
+              limit: PAGE_SIZE,
+              official_only: officialOnly,
+              verified_only: verifiedOnly,
+            }),
+          () => nav.update('search', { cursors: [] }),
+        ),
       ({ structured }) => {
         context.announce(`${structured.total} repositories found`);
         return resultList(structured, context, refresh, reference);
@@ -70,7 +77,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
   const commit = () => {
     clearTimeout(timer);
     if (input.value === current().query) return;
-    nav.update('search', { query: input.value, page: 1 });
+    nav.update('search', { query: input.value, cursors: [] });
     refresh();
   };
   input.addEventListener('input', () => {
@@ -93,7 +100,7 @@ export function searchView(route: RouteOf<'search'>, context: ViewContext): HTML
     [verified, 'verifiedOnly'],
   ] as const) {
     box.input.addEventListener('change', () => {
-      nav.update('search', { [key]: box.input.checked, page: 1 });
+      nav.update('search', { [key]: box.input.checked, cursors: [] });
       refresh();
     });
   }
@@ -175,7 +182,7 @@ function resultList(result: SearchResult, context: ViewContext, refresh: () => v
             type: 'button',
             class: 'list-item',
             'data-repository': hit.image,
-            on: { click: () => context.nav.go({ view: 'repository', repository: hit.image, tagFilter: '', tagPage: 1, readmeOpen: false }) },
+            on: { click: () => context.nav.go({ view: 'repository', repository: hit.image, tagFilter: '', tagCursors: [], readmeOpen: false }) },
           },
           h(
             'span',
@@ -198,20 +205,20 @@ function resultList(result: SearchResult, context: ViewContext, refresh: () => v
     ),
   );
   arrowNavigation(list, '.list-item');
-  return h('div', null, h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`), list, pager(result, context, refresh));
-}
-
-function pager(result: SearchResult, context: ViewContext, refresh: () => void): HTMLElement | null {
-  if (result.page === 1 && !result.has_more) return null;
-  const goTo = (page: number) => {
-    context.nav.update('search', { page });
-    refresh();
-  };
   return h(
-    'nav',
-    { class: 'pager', 'aria-label': 'Result pages' },
-    button({ label: 'Previous page', icon: 'chevron-left', iconOnly: true, attributes: { disabled: result.page <= 1 }, onClick: () => goTo(result.page - 1) }),
-    h('span', null, `Page ${result.page}`),
-    button({ label: 'Next page', icon: 'chevron-right', iconOnly: true, attributes: { disabled: !result.has_more }, onClick: () => goTo(result.page + 1) }),
+    'div',
+    null,
+    h('p', { class: 'count' }, `${result.total} ${result.total === 1 ? 'repository' : 'repositories'}`),
+    list,
+    pager({
+      label: 'Result pages',
+      cursors: (context.nav.route as RouteOf<'search'>).cursors,
+      page: result.page,
+      nextCursor: result.next_cursor,
+      goTo: (cursors) => {
+        context.nav.update('search', { cursors });
+        refresh();
+      },
+    }),
   );
 }

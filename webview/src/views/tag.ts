@@ -37,7 +37,7 @@ export function tagView(route: RouteOf<'tag'>, context: ViewContext): HTMLElemen
         icon: 'repo',
         secondary: true,
         title: `Open ${repository}: its details and other tags`,
-        onClick: () => context.nav.go({ view: 'repository', repository: repository, tagFilter: '', tagPage: 1, readmeOpen: false }),
+        onClick: () => context.nav.go({ view: 'repository', repository: repository, tagFilter: '', tagCursors: [], readmeOpen: false }),
       }),
       button({
         label: 'Compare…',
