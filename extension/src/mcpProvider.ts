@@ -48,7 +48,8 @@ export class DockerHubMcpProvider implements vscode.McpServerDefinitionProvider<
     // The extension host's own environment (a DOCKERHUB_TOKEN exported in a shell, say) must not mix with ours.
     for (const name of [...MANAGED_VARIABLES, ...REGISTRY_VARIABLES]) environment[name] ??= null;
     const version = serverDefinitionVersion(this.extensionVersion, settings, this.revision);
-    return [new vscode.McpStdioServerDefinition(SERVER_LABEL, process.execPath, [serverScriptPath(this.context)], environment, version)];
+    const args = [serverScriptPath(this.context), ...(settings.readOnly ? ['--read-only'] : [])];
+    return [new vscode.McpStdioServerDefinition(SERVER_LABEL, process.execPath, args, environment, version)];
   }
 
   async resolveMcpServerDefinition(server: vscode.McpStdioServerDefinition): Promise<vscode.McpStdioServerDefinition> {

@@ -20,6 +20,8 @@ export interface ServerSettings {
   scoutUrl: string;
   /** Toolsets Copilot's server lists; empty: every one that can work. The explorer's server lists all it uses. */
   toolsets: string[];
+  /** Copilot's server runs with `--read-only`: no write tool. */
+  readOnly: boolean;
 }
 
 /** Every variable the extension decides; the MCP definition clears the ones it leaves unset. */

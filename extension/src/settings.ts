@@ -28,6 +28,7 @@ export function readServerSettings(): ServerSettings {
     registryUrl: text('registryUrl'),
     scoutUrl: text('scoutUrl'),
     toolsets: Array.isArray(toolsets) ? toolsets.filter((name): name is string => typeof name === 'string') : [],
+    readOnly: config.get<unknown>('readOnly') === true,
   };
 }
 
@@ -37,7 +38,7 @@ export function hubApiUrl(settings: ServerSettings): string {
 }
 
 /** The keys read by readServerSettings: other `dockerHub.*` settings (the editor's) do not restart the server. */
-const SERVER_KEYS = ['username', 'registryEndpoints', 'cacheMaxMb', 'logLevel', 'hubApiUrl', 'registryUrl', 'scoutUrl', 'toolsets'];
+const SERVER_KEYS = ['username', 'registryEndpoints', 'cacheMaxMb', 'logLevel', 'hubApiUrl', 'registryUrl', 'scoutUrl', 'toolsets', 'readOnly'];
 
 export function onDidChangeServerSettings(listener: () => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((event) => {

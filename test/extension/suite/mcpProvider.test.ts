@@ -141,6 +141,23 @@ describe('MCP server definition provider', () => {
     }
   });
 
+  it('dockerHub.readOnly starts Copilot’s server with --read-only, a new definition version', async () => {
+    const api = await extensionApi();
+    const before = await definition();
+    assert.deepEqual(before.args.slice(1), []);
+    const changed = nextEvent(api.provider.onDidChangeMcpServerDefinitions, 5000);
+    await config().update('readOnly', true, vscode.ConfigurationTarget.Global);
+    try {
+      await changed;
+      const readOnly = await definition();
+      assert.deepEqual(readOnly.args.slice(1), ['--read-only']);
+      assert.notEqual(readOnly.version, before.version, 'VS Code starts a new server rather than keep the old tool list');
+    } finally {
+      await config().update('readOnly', undefined, vscode.ConfigurationTarget.Global);
+      await delay(400);
+    }
+  });
+
   it('the window’s one connection answers tools and logs a failed call with its arguments and code', async () => {
     const api = await extensionApi();
     // Anonymous: the fake tokens of the tests above would be refused by the registry.

@@ -23,6 +23,7 @@ function settings(overrides: Partial<ServerSettings> = {}): ServerSettings {
     registryUrl: '',
     scoutUrl: '',
     toolsets: [],
+    readOnly: false,
     ...overrides,
   };
 }
