@@ -105,5 +105,79 @@ export async function benchOutput(rig: Rig): Promise<OutputResult> {
     // An index's answer is mostly its digests, which no wording shortens: reported, with no target of its own.
     await measure(rig, 'docker_get_manifest, 3-platform index', 'docker_get_manifest', { image: 'demo:latest' }, 'platforms'),
   ];
+  parts.push(await answerSizes(rig));
   return { rows: parts.flatMap((part) => part.rows), notes: parts.flatMap((part) => part.notes) };
+}
+
+/**
+ * The fixed set of calls whose answers are weighed against the build before this round (issue 15): arguments every
+ * build since 1a0667c takes, and no login (the before build is run the same way by bench/before.ts --answers).
+ */
+const FIXED_CALLS: Array<[string, Record<string, unknown>]> = [
+  ['docker_search_images', { query: 'nginx', limit: 10 }],
+  ['docker_list_tags', { image: 'many', limit: 100 }],
+  ['docker_get_tag_details', { image: 'demo:1.0' }],
+  ['docker_get_manifest', { image: 'demo:latest' }],
+  ['docker_inspect_image', { image: 'demo:1.0', platform: 'linux/arm64' }],
+  ['docker_analyze_layers', { image: 'app:1' }],
+  ['docker_get_image_history', { image: 'app:1' }],
+  ['docker_compare_images', { image_a: 'base:1', image_b: 'app:1' }],
+  ['docker_get_attestations', { image: 'svc:1' }],
+];
+
+/**
+ * Measured by `bench/before.ts --answers` on a build of 1a0667c: text / structuredContent bytes of each of FIXED_CALLS.
+ * (That build had no answer bound: its list_tags answer for 100 tags was 2.8 times the raw Hub reply.)
+ */
+const FIXED_CALLS_BEFORE: Record<string, [number, number]> = {
+  docker_search_images: [641, 1461],
+  docker_list_tags: [102257, 122175],
+  docker_get_tag_details: [610, 1327],
+  docker_get_manifest: [304, 631],
+  docker_inspect_image: [680, 827],
+  docker_analyze_layers: [423, 954],
+  docker_get_image_history: [623, 1909],
+  docker_compare_images: [963, 1821],
+  docker_get_attestations: [853, 1716],
+};
+
+/** Text and structuredContent bytes of each of FIXED_CALLS, and their sums, against the same calls before. */
+export async function answerSizes(rig: Rig): Promise<{ rows: Row[]; notes: string[] }> {
+  await resetRig(rig);
+  const server = await startServer(serverEnv(rig));
+  const sizes: Array<{ tool: string; text: number; structured: number }> = [];
+  try {
+    for (const [tool, args] of FIXED_CALLS) {
+      const result = await server.call(tool, args);
+      if (result.isError) throw new Error(`${tool} ${JSON.stringify(args)} failed: ${result.content[0]?.text ?? ''}`);
+      sizes.push({ tool, text: textBytes(result), structured: Buffer.byteLength(JSON.stringify(result.structuredContent ?? null)) });
+    }
+  } finally {
+    await server.close();
+  }
+  const sum = (of: typeof sizes) => of.reduce((total, size) => total + size.text + size.structured, 0);
+  const sumBefore = (of: typeof sizes) => of.reduce((total, size) => total + FIXED_CALLS_BEFORE[size.tool][0] + FIXED_CALLS_BEFORE[size.tool][1], 0);
+  const others = sizes.filter((size) => size.tool !== 'docker_list_tags');
+  const text = sizes.reduce((total, size) => total + size.text, 0);
+  const structured = sizes.reduce((total, size) => total + size.structured, 0);
+  return {
+    rows: [
+      {
+        figure: `answer bytes of ${FIXED_CALLS.length} fixed calls (FIXED_CALLS in bench/output.ts), text + structuredContent`,
+        value: `${sum(sizes)} B (text ${text} B, structured ${structured} B)`,
+        target: `fewer than before (1a0667c: ${sumBefore(sizes)} B)`,
+        pass: sum(sizes) < sumBefore(sizes),
+      },
+      {
+        figure: `the same without docker_list_tags (${others.length} calls)`,
+        value: `${sum(others)} B`,
+        target: `reported (1a0667c: ${sumBefore(others)} B; the new facts: pin_digest, resolved_at, config_size, layer_count)`,
+      },
+    ],
+    notes: [
+      `Fixed calls, text / structuredContent bytes, before (1a0667c) → now: ${sizes
+        .map((size) => `${size.tool} ${FIXED_CALLS_BEFORE[size.tool].join(' / ')} → ${size.text} / ${size.structured}`)
+        .join('; ')}`,
+    ],
+  };
 }
