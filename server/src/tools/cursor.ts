@@ -62,6 +62,23 @@ export function cursorAt(tool: string, args: Record<string, unknown>, position: 
   return Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
+/**
+ * One page of a list read whole and ordered here: its entries from `offset`, its number and the next page's cursor.
+ */
+export function pageOf<T>(
+  tool: string,
+  args: { limit: number } & Record<string, unknown>,
+  items: readonly T[],
+  offset: number,
+): { entries: T[]; page: number; next_cursor: string | null } {
+  const end = offset + args.limit;
+  return {
+    entries: items.slice(offset, end),
+    page: pageNumber(offset, args.limit),
+    next_cursor: end < items.length ? cursorAt(tool, args, { offset: end }) : null,
+  };
+}
+
 /** The page number (from 1) of a page starting at `offset`. */
 export function pageNumber(offset: number, limit: number): number {
   return Math.floor(offset / limit) + 1;

@@ -3,7 +3,7 @@ import { globMatcher, mergeLayers, type PathChange } from '../analysis/files';
 import { platformPhrase } from '../analysis/imageIdentity';
 import { formatBytes, shortDigest } from '../format';
 import { budgetArg, coveragePhrase, coverageSchema, readImageFiles } from './layerFiles';
-import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { cursorArg, nextCursorOutput, nextPagePhrase, pageOf, startOf } from './cursor';
 import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -43,20 +43,21 @@ export const findInImage = defineTool({
   annotations: READ_ONLY,
   readsLayers: true,
   async handler(args, services, signal, progress) {
-    const { offset: start } = startOf('docker_find_in_image', args);
+    const { offset } = startOf('docker_find_in_image', args);
     const files = await readImageFiles(services, args, signal, progress);
     const matches = globMatcher(args.pattern);
     const changes: PathChange[] = [];
     mergeLayers(files.layers, { onChange: (found) => matches(found.path) && changes.push(found) });
     const notes: string[] = [];
     if (!args.platform && files.resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(files.resolved)}.`);
+    const page = pageOf('docker_find_in_image', args, changes, offset);
     return {
       ...files.identity,
       pattern: args.pattern,
-      changes: changes.slice(start, start + args.limit),
+      changes: page.entries,
       total: changes.length,
-      page: pageNumber(start, args.limit),
-      next_cursor: start + args.limit < changes.length ? cursorAt('docker_find_in_image', args, { offset: start + args.limit }) : null,
+      page: page.page,
+      next_cursor: page.next_cursor,
       coverage: files.coverage,
       notes,
     };

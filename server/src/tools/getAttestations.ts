@@ -7,7 +7,7 @@ import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { cursorArg, nextCursorOutput, nextPagePhrase, pageOf, startOf } from './cursor';
 import { imageArg, limitArg, platformArg, resolvedAtField, tagAgeNote } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -72,7 +72,7 @@ export const getAttestations = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
-    const { offset: start } = startOf('docker_get_attestations', args);
+    const { offset } = startOf('docker_get_attestations', args);
     const report = await services.registry.getAttestations(reference, args.platform, signal);
     const statements = report.statements.map((s) => ({
       predicate_type: s.predicateType,
@@ -92,6 +92,7 @@ export const getAttestations = defineTool({
     const packages = sbom ? sbomPackages(await services.registry.getStatementPredicate(reference, sbom, signal)) : undefined;
     const provenancePredicate = provenance ? await services.registry.getStatementPredicate(reference, provenance, signal) : undefined;
     const matching = (packages ?? []).filter((item) => !args.package || item.name.toLowerCase().includes(args.package.toLowerCase()));
+    const page = pageOf('docker_get_attestations', args, matching, offset);
     return {
       image: report.reference.familiar,
       digest: report.digest,
@@ -104,10 +105,10 @@ export const getAttestations = defineTool({
       ...(report.platform ? { platform: report.platform, platform_choice: report.platformChoice } : {}),
       ...(report.attestationDigest ? { attestation_digest: report.attestationDigest } : {}),
       statements,
-      packages: matching.slice(start, start + args.limit),
+      packages: page.entries,
       packages_total: packages ? matching.length : null,
-      page: pageNumber(start, args.limit),
-      next_cursor: start + args.limit < matching.length ? cursorAt('docker_get_attestations', args, { offset: start + args.limit }) : null,
+      page: page.page,
+      next_cursor: page.next_cursor,
       materials: provenancePredicate ? provenanceMaterials(provenancePredicate) : [],
       build_parameters: provenancePredicate ? buildParameters(provenancePredicate) : {},
       listed_by: report.kind === 'image' ? await indexesListing(reference, report.digest, services, signal) : [],

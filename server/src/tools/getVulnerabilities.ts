@@ -5,7 +5,7 @@ import { describePlatformChoice } from '../registry/platform';
 import { DEFAULT_REGISTRY, parseReference } from '../registry/reference';
 import { SEVERITIES, type ScoutFinding } from '../scout/client';
 import { severityCountsSchema } from '../scout/query';
-import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { cursorArg, nextCursorOutput, nextPagePhrase, pageOf, startOf } from './cursor';
 import { hubRepositoryArg, limitArg, platformArg, pinDigestOutput, readDigestOutput, resolvedAtField } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -54,7 +54,7 @@ export const getVulnerabilities = defineTool({
   annotations: READ_ONLY,
   async handler(args, services, signal) {
     const reference = parseReference(args.image);
-    const { offset: start } = startOf('docker_get_vulnerabilities', args);
+    const { offset } = startOf('docker_get_vulnerabilities', args);
     if (reference.registry !== DEFAULT_REGISTRY) {
       throw new DockerMcpError(
         'UNSUPPORTED',
@@ -69,8 +69,7 @@ export const getVulnerabilities = defineTool({
       services.scout.vulnerabilities(manifest.digest, { image: reference.familiar, signal }),
       manifest.indexDigest ? manifest : services.registry.getImage(reference, args.platform, signal),
     ]);
-    const end = start + args.limit;
-    const listed = report.findings.slice(start, end);
+    const page = pageOf('docker_get_vulnerabilities', args, report.findings, offset);
     return {
       ...imageIdentity(image),
       platform_choice: image.platformChoice,
@@ -80,10 +79,10 @@ export const getVulnerabilities = defineTool({
       fixable: report.findings.filter((finding) => finding.fixedVersion !== undefined).length,
       package_count: report.packageCount,
       vulnerable_package_count: report.vulnerablePackageCount,
-      top_vulnerabilities: listed.map(toOutput),
-      more: Math.max(0, report.findings.length - end),
-      page: pageNumber(start, args.limit),
-      next_cursor: end < report.findings.length ? cursorAt('docker_get_vulnerabilities', args, { offset: end }) : null,
+      top_vulnerabilities: page.entries.map(toOutput),
+      more: Math.max(0, report.findings.length - offset - args.limit),
+      page: page.page,
+      next_cursor: page.next_cursor,
     };
   },
   summarize(result) {

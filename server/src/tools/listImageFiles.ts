@@ -5,7 +5,7 @@ import { DockerMcpError } from '../errors';
 import { formatBytes, shortDigest } from '../format';
 import type { LayerEntry } from '../layers/types';
 import { budgetArg, coveragePhrase, coverageSchema, readImageFiles } from './layerFiles';
-import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf } from './cursor';
+import { cursorArg, nextCursorOutput, nextPagePhrase, pageOf, startOf } from './cursor';
 import { imageArg, limitArg, platformArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -52,7 +52,7 @@ export const listImageFiles = defineTool({
   annotations: READ_ONLY,
   readsLayers: true,
   async handler(args, services, signal, progress) {
-    const { offset: start } = startOf('docker_list_image_files', args);
+    const { offset } = startOf('docker_list_image_files', args);
     const files = await readImageFiles(services, args, signal, progress);
     const layerCount = files.coverage.layer_count;
     if (args.layer !== undefined && args.layer >= layerCount) {
@@ -83,14 +83,15 @@ export const listImageFiles = defineTool({
       }
     }
     if (!args.platform && files.resolved.platformChoice !== 'only') notes.push(`Platform chosen: ${platformPhrase(files.resolved)}.`);
+    const page = pageOf('docker_list_image_files', args, all, offset);
     return {
       ...files.identity,
       path: args.path,
       layer: args.layer ?? null,
-      entries: all.slice(start, start + args.limit),
+      entries: page.entries,
       total: all.length,
-      page: pageNumber(start, args.limit),
-      next_cursor: start + args.limit < all.length ? cursorAt('docker_list_image_files', args, { offset: start + args.limit }) : null,
+      page: page.page,
+      next_cursor: page.next_cursor,
       coverage: files.coverage,
       notes,
     };

@@ -8,7 +8,7 @@ import { normalisePlatform, parsePlatform, platformMatches, platformString } fro
 import { DEFAULT_REGISTRY, familiarRepository, parseReference } from '../registry/reference';
 import type { ImageReference } from '../registry/types';
 import type { Services } from '../services';
-import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, startOf, type Position } from './cursor';
+import { cursorArg, cursorAt, nextCursorOutput, nextPagePhrase, pageNumber, pageOf, startOf, type Position } from './cursor';
 import { imageArg, limitArg, platformArg, textArg } from './schemas';
 import { defineTool, READ_ONLY } from './tool';
 
@@ -89,11 +89,7 @@ type DigestGroup = z.input<typeof digestGroup>;
 /** A tag as read, before the answer names each digest once. */
 type ReadTag = DigestGroup & { name: string; tag_last_pushed: string | null };
 /** The part of an answer that differs between Docker Hub, other registries and the ways of reading. */
-type Listing = Pick<Result, 'image' | 'registry' | 'source' | 'platform' | 'count' | 'version_line' | 'notes'> & {
-  tags: ReadTag[];
-  /** Where the next page starts; null on the last page. */
-  next: Position | null;
-};
+type Listing = Pick<Result, 'image' | 'registry' | 'source' | 'platform' | 'count' | 'next_cursor' | 'version_line' | 'notes'> & { tags: ReadTag[] };
 
 export const listTags = defineTool({
   name: TOOL,
@@ -233,8 +229,8 @@ async function hubTags(args: Args, start: Position, services: Services, signal: 
   const listed = { image: hub.familiar, registry: DEFAULT_REGISTRY, source: 'hub' as const, platform: filter?.text ?? null, notes };
   if (!readAll) {
     // Filters Hub did not apply were applied to this page here, so the total is then not known.
-    const next = complete ? null : { offset: start.offset + args.limit };
-    return { ...listed, count: readTags.length < entries.length ? null : total, next, tags: readTags, version_line: null };
+    const next_cursor = complete ? null : cursorAt(TOOL, args, { offset: start.offset + args.limit });
+    return { ...listed, count: readTags.length < entries.length ? null : total, next_cursor, tags: readTags, version_line: null };
   }
   let selected = readTags;
   let versionLineResult: Result['version_line'] = null;
@@ -250,19 +246,13 @@ async function hubTags(args: Args, start: Position, services: Services, signal: 
   } else if (args.sort !== 'pushed') {
     selected = sortTags(readTags, args.sort);
   }
-  const page = pageOf(selected, start, args.limit);
-  return { ...listed, count: complete ? selected.length : null, next: page.next, tags: page.tags, version_line: versionLineResult };
-}
-
-/** The page asked for, of tags read and ordered here. */
-function pageOf(tags: ReadTag[], start: Position, limit: number): { tags: ReadTag[]; next: Position | null } {
-  const end = start.offset + limit;
-  return { tags: tags.slice(start.offset, end), next: end < tags.length ? { offset: end } : null };
+  const page = pageOf(TOOL, args, selected, start.offset);
+  return { ...listed, count: complete ? selected.length : null, next_cursor: page.next_cursor, tags: page.entries, version_line: versionLineResult };
 }
 
 /** The answer: each digest the page's tags point at listed once, in the order its first tag appears. */
 function answer(listing: Listing, args: Args, start: Position): Result {
-  const { tags, next, ...rest } = listing;
+  const { tags, ...rest } = listing;
   const digests: DigestGroup[] = [];
   const indexOf = new Map<string, number>();
   const rows = tags.map((entry) => {
@@ -276,8 +266,7 @@ function answer(listing: Listing, args: Args, start: Position): Result {
     }
     return { name: entry.name, digest_index: index, tag_last_pushed: entry.tag_last_pushed };
   });
-  const next_cursor = next ? cursorAt(TOOL, args, next) : null;
-  return { ...rest, sort: args.sort, page: pageNumber(start.offset, args.limit), limit: args.limit, next_cursor, digests, tags: rows };
+  return { ...rest, sort: args.sort, page: pageNumber(start.offset, args.limit), limit: args.limit, digests, tags: rows };
 }
 
 /** A tag as read: with a platform filter, that platform's digest and size; undefined when it lacks the platform. */
@@ -357,16 +346,16 @@ async function registryTags(reference: ImageReference, args: Args, start: Positi
   }
   if (!complete && readAll) notes.push(`Only the first ${listing.tags.length} tags were read.`);
   const page = readAll
-    ? pageOf(entries, start, args.limit)
-    : { tags: entries, next: listing.next === undefined ? null : { offset: start.offset + args.limit, last: listing.next } };
+    ? pageOf(TOOL, args, entries, start.offset)
+    : { entries, next_cursor: listing.next === undefined ? null : cursorAt(TOOL, args, { offset: start.offset + args.limit, last: listing.next }) };
   return {
     image: familiarRepository(reference),
     registry: reference.registry,
     source: 'registry',
     platform: null,
     count: complete ? (readAll ? entries.length : start.offset + entries.length) : null,
-    next: page.next,
-    tags: page.tags,
+    next_cursor: page.next_cursor,
+    tags: page.entries,
     version_line: versionLineResult,
     notes,
   };
