@@ -206,6 +206,20 @@ export async function walkExplorer(options: WalkOptions): Promise<void> {
   await frame.locator('.sides').waitFor({ timeout: 30_000 });
   await shot('compare');
 
+  // With packages: the package table from both SBOMs, inside VS Code's webview, at this width and theme.
+  await frame.locator('#compare-a').fill('web:1.27.1');
+  await frame.locator('#compare-b').fill('web:1.27.2');
+  await frame.locator('#compare-platform').fill('linux/arm64');
+  await frame.locator('#compare-packages').check();
+  await frame.locator('.compare-form button', { hasText: 'Compare' }).click();
+  await frame.locator('.package-changes tbody tr').first().waitFor({ timeout: 30_000 });
+  assert.deepEqual(
+    await frame.locator('.package-changes tbody tr').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-change'))),
+    ['changed', 'changed', 'added', 'removed'],
+  );
+  await frame.locator('.section[aria-label="Package changes"]').scrollIntoViewIfNeeded();
+  await shot('compare-packages');
+
   await pressTitleButton(workbench, frame, 'Cache and Pull Limit');
   await frame.locator('.kinds tr[data-kind]').first().waitFor({ timeout: 30_000 });
   await shot('cache');
